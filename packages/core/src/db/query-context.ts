@@ -1,0 +1,64 @@
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import type { Database } from './tables.js'
+
+/** What every query function takes: the Kysely instance to run on, and pq's schema. */
+export interface QueryContext {
+  readonly db: Kysely<Database>
+  readonly schema: string
+}
+
+/**
+ * Where a write may run: a pg `Pool`, a pg `Client`/`PoolClient` (typically inside the caller's
+ * BEGIN), or a Kysely instance or `Transaction`. pq never issues BEGIN or COMMIT on a caller's
+ * connection: the caller's transaction decides.
+ */
+export type Executor = pg.Pool | pg.Client | pg.PoolClient | Kysely<any> // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const isKysely = (x: unknown): x is Kysely<any> => // eslint-disable-line @typescript-eslint/no-explicit-any
+  typeof x === 'object' && x !== null && typeof (x as Kysely<unknown>).withoutPlugins === 'function' && typeof (x as Kysely<unknown>).selectFrom === 'function'
+
+const isPool = (x: unknown): x is pg.Pool =>
+  typeof x === 'object' && x !== null && 'totalCount' in x && 'idleCount' in x
+
+const isClient = (x: unknown): x is pg.Client =>
+  typeof x === 'object' && x !== null && typeof (x as pg.Client).query === 'function' && !isPool(x)
+
+const wrappedClients = new WeakMap<object, Kysely<Database>>()
+const wrappedPools = new WeakMap<object, Kysely<Database>>()
+
+/**
+ * A Kysely over one checked-out client, never released by us: Kysely sees a pool of one whose
+ * `release` is a no-op, so every statement runs on the caller's connection (and transaction).
+ */
+function kyselyOverClient(client: pg.Client | pg.PoolClient): Kysely<Database> {
+  let db = wrappedClients.get(client)
+  if (!db) {
+    const lease = { query: client.query.bind(client), release: () => {} }
+    const pool = { connect: async () => lease, end: async () => {} }
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as unknown as pg.Pool }) })
+    wrappedClients.set(client, db)
+  }
+  return db
+}
+
+/** A Kysely over a pg Pool, cached per pool. */
+export function kyselyOverPool(pool: pg.Pool): Kysely<Database> {
+  let db = wrappedPools.get(pool)
+  if (!db) {
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    wrappedPools.set(pool, db)
+  }
+  return db
+}
+
+/**
+ * Normalises any executor into a QueryContext, once, at the API boundary. A caller's Kysely loses its
+ * plugins here, so a CamelCasePlugin of theirs cannot rename pq's columns.
+ */
+export function queryContext(executor: Executor, schema: string): QueryContext {
+  if (isKysely(executor)) return { db: executor.withoutPlugins() as Kysely<Database>, schema }
+  if (isPool(executor)) return { db: kyselyOverPool(executor), schema }
+  if (isClient(executor)) return { db: kyselyOverClient(executor), schema }
+  throw new TypeError('expected a pg Pool, a pg Client/PoolClient, or a Kysely instance or transaction')
+}

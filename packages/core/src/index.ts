@@ -1,0 +1,17 @@
+/**
+ * @pq/core: pq's jobs, queues, flows and schedules in Postgres. Importing it starts nothing: no
+ * timers, no LISTEN, no connection until you enqueue or read.
+ */
+export { Queue, type QueueOptions, type PageOptions } from './queue/queue.js'
+export { Job } from './job/job-model.js'
+export { JOB_STATUSES, ENDED_STATUSES, describeCall, type JobStatus, type JobData, type RetryPolicy } from './job/job.js'
+export type { EnqueueOptions, EnqueueCall, JobRef } from './job/enqueue-options.js'
+export { getCurrentJob } from './job/current-job.js'
+export { job, type DelayedTask } from './job/job-helper.js'
+export type { WaitOptions } from './job/wait-for-result.js'
+export { migrate, checkSchema, LATEST_VERSION, type MigrateOptions, type MigrateResult } from './migrate/migrator.js'
+export { closePools, type ConnectionOption } from './db/pools.js'
+export type { Executor } from './db/query-context.js'
+export type { Json } from './db/tables.js'
+export { resolveFunction, type TaskFunction } from './tasks/resolve-function.js'
+export * from './errors.js'

@@ -1,0 +1,334 @@
+import { sql } from 'kysely'
+import type { DateTime } from 'luxon'
+import type { QueryContext } from '../db/query-context.js'
+import type { JobRow } from '../db/tables.js'
+import { workChannel, doneChannel } from '../db/schema-name.js'
+import { isPgError, UNIQUE_VIOLATION } from '../db/pg-errors.js'
+import { DuplicateJobId } from '../errors.js'
+import type { JobStatus } from './job.js'
+
+const tsOrNull = (d: DateTime | null | undefined) => (d ? d.toJSDate() : null)
+
+/** One row for `jobInsertMany`, already validated and converted. */
+export interface JobInsertRow {
+  id: string
+  queue: string
+  func: string
+  args: string // JSON text
+  kwargs: string // JSON text
+  atFront: boolean
+  description: string | null
+  timeout: number | null
+  resultTtl: number
+  failureTtl: number
+  ttl: number | null
+  meta: string // JSON text
+  retryMax: number
+  retryIntervals: number[]
+  onSuccess: string | null
+  onFailure: string | null
+  allowDependencyFailure: boolean
+  isolate: boolean | null
+  scheduledFor: DateTime | null
+  flowId: string | null
+  scheduleId: string | null
+  dependsOn: string[]
+}
+
+/** Parameters of `jobInsertMany`. */
+export interface JobInsertManyParams {
+  rows: JobInsertRow[]
+  /** Queues to create if missing, with their serial flag (true upgrades an existing queue). */
+  queues: { name: string; serial: boolean }[]
+  now?: DateTime | null
+}
+
+/**
+ * Inserts jobs, their dependency edges and any missing queue rows, and notifies the queues that got
+ * runnable jobs: one statement, so a single enqueue is one round trip. Run inside the caller's
+ * transaction, the NOTIFY is delivered at commit and dropped on rollback.
+ *
+ * A job with dependencies is `deferred` unless every dependency has finished. The `dep` CTE updates
+ * each dependency's `has_dependents` flag: that takes its row lock and returns its latest committed
+ * status, so a completion running at the same moment either commits first (we see `finished`) or
+ * waits for us and then sees the flag and releases this job itself. Dependencies inside the same
+ * batch (a flow's steps) are new, so never finished.
+ */
+export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Promise<JobRow[]> {
+  if (p.rows.length === 0) return []
+  const job = sql.id(q.schema, 'job')
+  const queue = sql.id(q.schema, 'queue')
+  const dependency = sql.id(q.schema, 'job_dependency')
+  const r = p.rows
+  const col = <T>(f: (row: JobInsertRow) => T) => r.map(f)
+  const allDeps = [...new Set(r.flatMap((row) => row.dependsOn))]
+  const batchIds = r.map((row) => row.id)
+  try {
+    const { rows } = await sql<JobRow>`
+      with input as (
+        select * from unnest(
+          ${col((x) => x.id)}::text[], ${col((x) => x.queue)}::text[], ${col((x) => x.func)}::text[],
+          ${col((x) => x.args)}::jsonb[], ${col((x) => x.kwargs)}::jsonb[], ${col((x) => x.atFront)}::boolean[],
+          ${col((x) => x.description)}::text[], ${col((x) => x.timeout)}::float8[], ${col((x) => x.resultTtl)}::int[],
+          ${col((x) => x.failureTtl)}::int[], ${col((x) => x.ttl)}::int[], ${col((x) => x.meta)}::jsonb[],
+          ${col((x) => x.retryMax)}::int[], ${col((x) => JSON.stringify(x.retryIntervals))}::jsonb[],
+          ${col((x) => x.onSuccess)}::text[], ${col((x) => x.onFailure)}::text[],
+          ${col((x) => x.allowDependencyFailure)}::boolean[], ${col((x) => x.isolate)}::boolean[],
+          ${col((x) => tsOrNull(x.scheduledFor))}::timestamptz[], ${col((x) => x.flowId)}::text[],
+          ${col((x) => x.scheduleId)}::text[], ${col((x) => JSON.stringify(x.dependsOn))}::jsonb[]
+        ) with ordinality as t(id, queue, func, args, kwargs, at_front, description, timeout, result_ttl,
+          failure_ttl, ttl, meta, retry_max, retry_intervals, on_success, on_failure,
+          allow_dependency_failure, isolate, scheduled_for, flow_id, schedule_id, depends_on, ord)
+      ),
+      new_queue as (
+        insert into ${queue} (name, serial)
+        select * from unnest(${p.queues.map((x) => x.name)}::text[], ${p.queues.map((x) => x.serial)}::boolean[])
+        on conflict (name) do update set serial = true where excluded.serial and not ${queue}.serial
+      ),
+      dep as (
+        update ${job} set has_dependents = true
+        where id = any(${allDeps}::text[]) and cardinality(${allDeps}::text[]) > 0
+        returning id, status
+      ),
+      now_ as (select coalesce(${tsOrNull(p.now)}::timestamptz, now()) as now),
+      decided as (
+        select i.*, case
+          when exists (select 1 from jsonb_array_elements_text(i.depends_on) d(id) join dep on dep.id = d.id
+                       where dep.status in ('canceled', 'stopped')) then 'canceled'
+          when exists (select 1 from jsonb_array_elements_text(i.depends_on) d(id)
+                       where d.id = any(${batchIds}::text[])
+                          or exists (select 1 from dep where dep.id = d.id and dep.status <> 'finished'
+                                     and not (i.allow_dependency_failure and dep.status = 'failed'))) then 'deferred'
+          when i.scheduled_for is not null and i.scheduled_for > (select now from now_) then 'scheduled'
+          else 'queued' end as status
+        from input i
+      ),
+      ins as (
+        insert into ${job} (id, queue, func, args, kwargs, status, position, description, timeout,
+          result_ttl, failure_ttl, ttl, meta, retry_max, retry_intervals, on_success, on_failure,
+          allow_dependency_failure, isolate, flow_id, schedule_id, created_at, enqueued_at,
+          scheduled_for, discard_at, exc_info, ended_at, expires_at)
+        select id, queue, func, args, kwargs, status,
+          case when at_front then -nextval(${sql.lit(`${q.schema}.job_position_seq`)}::regclass)
+               else nextval(${sql.lit(`${q.schema}.job_position_seq`)}::regclass) end,
+          description, timeout, result_ttl, failure_ttl, ttl, meta, retry_max,
+          array(select jsonb_array_elements_text(retry_intervals)::int), on_success, on_failure,
+          allow_dependency_failure, isolate, flow_id, schedule_id, n.now,
+          case when status = 'queued' then n.now end,
+          case when status = 'scheduled' then scheduled_for end,
+          case when ttl is not null then n.now + ttl * interval '1 second' end,
+          case when status = 'canceled' then 'canceled: a dependency was canceled' end,
+          case when status = 'canceled' then n.now end,
+          case when status = 'canceled' then n.now + failure_ttl * interval '1 second' end
+        from decided, now_ n
+        order by ord
+        returning *
+      ),
+      edges as (
+        insert into ${dependency} (job_id, depends_on)
+        select i.id, d.id from input i, jsonb_array_elements_text(i.depends_on) d(id)
+        on conflict do nothing
+      ),
+      notified as (
+        select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
+        from (select distinct queue from ins where status = 'queued') s
+      )
+      select ins.*, (select count(*) from notified) as notified from ins`.execute(q.db)
+    const byId = new Map(rows.map((row) => [row.id, row]))
+    return r.map((row) => byId.get(row.id)!)
+  } catch (err) {
+    if (isPgError(err, UNIQUE_VIOLATION) && (err as { constraint?: string }).constraint === 'job_pkey') {
+      const detail = /\(id\)=\((.*)\)/.exec((err as { detail?: string }).detail ?? '')
+      throw new DuplicateJobId(detail?.[1] ?? (r.length === 1 ? r[0]!.id : '?'), { cause: err })
+    }
+    throw err
+  }
+}
+
+/** Which of these ids name existing jobs, with their status (for validating dependencies). */
+export async function jobStatuses(q: QueryContext, p: { ids: string[] }): Promise<Map<string, JobStatus>> {
+  if (p.ids.length === 0) return new Map()
+  const rows = await q.db.withSchema(q.schema).selectFrom('job').select(['id', 'status'])
+    .where('id', '=', sql<string>`any(${p.ids}::text[])`).execute()
+  return new Map(rows.map((x) => [x.id, x.status as JobStatus]))
+}
+
+/** One job by id, or undefined. */
+export async function jobFetch(q: QueryContext, p: { id: string }): Promise<JobRow | undefined> {
+  return q.db.withSchema(q.schema).selectFrom('job').selectAll().where('id', '=', p.id).executeTakeFirst()
+}
+
+/** Jobs by id, in no particular order. */
+export async function jobFetchMany(q: QueryContext, p: { ids: string[] }): Promise<JobRow[]> {
+  if (p.ids.length === 0) return []
+  return q.db.withSchema(q.schema).selectFrom('job').selectAll()
+    .where('id', '=', sql<string>`any(${p.ids}::text[])`).execute()
+}
+
+/** How many jobs of a queue are in the given states (queued by default: RQ's `len(queue)`). */
+export async function jobCount(q: QueryContext, p: { queue: string; statuses: readonly JobStatus[] }): Promise<number> {
+  const row = await q.db.withSchema(q.schema).selectFrom('job')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('queue', '=', p.queue).where('status', 'in', p.statuses as JobStatus[]).executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/** Parameters of `jobList`. */
+export interface JobListParams {
+  queue: string | null
+  statuses: readonly JobStatus[]
+  offset: number
+  limit: number
+  /** 'position': the order workers take them; 'newest': newest first. */
+  order: 'position' | 'newest'
+}
+
+/** A page of jobs of a queue (or every queue) in the given states. */
+export async function jobList(q: QueryContext, p: JobListParams): Promise<JobRow[]> {
+  let query = q.db.withSchema(q.schema).selectFrom('job').selectAll()
+    .where('status', 'in', p.statuses as JobStatus[])
+  if (p.queue !== null) query = query.where('queue', '=', p.queue)
+  query = p.order === 'position' ? query.orderBy('position') : query.orderBy('created_at', 'desc').orderBy('id', 'desc')
+  return query.offset(p.offset).limit(p.limit).execute()
+}
+
+/**
+ * Deletes jobs and cancels everything that depended on them (transitively): a dependency that will
+ * never finish must not leave its dependents deferred forever. Returns the deleted ids.
+ */
+export async function jobDelete(q: QueryContext, p: { ids: string[]; now?: DateTime | null }): Promise<string[]> {
+  if (p.ids.length === 0) return []
+  const job = sql.id(q.schema, 'job')
+  await jobCancelDependents(q, { ids: p.ids, reason: 'a dependency was deleted', now: p.now ?? null })
+  const { rows } = await sql<{ id: string }>`
+    delete from ${job} where id = any(${p.ids}::text[]) returning id`.execute(q.db)
+  return rows.map((x) => x.id)
+}
+
+/** Cancels the waiting dependents of these jobs, transitively. Returns the canceled ids. */
+export async function jobCancelDependents(q: QueryContext, p: { ids: string[]; reason: string; now: DateTime | null }): Promise<string[]> {
+  const job = sql.id(q.schema, 'job')
+  const dependency = sql.id(q.schema, 'job_dependency')
+  const { rows } = await sql<{ id: string }>`
+    with recursive down(id) as (
+      select d.job_id from ${dependency} d where d.depends_on = any(${p.ids}::text[])
+      union
+      select d.job_id from ${dependency} d join down on d.depends_on = down.id
+    )
+    update ${job} j set status = 'canceled', exc_info = ${`canceled: ${p.reason}`},
+      ended_at = coalesce(${tsOrNull(p.now)}::timestamptz, now()),
+      expires_at = coalesce(${tsOrNull(p.now)}::timestamptz, now()) + j.failure_ttl * interval '1 second'
+    from down where j.id = down.id and j.status in ('deferred', 'queued', 'scheduled')
+    returning j.id`.execute(q.db)
+  return rows.map((x) => x.id)
+}
+
+/**
+ * Cancels waiting jobs (queued, deferred, scheduled) and their dependents. A started job is not
+ * interrupted here. Returns the canceled ids.
+ */
+export async function jobCancel(q: QueryContext, p: { ids: string[]; now?: DateTime | null }): Promise<string[]> {
+  const job = sql.id(q.schema, 'job')
+  const { rows } = await sql<{ id: string }>`
+    update ${job} set status = 'canceled', exc_info = 'canceled',
+      ended_at = coalesce(${tsOrNull(p.now)}::timestamptz, now()),
+      expires_at = coalesce(${tsOrNull(p.now)}::timestamptz, now()) + failure_ttl * interval '1 second'
+    where id = any(${p.ids}::text[]) and status in ('queued', 'deferred', 'scheduled')
+    returning id`.execute(q.db)
+  const canceled = rows.map((x) => x.id)
+  if (canceled.length) canceled.push(...await jobCancelDependents(q, { ids: canceled, reason: 'a dependency was canceled', now: p.now ?? null }))
+  return canceled
+}
+
+/**
+ * Puts ended jobs (failed, stopped, canceled) back in their queue, at the end, with their attempts
+ * reset, and wakes workers. Returns the requeued ids.
+ */
+export async function jobRequeue(q: QueryContext, p: { ids: string[]; statuses?: readonly JobStatus[]; now?: DateTime | null }): Promise<JobRow[]> {
+  const job = sql.id(q.schema, 'job')
+  const statuses = p.statuses ?? ['failed', 'stopped', 'canceled']
+  const { rows } = await sql<JobRow>`
+    with up as (
+      update ${job} set status = 'queued', exc_info = null, result = null, worker = null, attempts = 0,
+        started_at = null, ended_at = null, expires_at = null, scheduled_for = null,
+        enqueued_at = coalesce(${tsOrNull(p.now)}::timestamptz, now()),
+        discard_at = case when ttl is null then null else coalesce(${tsOrNull(p.now)}::timestamptz, now()) + ttl * interval '1 second' end,
+        position = nextval(${sql.lit(`${q.schema}.job_position_seq`)}::regclass)
+      where id = any(${p.ids}::text[]) and status = any(${statuses as string[]}::text[])
+      returning *
+    ),
+    notified as (
+      select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
+      from (select distinct queue from up) s
+    )
+    select up.*, (select count(*) from notified) as notified from up`.execute(q.db)
+  return rows
+}
+
+/** Ids of a queue's failed jobs (for requeue-all). */
+export async function jobIdsByStatus(q: QueryContext, p: { queue: string | null; status: JobStatus; limit: number }): Promise<string[]> {
+  let query = q.db.withSchema(q.schema).selectFrom('job').select('id').where('status', '=', p.status)
+  if (p.queue !== null) query = query.where('queue', '=', p.queue)
+  const rows = await query.orderBy('position').limit(p.limit).execute()
+  return rows.map((x) => x.id)
+}
+
+/** Deletes every waiting job of a queue (RQ's `empty`), cancelling their dependents. Returns how many. */
+export async function jobEmptyQueue(q: QueryContext, p: { queue: string }): Promise<number> {
+  const ids = (await q.db.withSchema(q.schema).selectFrom('job').select('id')
+    .where('queue', '=', p.queue).where('status', 'in', ['queued', 'deferred', 'scheduled']).execute()).map((x) => x.id)
+  return (await jobDelete(q, { ids })).length
+}
+
+/** Replaces a job's meta (a running job's progress report). */
+export async function jobSaveMeta(q: QueryContext, p: { id: string; meta: string }): Promise<boolean> {
+  const res = await q.db.withSchema(q.schema).updateTable('job')
+    .set({ meta: sql`${p.meta}::jsonb` }).where('id', '=', p.id).executeTakeFirst()
+  return Number(res.numUpdatedRows) > 0
+}
+
+/** Sends the completion notification that `waitForResult` callers listen for. */
+export async function jobNotifyDone(q: QueryContext, p: { ids: string[] }): Promise<void> {
+  await sql`select pg_notify(${doneChannel(q.schema)}, ${donePayload(p.ids)})`.execute(q.db)
+}
+
+/**
+ * The payload of a completion notification: the ids, comma-separated, when they fit in Postgres'
+ * 8000-byte limit; else '*', which tells every waiter to look.
+ */
+export function donePayload(ids: readonly string[]): string {
+  const text = ids.join(',')
+  return text.length < 7900 ? text : '*'
+}
+
+/** Parameters of `jobRecordOutcome`. */
+export interface JobRecordOutcomeParams {
+  id: string
+  status: 'finished' | 'failed'
+  result: string | null // JSON text
+  excInfo: string | null
+  startedAt: DateTime
+  now?: DateTime | null
+}
+
+/**
+ * Records the outcome of a job run in-process (a Queue with isAsync false): one update, or a delete
+ * for a finished job with resultTtl 0.
+ */
+export async function jobRecordOutcome(q: QueryContext, p: JobRecordOutcomeParams): Promise<JobRow | undefined> {
+  const job = sql.id(q.schema, 'job')
+  const now = sql`coalesce(${tsOrNull(p.now)}::timestamptz, now())`
+  const { rows } = await sql<JobRow>`
+    with gone as (
+      delete from ${job} where id = ${p.id} and ${p.status} = 'finished' and result_ttl = 0 returning id
+    )
+    update ${job} set status = ${p.status}, result = ${p.result}::jsonb, exc_info = ${p.excInfo},
+      worker = 'in-process', attempts = attempts + 1, started_at = ${p.startedAt.toJSDate()},
+      ended_at = ${now}, enqueued_at = coalesce(enqueued_at, ${now}),
+      expires_at = case
+        when ${p.status} = 'failed' then case when failure_ttl < 0 then null else ${now} + failure_ttl * interval '1 second' end
+        when result_ttl < 0 then null else ${now} + result_ttl * interval '1 second' end
+    where id = ${p.id} and not exists (select 1 from gone)
+    returning *`.execute(q.db)
+  return rows[0]
+}

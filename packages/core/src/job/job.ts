@@ -1,0 +1,115 @@
+/**
+ * Glossary.
+ * - job: one call of a function by name ('module.export') with JSON arguments, stored as a row.
+ * - queue: a named line of jobs; workers take them in order (atFront first, then FIFO).
+ * - function name: RQ's import path, camelCased: 'emails.welcome.send' is export `send` of
+ *   emails/welcome.{ts,js} under the tasks root.
+ * - worker: a process that claims queued jobs, runs them, and records their outcome.
+ * - flow: jobs run in sequence, each depending on the one before.
+ * - schedule: a rule that enqueues a job at given times (once, on an interval, or on a cron).
+ * - waker: how a waiting worker learns of new work (LISTEN/NOTIFY, else polling).
+ */
+import { DateTime } from 'luxon'
+import type { Json, JobRow } from '../db/tables.js'
+import type { QueryContext } from '../db/query-context.js'
+import type pg from 'pg'
+
+/** Every state a job can be in. */
+export const JOB_STATUSES = ['queued', 'deferred', 'scheduled', 'started', 'finished', 'failed', 'stopped', 'canceled'] as const
+/** A job's state: waiting (`queued`, `deferred` on dependencies, `scheduled` for a time), `started`, or ended. */
+export type JobStatus = (typeof JOB_STATUSES)[number]
+
+/** States after which a job will not run again unless requeued. */
+export const ENDED_STATUSES: readonly JobStatus[] = ['finished', 'failed', 'stopped', 'canceled']
+
+/** A job's retry policy: `max` further attempts after the first failure, waiting `intervals` seconds between them. */
+export interface RetryPolicy {
+  max: number
+  intervals: number[]
+}
+
+/** What a Job needs to act on itself: the pool-backed context of the queue that made or fetched it. */
+export interface JobHome {
+  readonly ctx: QueryContext
+  readonly pool: pg.Pool
+}
+
+/** A job's data as read from the database, camelCased, with luxon DateTimes. */
+export interface JobData {
+  id: string
+  func: string
+  args: Json[]
+  kwargs: Record<string, Json>
+  origin: string
+  status: JobStatus
+  description: string | null
+  timeout: number | null
+  resultTtl: number
+  failureTtl: number
+  ttl: number | null
+  meta: Record<string, Json>
+  result: Json | null
+  excInfo: string | null
+  retry: RetryPolicy
+  attempts: number
+  onSuccess: string | null
+  onFailure: string | null
+  allowDependencyFailure: boolean
+  isolate: boolean | null
+  worker: string | null
+  flowId: string | null
+  scheduleId: string | null
+  createdAt: DateTime
+  enqueuedAt: DateTime | null
+  scheduledFor: DateTime | null
+  discardAt: DateTime | null
+  startedAt: DateTime | null
+  endedAt: DateTime | null
+  expiresAt: DateTime | null
+}
+
+const toDateTime = (d: Date | string | null): DateTime | null =>
+  d === null ? null : (typeof d === 'string' ? DateTime.fromISO(d) : DateTime.fromJSDate(d)).toUTC()
+
+/** Maps a job row to its domain data. */
+export function jobDataFromRow(row: JobRow): JobData {
+  return {
+    id: row.id,
+    func: row.func,
+    args: (row.args as Json[]) ?? [],
+    kwargs: (row.kwargs as Record<string, Json>) ?? {},
+    origin: row.queue,
+    status: row.status as JobStatus,
+    description: row.description,
+    timeout: row.timeout,
+    resultTtl: row.result_ttl,
+    failureTtl: row.failure_ttl,
+    ttl: row.ttl,
+    meta: (row.meta as Record<string, Json>) ?? {},
+    result: row.result,
+    excInfo: row.exc_info,
+    retry: { max: row.retry_max, intervals: row.retry_intervals ?? [] },
+    attempts: row.attempts,
+    onSuccess: row.on_success,
+    onFailure: row.on_failure,
+    allowDependencyFailure: row.allow_dependency_failure,
+    isolate: row.isolate,
+    worker: row.worker,
+    flowId: row.flow_id,
+    scheduleId: row.schedule_id,
+    createdAt: toDateTime(row.created_at)!,
+    enqueuedAt: toDateTime(row.enqueued_at),
+    scheduledFor: toDateTime(row.scheduled_for),
+    discardAt: toDateTime(row.discard_at),
+    startedAt: toDateTime(row.started_at),
+    endedAt: toDateTime(row.ended_at),
+    expiresAt: toDateTime(row.expires_at),
+  }
+}
+
+/** Renders a call as RQ prints it: `tasks.add(1, 2, name="x")`. Long argument lists are cut. */
+export function describeCall(func: string, args: readonly Json[], kwargs: Record<string, Json>): string {
+  const parts = [...args.map((a) => JSON.stringify(a)), ...Object.entries(kwargs).map(([k, v]) => `${k}=${JSON.stringify(v)}`)]
+  const text = `${func}(${parts.join(', ')})`
+  return text.length > 200 ? `${text.slice(0, 197)}...)` : text
+}

@@ -1,0 +1,29 @@
+import { sql } from 'kysely'
+import type { QueryContext } from '../db/query-context.js'
+import type { QueueRow } from '../db/tables.js'
+
+/** Every queue row, by name. */
+export async function queueList(q: QueryContext, _p: Record<string, never>): Promise<QueueRow[]> {
+  return q.db.withSchema(q.schema).selectFrom('queue').selectAll().orderBy('name').execute()
+}
+
+/** Names of serial queues (workers claim from them one job at a time). */
+export async function queueSerialNames(q: QueryContext): Promise<string[]> {
+  const rows = await q.db.withSchema(q.schema).selectFrom('queue').select('name').where('serial', '=', true).execute()
+  return rows.map((r) => r.name)
+}
+
+/**
+ * Frees serial locks whose job is no longer running (deleted, or recovered from a lost worker).
+ * Safe beside claims: a claim sets the lock and starts its job in one statement, so this never sees
+ * one without the other.
+ */
+export async function queueReleaseStaleSerialLocks(q: QueryContext): Promise<number> {
+  const queue = sql.id(q.schema, 'queue')
+  const job = sql.id(q.schema, 'job')
+  const res = await sql`
+    update ${queue} q set serial_job_id = null
+    where q.serial_job_id is not null
+      and not exists (select 1 from ${job} j where j.id = q.serial_job_id and j.status = 'started')`.execute(q.db)
+  return Number(res.numAffectedRows ?? 0)
+}

@@ -1,0 +1,281 @@
+import { DateTime } from 'luxon'
+import type pg from 'pg'
+import { acquirePool, type ConnectionOption } from '../db/pools.js'
+import { queryContext, type Executor, type QueryContext } from '../db/query-context.js'
+import { schemaName } from '../db/schema-name.js'
+import { readEnv } from '../config/env.js'
+import { toSeconds, toTtlSeconds, type DurationInput } from '../config/duration.js'
+import { NoSuchJob, DependencyCycle, InvalidOption } from '../errors.js'
+import type { JobRow } from '../db/tables.js'
+import { Job } from '../job/job-model.js'
+import type { JobHome, JobStatus } from '../job/job.js'
+import { JOB_STATUSES } from '../job/job.js'
+import { resolveEnqueueCall, DEFAULT_FAILURE_TTL, DEFAULT_RESULT_TTL, type EnqueueCall, type QueueDefaults } from '../job/enqueue-options.js'
+import {
+  jobInsertMany, jobStatuses, jobFetch, jobCount, jobList, jobDelete, jobEmptyQueue, jobRecordOutcome,
+  type JobInsertRow,
+} from '../job/job-queries.js'
+import { queueList } from './queue-queries.js'
+import { queueName } from './queue-name.js'
+import { resolveFunction } from '../tasks/resolve-function.js'
+import { runTask, formatError } from '../tasks/run-task.js'
+
+/** Options of a Queue. */
+export interface QueueOptions {
+  /** The database: a pg Pool (yours, never ended by pq), a connection string or pool config. @defaultValue DATABASE_URL, else libpq's PG* variables */
+  connection?: ConnectionOption
+  /** The Postgres schema holding pq's tables. @defaultValue PQ_SCHEMA, else 'pq' */
+  schema?: string
+  /** Default timeout of this queue's jobs (seconds or '10m'). @defaultValue the worker's default, 600 s */
+  timeout?: DurationInput
+  /** Default resultTtl of this queue's jobs. @defaultValue 500 s */
+  resultTtl?: DurationInput
+  /** Default failureTtl of this queue's jobs. @defaultValue one year */
+  failureTtl?: DurationInput
+  /** False runs each job at once, in this process, for tests and development. @defaultValue true */
+  isAsync?: boolean
+  /** At most one job of this queue runs at a time across all workers (django-pq's SerialQueue). @defaultValue false */
+  serial?: boolean
+  /** Run this queue's jobs in a thread killed at the timeout. @defaultValue the worker's setting */
+  isolate?: boolean
+  /** Tasks root for isAsync false runs. @defaultValue PQ_PATH, else the current directory */
+  path?: string
+}
+
+/** Pagination of job listings. */
+export interface PageOptions {
+  offset?: number
+  limit?: number
+}
+
+interface Source {
+  pool: pg.Pool
+  release: () => Promise<void>
+  home: JobHome
+}
+
+/**
+ * A named queue of jobs in Postgres: enqueue calls to functions by name, inside your own transaction
+ * when you pass one (`queue.using(client)`), and read the queue back.
+ *
+ * @example
+ * const queue = new Queue('emails', { connection: process.env.DATABASE_URL })
+ * await queue.enqueue('emails.welcome.send', 'ada@example.com')
+ * await queue.using(client).enqueue('audit.record', orderId)   // client is inside your BEGIN
+ */
+export class Queue {
+  readonly name: string
+  readonly schema: string
+  readonly isAsync: boolean
+  readonly serial: boolean
+  readonly path: string
+  readonly defaults: Readonly<QueueDefaults>
+  readonly #source: Source
+  readonly #exec: QueryContext
+
+  constructor(name = 'default', options: QueueOptions = {}, bound?: { source: Source; exec: QueryContext }) {
+    this.name = queueName(name)
+    const env = readEnv(process.env)
+    this.schema = schemaName(options.schema ?? env.schema)
+    this.isAsync = options.isAsync ?? true
+    this.serial = options.serial ?? false
+    this.path = options.path ?? env.path ?? process.cwd()
+    this.defaults = Object.freeze({
+      timeout: options.timeout === undefined ? null : toSeconds('timeout', options.timeout),
+      resultTtl: options.resultTtl === undefined ? Number(env.defaultResultTtl ?? DEFAULT_RESULT_TTL) : toTtlSeconds('resultTtl', options.resultTtl),
+      failureTtl: options.failureTtl === undefined ? DEFAULT_FAILURE_TTL : toTtlSeconds('failureTtl', options.failureTtl),
+      isolate: options.isolate ?? null,
+    })
+    this.#options = options
+    if (bound) {
+      this.#source = bound.source
+      this.#exec = bound.exec
+    } else {
+      const { pool, release } = acquirePool(options.connection, env.databaseUrl)
+      const ctx = queryContext(pool, this.schema)
+      this.#source = { pool, release, home: { ctx, pool } }
+      this.#exec = ctx
+    }
+  }
+
+  readonly #options: QueueOptions
+
+  /** The pg Pool this queue uses. */
+  get pool(): pg.Pool {
+    return this.#source.pool
+  }
+
+  /**
+   * This queue, writing through your connection: a pg client inside BEGIN, or a Kysely transaction.
+   * Jobs enqueued through it exist, and wake workers, exactly when your transaction commits.
+   */
+  using(executor: Executor): Queue {
+    return new Queue(this.name, this.#options, { source: this.#source, exec: queryContext(executor, this.schema) })
+  }
+
+  /** Enqueues a call of `func` with positional arguments (RQ's `enqueue`). */
+  async enqueue(func: string, ...args: unknown[]): Promise<Job> {
+    return this.enqueueCall({ func, args })
+  }
+
+  /** Enqueues a call with options (RQ's `enqueue_call`). */
+  async enqueueCall(call: EnqueueCall): Promise<Job> {
+    const [job] = await this.enqueueMany([call])
+    return job!
+  }
+
+  /**
+   * Enqueues many calls in one statement: all of them or, on any error, none. Calls may depend on
+   * each other (by jobId) and on existing jobs.
+   */
+  async enqueueMany(calls: readonly EnqueueCall[]): Promise<Job[]> {
+    if (!Array.isArray(calls)) throw new InvalidOption('calls', 'enqueueMany takes an array of calls')
+    const now = DateTime.utc()
+    const rows = calls.map((call) => resolveEnqueueCall(this.name, call, this.defaults, now))
+    return this.insertRows(rows)
+  }
+
+  /**
+   * Validates dependencies and writes prepared rows; flows and schedules reuse it. @internal
+   */
+  async insertRows(rows: JobInsertRow[], extraQueues: { name: string; serial: boolean }[] = []): Promise<Job[]> {
+    await this.#checkDependencies(rows)
+    const queues = [{ name: this.name, serial: this.serial }, ...extraQueues.filter((x) => x.name !== this.name)]
+    if (!this.isAsync) return this.#runInProcess(rows, queues)
+    const inserted = await jobInsertMany(this.#exec, { rows, queues })
+    return inserted.map((row) => this.#job(row))
+  }
+
+  /** Reads a job by id; undefined when there is none (RQ's `fetch_job`). */
+  async fetchJob(id: string): Promise<Job | undefined> {
+    const row = await jobFetch(this.#exec, { id })
+    return row ? this.#job(row) : undefined
+  }
+
+  /** How many jobs wait in this queue (status queued; RQ's `count`). */
+  async count(statuses: readonly JobStatus[] = ['queued']): Promise<number> {
+    return jobCount(this.#exec, { queue: this.name, statuses })
+  }
+
+  /** Ids of waiting jobs, in the order workers take them. */
+  async jobIds(page: PageOptions = {}): Promise<string[]> {
+    return (await this.jobs(page)).map((j) => j.id)
+  }
+
+  /** Jobs of this queue in the given states (queued by default), paginated, in the order workers take them. */
+  async jobs(page: PageOptions & { statuses?: readonly JobStatus[] } = {}): Promise<Job[]> {
+    const statuses = page.statuses ?? ['queued']
+    for (const s of statuses) if (!JOB_STATUSES.includes(s)) throw new InvalidOption('statuses', `unknown status "${s}"; use ${JOB_STATUSES.join(', ')}`)
+    const rows = await jobList(this.#exec, {
+      queue: this.name, statuses, offset: page.offset ?? 0, limit: page.limit ?? 100, order: 'position',
+    })
+    return rows.map((row) => this.#job(row))
+  }
+
+  /** Deletes every waiting job of the queue (dependents are canceled). Returns how many were deleted. */
+  async empty(): Promise<number> {
+    return jobEmptyQueue(this.#exec, { queue: this.name })
+  }
+
+  /** Deletes one job of any state; jobs that depend on it are canceled. */
+  async delete(jobId: string): Promise<void> {
+    const deleted = await jobDelete(this.#exec, { ids: [jobId] })
+    if (deleted.length === 0) throw new NoSuchJob(jobId)
+  }
+
+  /** Releases this queue's pool when pq opened it (a Pool you passed stays open). */
+  async close(): Promise<void> {
+    await this.#source.release()
+  }
+
+  /** Every queue known to the database (every queue ever enqueued to), by name. */
+  static async all(options: QueueOptions = {}): Promise<Queue[]> {
+    const probe = new Queue('default', options)
+    try {
+      const rows = await queueList(probe.#exec, {})
+      return rows.map((row) => new Queue(row.name, { ...options, serial: row.serial }, { source: probe.#source, exec: probe.#exec }))
+    } finally {
+      // The returned queues share the probe's pool; it stays open until closePools() or process exit.
+    }
+  }
+
+  #job(row: JobRow): Job {
+    return new Job(this.#source.home, row)
+  }
+
+  async #checkDependencies(rows: JobInsertRow[]): Promise<void> {
+    const batch = new Map(rows.map((row) => [row.id, row]))
+    const external = [...new Set(rows.flatMap((row) => row.dependsOn.filter((id) => !batch.has(id))))]
+    if (external.length > 0) {
+      const found = await jobStatuses(this.#exec, { ids: external })
+      const missing = external.filter((id) => !found.has(id))
+      if (missing.length > 0) throw new NoSuchJob(missing[0]!, `dependsOn names a job that does not exist${missing.length > 1 ? ` (nor do ${missing.slice(1).join(', ')})` : ''}`)
+    }
+    const cycle = findCycle(batch)
+    if (cycle) throw new DependencyCycle(cycle)
+  }
+
+  /** isAsync false: each job runs here and now, and is stored with its outcome. */
+  async #runInProcess(rows: JobInsertRow[], queues: { name: string; serial: boolean }[]): Promise<Job[]> {
+    if (this.#exec !== this.#source.home.ctx) return this.#runEach(this.#exec, rows, queues)
+    // On the pool, insert and outcome share a transaction, so no worker can claim the job between them.
+    const client = await this.#source.pool.connect()
+    try {
+      await client.query('begin')
+      const jobs = await this.#runEach(queryContext(client, this.schema), rows, queues)
+      await client.query('commit')
+      return jobs
+    } catch (err) {
+      await client.query('rollback').catch(() => {})
+      throw err
+    } finally {
+      client.release()
+    }
+  }
+
+  async #runEach(ctx: QueryContext, rows: JobInsertRow[], queues: { name: string; serial: boolean }[]): Promise<Job[]> {
+    const jobs: Job[] = []
+    for (const row of rows) {
+      const [inserted] = await jobInsertMany(ctx, { rows: [row], queues })
+      const job = new Job({ ctx, pool: this.#source.pool }, inserted!)
+      const startedAt = DateTime.utc()
+      const fn = await resolveFunction(row.func, this.path)
+      const outcome = await runTask(fn, job)
+      const recorded = await jobRecordOutcome(ctx, {
+        id: job.id, startedAt,
+        status: outcome.ok ? 'finished' : 'failed',
+        result: outcome.ok ? JSON.stringify(outcome.result) : null,
+        excInfo: outcome.ok ? null : formatError(outcome.error),
+      })
+      const final = recorded ?? { ...inserted!, status: 'finished', result: outcome.ok ? outcome.result : null }
+      jobs.push(this.#job(final))
+    }
+    return jobs
+  }
+}
+
+/** A dependency cycle among jobs of one batch, as a path of ids, or undefined. */
+function findCycle(batch: Map<string, JobInsertRow>): string[] | undefined {
+  const state = new Map<string, 'visiting' | 'done'>()
+  const path: string[] = []
+  const visit = (id: string): string[] | undefined => {
+    const s = state.get(id)
+    if (s === 'done') return undefined
+    if (s === 'visiting') return [...path.slice(path.indexOf(id)), id]
+    state.set(id, 'visiting')
+    path.push(id)
+    for (const dep of batch.get(id)?.dependsOn ?? []) {
+      if (!batch.has(dep)) continue
+      const found = visit(dep)
+      if (found) return found
+    }
+    path.pop()
+    state.set(id, 'done')
+    return undefined
+  }
+  for (const id of batch.keys()) {
+    const found = visit(id)
+    if (found) return found
+  }
+  return undefined
+}

