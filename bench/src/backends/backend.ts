@@ -1,0 +1,44 @@
+import type { PqChildConfig, RedisChildConfig, TaskPayload } from '../child/protocol.js'
+
+/** Jobs per bulk enqueue call: one round trip each, for both backends. */
+export const BULK_CHUNK = 1000
+
+/**
+ * One measured series: a queue as the producer sees it (enqueue, count, clean) plus what a worker
+ * process needs to consume from it. Implemented for pq and for BullMQ; a pq schema prefilled with
+ * finished jobs is a second pq series.
+ */
+export interface BenchBackend {
+  readonly kind: 'pq' | 'redis'
+  /** Series key in reports: 'pq', 'redis', 'pq-prefilled'. */
+  readonly key: string
+  /** Column title: 'pq', 'Redis', 'pq + 1M done'. */
+  readonly label: string
+  /** Empties the bench's queue and its history, so every run starts alike. */
+  reset(): Promise<void>
+  /** Enqueues one job in one call; resolves with its id. */
+  enqueueOne(payload: TaskPayload): Promise<string>
+  /** Enqueues many jobs, BULK_CHUNK per call; resolves with their ids in order. */
+  enqueueBulk(payloads: readonly TaskPayload[]): Promise<string[]>
+  /**
+   * Enqueues each job in its own caller-owned transaction (BEGIN; enqueue; COMMIT), as an app
+   * enqueueing beside its own writes does; null where the backend has no transactions.
+   */
+  readonly enqueueEachInTransaction: ((payloads: readonly TaskPayload[]) => Promise<string[]>) | null
+  /** How many of `ids` the backend itself records as finished. */
+  countFinished(ids: readonly string[]): Promise<number>
+  /** How many of `ids` the backend stores, in any state. */
+  countStored(ids: readonly string[]): Promise<number>
+  /** What a worker process needs to consume this series' queue. */
+  childConfig(): PqChildConfig | RedisChildConfig
+  /** The server's version, for the report. */
+  serverVersion(): Promise<string>
+  close(): Promise<void>
+}
+
+/** Splits `items` into consecutive chunks of `size`. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}

@@ -1,0 +1,96 @@
+import type { Summary } from '../harness/stats.js'
+import { formatMs, formatRate, formatRatio } from './format.js'
+import type { ScenarioReport, ScenarioRow, TargetCheck } from './report.js'
+
+/**
+ * pq's performance targets (issue 7), checked against medians. They live in the benchmark's output
+ * only, never in tests: a loaded CI machine would make them flaky, and a figure is not a bug.
+ */
+export const TARGETS = {
+  drainVsRedis: 1.5,
+  latencyP50Ms: 2,
+  latencyP99Ms: 5,
+  bulkEnqueueRate: 100_000,
+  keepUpShare: 0.95,
+  prefilledDrainShare: 0.8,
+} as const
+
+type Report = Omit<ScenarioReport, 'targets'>
+
+const median = (row: ScenarioRow | undefined, series: string, metric: string): number | null =>
+  (row?.results[series]?.[metric] as Summary | undefined)?.median ?? null
+
+const check = (target: string, measured: string, met: boolean, note?: string): TargetCheck => ({ target, measured, met, ...(note ? { note } : {}) })
+const unmeasured = (target: string, note: string): TargetCheck => ({ target, measured: null, met: null, note })
+
+/** The targets that apply to a scenario, each met, missed or not measured by this invocation. */
+export function checkTargets(report: Report): TargetCheck[] {
+  switch (report.scenario) {
+    case 'drain': return [drainTarget(report), ...prefillTargets(report)]
+    case 'latency': return latencyTargets(report)
+    case 'enqueue': return [bulkTarget(report)]
+    case 'throughput': return [keepUpTarget(report), ...prefillTargets(report)]
+    case 'sleep': return []
+  }
+}
+
+function drainTarget(report: Report): TargetCheck {
+  const target = `pq drains ≥ ${TARGETS.drainVsRedis}x BullMQ with 1 worker process at concurrency 10`
+  const row = report.rows.find((r) => r.workers === 1)
+  const pq = median(row, 'pq', 'drainRate')
+  const redis = median(row, 'redis', 'drainRate')
+  if (report.concurrency !== 10 || pq === null || redis === null) {
+    return unmeasured(target, 'needs -w 1, --concurrency 10 and --backend both')
+  }
+  const ratio = pq / redis
+  return check(target, formatRatio(ratio), ratio >= TARGETS.drainVsRedis)
+}
+
+function latencyTargets(report: Report): TargetCheck[] {
+  const row = report.rows[0]
+  const p50 = median(row, 'pq', 'p50Ms')
+  const p99 = median(row, 'pq', 'p99Ms')
+  const p50Target = `pq p50 ≤ ${TARGETS.latencyP50Ms} ms`
+  const p99Target = `pq p99 ≤ ${TARGETS.latencyP99Ms} ms`
+  if (p50 === null || p99 === null) return [unmeasured(p50Target, 'needs --backend pq or both'), unmeasured(p99Target, 'needs --backend pq or both')]
+  const note = `${row!.workers} worker process${row!.workers === 1 ? '' : 'es'}`
+  return [
+    check(p50Target, `${formatMs(p50)} ms`, p50 <= TARGETS.latencyP50Ms, note),
+    check(p99Target, `${formatMs(p99)} ms`, p99 <= TARGETS.latencyP99Ms, note),
+  ]
+}
+
+function bulkTarget(report: Report): TargetCheck {
+  const target = `pq bulk enqueue ≥ ${formatRate(TARGETS.bulkEnqueueRate)} jobs/s`
+  const bulk = median(report.rows[0], 'pq', 'bulkRate')
+  if (bulk === null) return unmeasured(target, 'needs --backend pq or both')
+  return check(target, `${formatRate(bulk)} jobs/s`, bulk >= TARGETS.bulkEnqueueRate)
+}
+
+/** Workers keep up when they finish within 5% of the producer's time: consumer ≥ 95% of producer. */
+function keepUpTarget(report: Report): TargetCheck {
+  const target = `pq's workers keep up with its producer (consumer ≥ ${TARGETS.keepUpShare * 100}% of producer rate)`
+  const shares = report.rows.flatMap((row) => {
+    const producer = median(row, 'pq', 'producerRate')
+    const consumer = median(row, 'pq', 'consumerRate')
+    return producer === null || consumer === null ? [] : [{ workers: row.workers, share: consumer / producer }]
+  })
+  if (shares.length === 0) return unmeasured(target, 'needs --backend pq or both')
+  const measured = shares.map((s) => `${s.workers}w ${(s.share * 100).toFixed(0)}%`).join(', ')
+  return check(target, measured, shares.every((s) => s.share >= TARGETS.keepUpShare))
+}
+
+/** With --prefill: the prefilled series against the clean one, worker count by worker count. */
+function prefillTargets(report: Report): TargetCheck[] {
+  const prefilled = report.series.find((s) => s.key === 'pq-prefilled')
+  if (!prefilled) return []
+  const target = `${prefilled.label} holds within ${Math.round((1 - TARGETS.prefilledDrainShare) * 100)}% of pq on an empty table`
+  const shares = report.rows.flatMap((row) => {
+    const clean = median(row, 'pq', report.primary)
+    const full = median(row, 'pq-prefilled', report.primary)
+    return clean === null || full === null ? [] : [{ workers: row.workers, share: full / clean }]
+  })
+  if (shares.length === 0) return [unmeasured(target, 'needs --backend pq or both')]
+  const measured = shares.map((s) => `${s.workers}w ${formatRatio(s.share)}`).join(', ')
+  return [check(target, measured, shares.every((s) => s.share >= TARGETS.prefilledDrainShare))]
+}
