@@ -132,6 +132,10 @@ export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Pr
       notified as (
         select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
         from (select distinct queue from ins where status = 'queued') s
+        union all
+        -- A waiting worker sleeps until the earliest due time it knows: tell it about an earlier one.
+        select pg_notify(${workChannel(q.schema)}, '{"due":' || to_json(min(scheduled_for))::text || '}')
+        from ins where status = 'scheduled' having count(*) > 0
       )
       select ins.*, (select count(*) from notified) as notified from ins`.execute(q.db)
     const byId = new Map(rows.map((row) => [row.id, row]))

@@ -27,3 +27,10 @@ export async function queueReleaseStaleSerialLocks(q: QueryContext): Promise<num
       and not exists (select 1 from ${job} j where j.id = q.serial_job_id and j.status = 'started')`.execute(q.db)
   return Number(res.numAffectedRows ?? 0)
 }
+
+/** Serial queues whose lock is free (a worker serving every queue claims them one job each). */
+export async function queueFreeSerialNames(q: QueryContext, p: { limit: number }): Promise<string[]> {
+  const rows = await q.db.withSchema(q.schema).selectFrom('queue').select('name')
+    .where('serial', '=', true).where('serial_job_id', 'is', null).orderBy('name').limit(p.limit).execute()
+  return rows.map((r) => r.name)
+}

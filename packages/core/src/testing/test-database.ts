@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import { afterAll, beforeAll } from '@jest/globals'
 import pg from 'pg'
 import { queryContext, type QueryContext } from '../db/query-context.js'
 import { closePools } from '../db/pools.js'
@@ -24,7 +23,8 @@ function withDatabase(url: string, database: string): string {
 
 /**
  * Gives the calling test file its own database (pq_test_<random>), created from the template in
- * beforeAll and dropped in afterAll, so jest workers never share rows. Read its fields inside tests
+ * beforeAll and dropped in afterAll (jest's globals: this module imports nothing from jest, so the demo
+ * and the bench can import @pq/core/testing), so jest workers never share rows. Read its fields inside tests
  * or hooks, not at module load.
  */
 export function useTestDatabase(): TestDatabase {

@@ -1,0 +1,2 @@
+/** @pq/cli: pq's command-line shells, as functions tests can call. */
+export { migrateCli } from './migrate/migrate-cli.js'

@@ -1,0 +1,33 @@
+import yargs, { type Argv } from 'yargs'
+import { UsageError } from '../errors.js'
+
+/**
+ * A yargs parser set up the way every pq command wants it: strict (unknown flags are errors), no
+ * process exit, and failures thrown as a one-line UsageError naming the command's --help.
+ */
+export function commandParser(name: string, argv: readonly string[]): Argv {
+  return yargs([...argv])
+    .scriptName(name)
+    .strict()
+    .exitProcess(false)
+    .version(false)
+    .help('help')
+    .alias('help', 'h')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((message, error) => {
+      throw error instanceof Error && !message ? error : new UsageError(`${message ?? error?.message}; see ${name} --help`)
+    })
+}
+
+/** The connection flags every command shares. */
+export function withConnectionOptions<T>(parser: Argv<T>) {
+  return parser
+    .option('database-url', { type: 'string', describe: 'Postgres connection string (else DATABASE_URL, else PG* variables)' })
+    .option('schema', { type: 'string', describe: "pq's schema (else PQ_SCHEMA, else 'pq')" })
+    .option('verbose', { type: 'boolean', alias: 'v', describe: 'More output; stack traces on errors' })
+}
+
+/** True when yargs handled --help (or --version): the command should print it and exit 0. */
+export function helpShown(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h')
+}

@@ -1,0 +1,356 @@
+import { sql } from 'kysely'
+import type { DateTime } from 'luxon'
+import type { QueryContext } from '../db/query-context.js'
+import type { JobRow } from '../db/tables.js'
+import { workChannel, doneChannel } from '../db/schema-name.js'
+
+const tsOrNull = (d: DateTime | null | undefined) => (d ? d.toJSDate() : null)
+const seq = (q: QueryContext) => sql.lit(`${q.schema}.job_position_seq`)
+
+/** Parameters of `jobClaim`. */
+export interface JobClaimParams {
+  /** The queue to claim from; null claims from every non-serial queue in global order. */
+  queue: string | null
+  limit: number
+  worker: string
+  now?: DateTime | null
+}
+
+/**
+ * Claims up to `limit` runnable jobs of one queue, in order (atFront first, then FIFO), marking them
+ * started by `worker`. SKIP LOCKED lets concurrent workers pass over rows another is claiming, so no
+ * job goes to two workers; MATERIALIZED keeps the planner from merging the pick into the UPDATE, so
+ * LIMIT bounds the rows changed. The pick reads the partial index of queued jobs, which finished
+ * rows never enter.
+ *
+ * A serial queue gives at most one job, and only while its lock is free: the claim takes the queue
+ * row (SKIP LOCKED) and records the job in it in the same statement. A claim racing it either skips
+ * the locked row or, arriving after the commit, re-checks the updated row and finds the lock taken.
+ */
+export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<ClaimedJobRow[]> {
+  const job = sql.id(q.schema, 'job')
+  const queue = sql.id(q.schema, 'queue')
+  const now = sql`coalesce(${tsOrNull(p.now)}::timestamptz, now())`
+  if (p.queue === null) {
+    const { rows } = await sql<ClaimedJobRow>`
+      with pick as materialized (
+        select id from ${job} j
+        where status = 'queued' and not exists (select 1 from ${queue} s where s.name = j.queue and s.serial)
+        order by position limit ${p.limit} for update skip locked
+      )
+      update ${job} j set status = 'started', worker = ${p.worker}, started_at = ${now}, attempts = j.attempts + 1
+      from pick where j.id = pick.id
+      returning j.*`.execute(q.db)
+    return rows.sort(byPosition)
+  }
+  const { rows } = await sql<ClaimedJobRow>`
+    with info as materialized (
+      select coalesce((select serial from ${queue} where name = ${p.queue}), false) as serial
+    ),
+    serial_lock as materialized (
+      select name from ${queue}
+      where name = ${p.queue} and serial and serial_job_id is null
+      for update skip locked
+    ),
+    pick as materialized (
+      select id from ${job}
+      where queue = ${p.queue} and status = 'queued'
+        and (not (select serial from info) or exists (select 1 from serial_lock))
+      order by position
+      limit (select case when serial then 1 else ${p.limit}::int end from info)
+      for update skip locked
+    ),
+    take_lock as (
+      update ${queue} set serial_job_id = (select id from pick)
+      where name in (select name from serial_lock) and exists (select 1 from pick)
+    )
+    update ${job} j set status = 'started', worker = ${p.worker}, started_at = ${now}, attempts = j.attempts + 1
+    from pick where j.id = pick.id
+    returning j.*, (select serial from info) as serial_claim`.execute(q.db)
+  return rows.sort(byPosition)
+}
+
+/** A claimed row; `serial_claim` says it holds its serial queue's lock until its outcome is recorded. */
+export type ClaimedJobRow = JobRow & { serial_claim?: boolean }
+
+/** Whether any job of these queues (every queue when empty) is queued: burst mode's exit test. */
+export async function jobAnyRunnable(q: QueryContext, p: { queues: readonly string[] }): Promise<boolean> {
+  let query = q.db.withSchema(q.schema).selectFrom('job').select('id').where('status', '=', 'queued')
+  if (p.queues.length) query = query.where('queue', 'in', p.queues as string[])
+  return (await query.limit(1).executeTakeFirst()) !== undefined
+}
+
+const byPosition = (a: JobRow, b: JobRow) => Number(a.position) - Number(b.position)
+
+/** One finished run, as the worker reports it. */
+export interface JobOutcome {
+  id: string
+  /** finished; failed (final); queued or scheduled (a retry); canceled (discarded: its ttl passed). */
+  status: 'finished' | 'failed' | 'queued' | 'scheduled' | 'canceled'
+  result: string | null // JSON text
+  excInfo: string | null
+  /** For a scheduled retry: when it becomes queued again. */
+  retryAt: DateTime | null
+}
+
+/** A job a completion touched, as `jobFinishMany` reports it. */
+export interface JobFinished {
+  id: string
+  queue: string
+  status: string
+  has_dependents: boolean
+}
+
+/**
+ * Records many outcomes in one statement: the hot path's second round trip. Rows are matched only
+ * while still started by this worker, so a job recovered from it meanwhile is not overwritten.
+ * Finished jobs with resultTtl 0 are deleted outright; others get their expiry. Retries go back to
+ * the queue (or wait as scheduled). Serial locks held by these jobs are freed. One notification
+ * names the ended jobs for `waitForResult`; one per queue announces retries.
+ */
+export async function jobFinishMany(q: QueryContext, p: { worker: string; outcomes: JobOutcome[]; releaseSerial: boolean; now?: DateTime | null }): Promise<JobFinished[]> {
+  if (p.outcomes.length === 0) return []
+  const job = sql.id(q.schema, 'job')
+  const queue = sql.id(q.schema, 'queue')
+  // Lock rows in one order everywhere, so two batches can never deadlock on each other.
+  const o = [...p.outcomes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  const ids = o.map((x) => x.id)
+  const { rows } = await sql<JobFinished>`
+    with input as (
+      select * from unnest(${ids}::text[], ${o.map((x) => x.status)}::text[], ${o.map((x) => x.result)}::jsonb[],
+        ${o.map((x) => x.excInfo)}::text[], ${o.map((x) => tsOrNull(x.retryAt))}::timestamptz[])
+        as t(id, status, result, exc_info, retry_at)
+    ),
+    now_ as (select coalesce(${tsOrNull(p.now)}::timestamptz, now()) as now),
+    gone as (
+      delete from ${job} j using input i
+      where j.id = i.id and j.status = 'started' and j.worker = ${p.worker} and i.status = 'finished' and j.result_ttl = 0
+      returning j.id, j.queue, 'finished'::text as status, j.has_dependents
+    ),
+    changed as (
+      update ${job} j set
+        status = i.status,
+        result = i.result,
+        exc_info = i.exc_info,
+        ended_at = case when i.status in ('queued', 'scheduled') then null else n.now end,
+        scheduled_for = case when i.status = 'scheduled' then i.retry_at end,
+        enqueued_at = case when i.status = 'queued' then n.now else j.enqueued_at end,
+        position = case when i.status = 'queued' then nextval(${seq(q)}::regclass) else j.position end,
+        expires_at = case
+          when i.status = 'finished' then case when j.result_ttl < 0 then null else n.now + j.result_ttl * interval '1 second' end
+          when i.status in ('failed', 'canceled') then case when j.failure_ttl < 0 then null else n.now + j.failure_ttl * interval '1 second' end
+        end
+      from input i, now_ n
+      where j.id = i.id and j.status = 'started' and j.worker = ${p.worker}
+        and not (i.status = 'finished' and j.result_ttl = 0)
+      returning j.id, j.queue, j.status, j.has_dependents
+    ),
+    unlock as (
+      update ${queue} set serial_job_id = null
+      where ${p.releaseSerial} and serial_job_id = any(${ids}::text[])
+    ),
+    touched as (select * from gone union all select * from changed),
+    ended as (select string_agg(id, ',') as ids from touched where status not in ('queued', 'scheduled')),
+    notified as (
+      select pg_notify(${doneChannel(q.schema)}, case when length(ids) < 7900 then ids else '*' end)
+      from ended where ids is not null
+      union all
+      select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
+      from (select distinct queue from touched where status = 'queued') s
+    )
+    select touched.*, (select count(*) from notified) as notified from touched`.execute(q.db)
+  return rows
+}
+
+/**
+ * Queues the deferred dependents of these jobs whose dependencies have now all finished (or failed,
+ * for jobs that allow it), and wakes their queues. A statement of its own, after the completion has
+ * committed, so it sees dependents committed while the completion waited for their row locks.
+ */
+export async function jobReleaseDependents(q: QueryContext, p: { ids: string[]; now?: DateTime | null }): Promise<string[]> {
+  if (p.ids.length === 0) return []
+  const job = sql.id(q.schema, 'job')
+  const dependency = sql.id(q.schema, 'job_dependency')
+  const { rows } = await sql<{ id: string }>`
+    with released as (
+      update ${job} j set status = 'queued', enqueued_at = coalesce(${tsOrNull(p.now)}::timestamptz, now()),
+        position = nextval(${seq(q)}::regclass)
+      where j.status = 'deferred'
+        and j.id in (select job_id from ${dependency} where depends_on = any(${p.ids}::text[]))
+        and not exists (
+          select 1 from ${dependency} d join ${job} x on x.id = d.depends_on
+          where d.job_id = j.id and x.status <> 'finished' and not (j.allow_dependency_failure and x.status = 'failed'))
+      returning j.id, j.queue
+    ),
+    notified as (
+      select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
+      from (select distinct queue from released) s
+    )
+    select id, (select count(*) from notified) as notified from released`.execute(q.db)
+  return rows.map((r) => r.id)
+}
+
+/**
+ * Safety net for dependents: queues deferred jobs whose dependencies have all finished, however that
+ * came about (a worker that died between completion and release). Run by maintenance.
+ */
+export async function jobReleaseStuckDependents(q: QueryContext, p: { limit: number }): Promise<number> {
+  const job = sql.id(q.schema, 'job')
+  const dependency = sql.id(q.schema, 'job_dependency')
+  const { rows } = await sql<{ id: string }>`
+    with stuck as (
+      select j.id from ${job} j
+      where j.status = 'deferred' and not exists (
+        select 1 from ${dependency} d join ${job} x on x.id = d.depends_on
+        where d.job_id = j.id and x.status <> 'finished' and not (j.allow_dependency_failure and x.status = 'failed'))
+      limit ${p.limit} for update skip locked
+    ),
+    released as (
+      update ${job} j set status = 'queued', enqueued_at = now(), position = nextval(${seq(q)}::regclass)
+      from stuck where j.id = stuck.id returning j.id, j.queue
+    ),
+    notified as (
+      select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
+      from (select distinct queue from released) s
+    )
+    select id, (select count(*) from notified) as notified from released`.execute(q.db)
+  return rows.length
+}
+
+/** Moves scheduled jobs whose time has come to their queue, and wakes it. Returns how many. */
+export async function jobPromoteDue(q: QueryContext, p: { limit: number; now?: DateTime | null }): Promise<number> {
+  const job = sql.id(q.schema, 'job')
+  const now = sql`coalesce(${tsOrNull(p.now)}::timestamptz, now())`
+  const { rows } = await sql<{ id: string }>`
+    with due as (
+      select id from ${job} where status = 'scheduled' and scheduled_for <= ${now}
+      order by scheduled_for limit ${p.limit} for update skip locked
+    ),
+    promoted as (
+      update ${job} j set status = 'queued', enqueued_at = ${now}, position = nextval(${seq(q)}::regclass)
+      from due where j.id = due.id returning j.id, j.queue
+    ),
+    notified as (
+      select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
+      from (select distinct queue from promoted) s
+    )
+    select id, (select count(*) from notified) as notified from promoted`.execute(q.db)
+  return rows.length
+}
+
+/** When the earliest scheduled job falls due, or null when none waits. */
+export async function jobNextScheduled(q: QueryContext): Promise<Date | null> {
+  const row = await q.db.withSchema(q.schema).selectFrom('job')
+    .select((eb) => eb.fn.min('scheduled_for').as('next'))
+    .where('status', '=', 'scheduled').executeTakeFirst()
+  return (row?.next as Date | null | undefined) ?? null
+}
+
+/** Discards queued jobs whose ttl passed before any worker started them (status canceled). */
+export async function jobDiscardExpired(q: QueryContext, p: { limit: number; now?: DateTime | null }): Promise<string[]> {
+  const job = sql.id(q.schema, 'job')
+  const now = sql`coalesce(${tsOrNull(p.now)}::timestamptz, now())`
+  const { rows } = await sql<{ id: string }>`
+    with expired as (
+      select id from ${job} where status in ('queued', 'scheduled') and discard_at <= ${now}
+      limit ${p.limit} for update skip locked
+    )
+    update ${job} j set status = 'canceled', ended_at = ${now},
+      exc_info = 'discarded: not started within its ttl of ' || j.ttl || 's',
+      expires_at = case when j.failure_ttl < 0 then null else ${now} + j.failure_ttl * interval '1 second' end
+    from expired where j.id = expired.id returning j.id`.execute(q.db)
+  return rows.map((r) => r.id)
+}
+
+/**
+ * Deletes up to `limit` jobs whose result or failure TTL has passed (django-pq's sweep), and flows
+ * whose final job is gone. Returns how many jobs went. Batched, so it never holds many locks long.
+ */
+export async function jobSweepExpired(q: QueryContext, p: { limit: number; now?: DateTime | null }): Promise<number> {
+  const job = sql.id(q.schema, 'job')
+  const flow = sql.id(q.schema, 'flow')
+  const now = sql`coalesce(${tsOrNull(p.now)}::timestamptz, now())`
+  const { rows } = await sql<{ id: string }>`
+    with doomed as (
+      select id from ${job} where expires_at <= ${now} limit ${p.limit} for update skip locked
+    )
+    delete from ${job} j using doomed where j.id = doomed.id returning j.id`.execute(q.db)
+  await sql`
+    delete from ${flow} f
+    where not exists (select 1 from ${job} j where j.id = f.job_ids[cardinality(f.job_ids)])`.execute(q.db)
+  return rows.length
+}
+
+/**
+ * Recovers the started jobs of workers that stopped heartbeating (kill -9, a lost machine) or that
+ * no longer exist: each is retried when it has attempts left, else failed with "worker lost".
+ * Deletes the dead workers' rows. Returns the recovered jobs.
+ */
+export async function jobRescueLost(q: QueryContext, p: { heartbeatTimeoutSeconds: number; now?: DateTime | null }): Promise<{ id: string; status: string; worker: string }[]> {
+  const job = sql.id(q.schema, 'job')
+  const worker = sql.id(q.schema, 'worker')
+  const queue = sql.id(q.schema, 'queue')
+  const now = sql`coalesce(${tsOrNull(p.now)}::timestamptz, now())`
+  const { rows } = await sql<{ id: string; status: string; worker: string }>`
+    with dead as (
+      delete from ${worker}
+      where heartbeat_at < ${now} - ${p.heartbeatTimeoutSeconds} * interval '1 second'
+      returning name
+    ),
+    orphan as (
+      select j.id from ${job} j
+      where j.status = 'started'
+        and (j.worker in (select name from dead)
+             or not exists (select 1 from ${worker} w where w.name = j.worker))
+      for update skip locked
+    ),
+    rescued as (
+      update ${job} j set
+        status = case when j.attempts <= j.retry_max then 'queued' else 'failed' end,
+        exc_info = 'worker lost: ' || coalesce(j.worker, '?') || ' stopped while running this job',
+        position = case when j.attempts <= j.retry_max then nextval(${seq(q)}::regclass) else j.position end,
+        enqueued_at = case when j.attempts <= j.retry_max then ${now} else j.enqueued_at end,
+        ended_at = case when j.attempts <= j.retry_max then null else ${now} end,
+        expires_at = case when j.attempts <= j.retry_max or j.failure_ttl < 0 then null
+                          else ${now} + j.failure_ttl * interval '1 second' end
+      from orphan o where j.id = o.id
+      returning j.id, j.status, j.queue, j.worker
+    ),
+    unlock as (
+      update ${queue} set serial_job_id = null where serial_job_id in (select id from rescued)
+    ),
+    notified as (
+      select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
+      from (select distinct queue from rescued where status = 'queued') s
+      union all
+      select pg_notify(${doneChannel(q.schema)}, string_agg(id, ',')) from rescued where status = 'failed' having count(*) > 0
+    )
+    select id, status, worker, (select count(*) from notified) as notified from rescued`.execute(q.db)
+  return rows
+}
+
+/**
+ * Puts jobs this worker claimed back in their queue, at their old place, with the attempt not
+ * counted: for jobs claimed but not started at a graceful stop, and for jobs interrupted by a stop
+ * at once. Frees their serial locks and wakes their queues.
+ */
+export async function jobRelease(q: QueryContext, p: { ids: string[]; worker: string }): Promise<string[]> {
+  if (p.ids.length === 0) return []
+  const job = sql.id(q.schema, 'job')
+  const queue = sql.id(q.schema, 'queue')
+  const { rows } = await sql<{ id: string }>`
+    with released as (
+      update ${job} set status = 'queued', worker = null, started_at = null, attempts = greatest(attempts - 1, 0)
+      where id = any(${p.ids}::text[]) and status = 'started' and worker = ${p.worker}
+      returning id, queue
+    ),
+    unlock as (
+      update ${queue} set serial_job_id = null where serial_job_id in (select id from released)
+    ),
+    notified as (
+      select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
+      from (select distinct queue from released) s
+    )
+    select id, (select count(*) from notified) as notified from released`.execute(q.db)
+  return rows.map((r) => r.id)
+}

@@ -1,0 +1,95 @@
+import { sql } from 'kysely'
+import type { QueryContext } from '../db/query-context.js'
+import type { WorkerRow } from '../db/tables.js'
+import { controlChannel } from '../db/schema-name.js'
+
+/** Parameters of `workerRegister`. */
+export interface WorkerRegisterParams {
+  name: string
+  host: string
+  pid: number
+  queues: string[]
+  concurrency: number
+  listenMode: 'listen' | 'poll'
+}
+
+/**
+ * Registers a worker, or takes over the row of a dead one by the same name. Returns false when a live
+ * worker (heartbeat within `liveSeconds`) already holds the name.
+ */
+export async function workerRegister(q: QueryContext, p: WorkerRegisterParams & { liveSeconds: number }): Promise<boolean> {
+  const worker = sql.id(q.schema, 'worker')
+  const { rows } = await sql<{ name: string }>`
+    insert into ${worker} (name, host, pid, queues, state, concurrency, listen_mode)
+    values (${p.name}, ${p.host}, ${p.pid}, ${p.queues}::text[], 'starting', ${p.concurrency}, ${p.listenMode})
+    on conflict (name) do update set host = excluded.host, pid = excluded.pid, queues = excluded.queues,
+      state = 'starting', concurrency = excluded.concurrency, listen_mode = excluded.listen_mode,
+      birth_at = now(), heartbeat_at = now(), successful_count = 0, failed_count = 0,
+      working_seconds = 0, stop_requested = false
+    where ${worker}.heartbeat_at < now() - ${p.liveSeconds} * interval '1 second' or ${worker}.state = 'stopped'
+    returning name`.execute(q.db)
+  return rows.length === 1
+}
+
+/** Parameters of `workerHeartbeat`. */
+export interface WorkerHeartbeatParams {
+  name: string
+  state: 'idle' | 'busy' | 'stopping'
+  listenMode: 'listen' | 'poll'
+  /** Counts since the last heartbeat, added to the totals. */
+  successful: number
+  failed: number
+  workingSeconds: number
+}
+
+/**
+ * Records that a worker is alive, adds its recent counts, and returns whether it was asked to stop;
+ * undefined when its row is gone (another worker declared it lost), so it can register again.
+ */
+export async function workerHeartbeat(q: QueryContext, p: WorkerHeartbeatParams): Promise<{ stopRequested: boolean } | undefined> {
+  const worker = sql.id(q.schema, 'worker')
+  const { rows } = await sql<{ stop_requested: boolean }>`
+    update ${worker} set heartbeat_at = now(), state = ${p.state}, listen_mode = ${p.listenMode},
+      successful_count = successful_count + ${p.successful}, failed_count = failed_count + ${p.failed},
+      working_seconds = working_seconds + ${p.workingSeconds}
+    where name = ${p.name}
+    returning stop_requested`.execute(q.db)
+  return rows[0] ? { stopRequested: rows[0].stop_requested } : undefined
+}
+
+/** Removes a worker's row as it exits cleanly. */
+export async function workerDeregister(q: QueryContext, p: { name: string }): Promise<void> {
+  await q.db.withSchema(q.schema).deleteFrom('worker').where('name', '=', p.name).execute()
+}
+
+/** Every registered worker, by name. */
+export async function workerList(q: QueryContext): Promise<WorkerRow[]> {
+  return q.db.withSchema(q.schema).selectFrom('worker').selectAll().orderBy('name').execute()
+}
+
+/**
+ * Asks workers to stop after their current jobs (all of them when `names` is null) and wakes them
+ * through the control channel. Returns the names asked.
+ */
+export async function workerRequestStop(q: QueryContext, p: { names: string[] | null }): Promise<string[]> {
+  const worker = sql.id(q.schema, 'worker')
+  const { rows } = await sql<{ name: string }>`
+    with asked as (
+      update ${worker} set stop_requested = true
+      where ${p.names === null} or name = any(${p.names ?? []}::text[])
+      returning name
+    ),
+    notified as (
+      select pg_notify(${controlChannel(q.schema)}, json_build_object('stop', name)::text) from asked
+    )
+    select name, (select count(*) from notified) as notified from asked`.execute(q.db)
+  return rows.map((r) => r.name)
+}
+
+/** Names of workers still registered among these. */
+export async function workerAlive(q: QueryContext, p: { names: string[] }): Promise<string[]> {
+  if (p.names.length === 0) return []
+  const rows = await q.db.withSchema(q.schema).selectFrom('worker').select('name')
+    .where('name', '=', sql<string>`any(${p.names}::text[])`).execute()
+  return rows.map((r) => r.name)
+}

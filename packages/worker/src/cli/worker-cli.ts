@@ -1,0 +1,103 @@
+import { DateTime } from 'luxon'
+import { NoSuchWorker, UsageError } from '@pq/core'
+import { commandParser, withConnectionOptions, helpShown, type CliIo } from '@pq/core/cli'
+import { acquirePool, queryContext, readEnv, schemaName, workerRequestStop, workerAlive, workerList } from '@pq/core/internal'
+import { Worker } from '../worker.js'
+import { attachWorkerLog } from './worker-log.js'
+
+/** What the bin hands the CLI besides argv: signals to listen to, so tests can drive them. */
+export interface WorkerCliProcess {
+  onSignal(signal: 'SIGINT' | 'SIGTERM', handler: () => void): void
+}
+
+const EXAMPLES: [string, string][] = [
+  ['pq-worker', 'serve every queue, waiting for work'],
+  ['pq-worker high default low --concurrency 4', 'serve three queues in priority order, 4 jobs at a time'],
+  ['pq-worker default --burst', 'run until the queue is empty, then exit'],
+  ['pq-worker --terminate', 'ask every live worker to stop after its current jobs, and wait'],
+  ['pq-worker --stop myhost.1234', 'ask one worker to stop'],
+]
+
+/**
+ * `pq-worker [queues...]`: runs a worker until stopped (or, with --burst, until no served queue has
+ * runnable work). Returns the exit code.
+ */
+export async function workerCli(argv: readonly string[], env: Record<string, string | undefined>, io: CliIo, proc: WorkerCliProcess): Promise<number> {
+  const parser = withConnectionOptions(commandParser('pq-worker', argv)
+    .command('$0 [queues..]', 'Run pq jobs: serve the queues listed (highest priority first), or every queue.', (y) =>
+      y.positional('queues', { type: 'string', array: true, describe: 'Queues to serve, highest priority first' }))
+    .option('burst', { type: 'boolean', alias: 'b', describe: 'Exit once the queues have nothing runnable' })
+    .option('concurrency', { type: 'number', alias: 'c', describe: 'Jobs at once in this process (default 1)' })
+    .option('name', { type: 'string', alias: 'n', describe: 'Worker name, unique among live workers (default host.pid)' })
+    .option('path', { type: 'string', alias: 'P', describe: 'Tasks root for module.fn names (else PQ_PATH, else the current directory)' })
+    .option('worker-ttl', { type: 'string', describe: 'Seconds between polls while LISTEN works (else PQ_WORKER_TTL, default 420)' })
+    .option('heartbeat-timeout', { type: 'string', describe: 'Seconds without a heartbeat before a worker is declared lost (default 60)' })
+    .option('default-timeout', { type: 'string', describe: 'Default job timeout (else PQ_DEFAULT_JOB_TIMEOUT, default 600)' })
+    .option('exception-handler', { type: 'string', array: true, describe: 'module.fn called with (job, error) after a final failure; repeatable, in order' })
+    .option('isolate', { type: 'boolean', describe: 'Run each job in a thread that is killed at its timeout' })
+    .option('migrate', { type: 'boolean', default: true, describe: 'Apply pending migrations at start (--no-migrate to only check)' })
+    .option('listen', { type: 'boolean', default: true, describe: 'Use LISTEN/NOTIFY (--no-listen polls, for transaction-mode poolers)' })
+    .option('terminate', { type: 'boolean', describe: 'Ask every live worker to stop after its current jobs; wait until they have' })
+    .option('stop', { type: 'string', describe: 'Ask the worker NAME to stop after its current jobs; wait until it has' })
+    .option('quiet', { type: 'boolean', alias: 'q', describe: 'Print only warnings and errors' })
+    .option('json', { type: 'boolean', describe: 'Log one JSON object per line' }))
+  for (const [cmd, what] of EXAMPLES) parser.example(cmd, what)
+  const args = await parser.parseAsync()
+  if (helpShown(argv)) {
+    io.out.write(`${await parser.getHelp()}\n`)
+    return 0
+  }
+  const e = readEnv(env)
+  const connection = args['database-url'] ?? e.databaseUrl
+  const schema = schemaName(args.schema ?? e.schema)
+  if (args.terminate || args.stop !== undefined) return stopWorkers(args.stop ?? null, connection, schema, io)
+  const queues = ((args.queues as string[] | undefined) ?? []).map(String)
+  const worker = new Worker({
+    queues, connection, schema, burst: args.burst, concurrency: args.concurrency, name: args.name,
+    path: args.path ?? e.path, workerTtl: args['worker-ttl'] ?? e.workerTtl, heartbeatTimeout: args['heartbeat-timeout'],
+    defaultTimeout: args['default-timeout'] ?? e.defaultJobTimeout, exceptionHandlers: args['exception-handler'],
+    isolate: args.isolate, migrate: args.migrate, listen: args.listen,
+  })
+  attachWorkerLog(worker, io, { level: args.quiet ? 'quiet' : args.verbose ? 'verbose' : 'normal', json: args.json ?? false })
+  let signals = 0
+  const onSignal = () => {
+    signals++
+    if (signals === 1) {
+      if (!args.quiet) io.err.write('pq-worker: stopping after the jobs in hand (signal again to stop at once)\n')
+      void worker.stop('graceful', 'Warm shut down')
+    } else {
+      if (!args.quiet) io.err.write('pq-worker: stopping at once; jobs in hand go back to their queue\n')
+      void worker.stop('now', 'Cold shut down')
+    }
+  }
+  proc.onSignal('SIGINT', onSignal)
+  proc.onSignal('SIGTERM', onSignal)
+  await worker.work()
+  return 0
+}
+
+/** --terminate / --stop NAME: ask, then block until the workers asked have deregistered. */
+async function stopWorkers(name: string | null, connection: string | undefined, schema: string, io: CliIo): Promise<number> {
+  if (name === '') throw new UsageError('--stop needs a worker name; pq-admin workers lists them')
+  const { pool, release } = acquirePool(connection, undefined)
+  try {
+    const ctx = queryContext(pool, schema)
+    const asked = await workerRequestStop(ctx, { names: name === null ? null : [name] })
+    if (name !== null && asked.length === 0) throw new NoSuchWorker(name, (await workerList(ctx)).map((w) => w.name))
+    if (asked.length === 0) {
+      io.out.write('No live workers.\n')
+      return 0
+    }
+    io.out.write(`Asked ${asked.length} worker${asked.length === 1 ? '' : 's'} to stop: ${asked.join(', ')}\n`)
+    const started = DateTime.utc()
+    let alive = asked
+    while (alive.length > 0) {
+      await new Promise((r) => setTimeout(r, 200))
+      alive = await workerAlive(ctx, { names: alive })
+    }
+    io.out.write(`All stopped (${Math.round(DateTime.utc().diff(started).as('seconds'))}s).\n`)
+    return 0
+  } finally {
+    await release()
+  }
+}

@@ -1,0 +1,76 @@
+import type { QueryContext } from '@pq/core/internal'
+import {
+  jobRescueLost, jobDiscardExpired, jobSweepExpired, jobReleaseStuckDependents, jobPromoteDue,
+  jobNextScheduled, jobCancelDependents, queueReleaseStaleSerialLocks,
+} from '@pq/core/internal'
+
+const SWEEP_BATCH = 1000
+const SWEEP_MAX_BATCHES = 20
+
+/**
+ * A source of timed work beyond scheduled jobs (schedules): when it is next due, and how to fire
+ * what is due. Every worker runs it, so `fireDue` must be safe with many copies at once.
+ */
+export interface DueSource {
+  nextDue(ctx: QueryContext): Promise<Date | null>
+  fireDue(ctx: QueryContext): Promise<number>
+}
+
+/** What one maintenance pass did. */
+export interface MaintenanceReport {
+  rescued: { id: string; status: string; worker: string }[]
+  discarded: number
+  swept: number
+  released: number
+}
+
+/**
+ * Housekeeping that every worker runs; each task is safe with N copies at once (SKIP LOCKED, or
+ * idempotent updates), so there is no leader. Sweeps are batched so they never hold many locks long.
+ */
+export class Maintenance {
+  readonly #ctx: QueryContext
+  readonly #heartbeatTimeout: number
+  readonly #sources: readonly DueSource[]
+
+  constructor(ctx: QueryContext, heartbeatTimeout: number, sources: readonly DueSource[]) {
+    this.#ctx = ctx
+    this.#heartbeatTimeout = heartbeatTimeout
+    this.#sources = sources
+  }
+
+  /** Lost workers, ttl-expired waiting jobs, the TTL sweep, stuck dependents, stale serial locks. */
+  async run(): Promise<MaintenanceReport> {
+    const rescued = await jobRescueLost(this.#ctx, { heartbeatTimeoutSeconds: this.#heartbeatTimeout })
+    const discardedIds = await jobDiscardExpired(this.#ctx, { limit: SWEEP_BATCH })
+    if (discardedIds.length) await jobCancelDependents(this.#ctx, { ids: discardedIds, reason: 'a dependency was discarded', now: null })
+    let swept = 0
+    for (let i = 0; i < SWEEP_MAX_BATCHES; i++) {
+      const n = await jobSweepExpired(this.#ctx, { limit: SWEEP_BATCH })
+      swept += n
+      if (n < SWEEP_BATCH) break
+    }
+    const released = await jobReleaseStuckDependents(this.#ctx, { limit: SWEEP_BATCH })
+    await queueReleaseStaleSerialLocks(this.#ctx)
+    return { rescued, discarded: discardedIds.length, swept, released }
+  }
+
+  /** Fires what is due (scheduled jobs, then other sources); returns how many became runnable. */
+  async fireDue(): Promise<number> {
+    let n = 0
+    for (;;) {
+      const promoted = await jobPromoteDue(this.#ctx, { limit: SWEEP_BATCH })
+      n += promoted
+      if (promoted < SWEEP_BATCH) break
+    }
+    for (const source of this.#sources) n += await source.fireDue(this.#ctx)
+    return n
+  }
+
+  /** The earliest time anything timed falls due, or null. */
+  async nextDue(): Promise<Date | null> {
+    const times = await Promise.all([jobNextScheduled(this.#ctx), ...this.#sources.map((s) => s.nextDue(this.#ctx))])
+    const valid = times.filter((t): t is Date => t !== null)
+    return valid.length ? new Date(Math.min(...valid.map((t) => t.getTime()))) : null
+  }
+}

@@ -1,0 +1,50 @@
+import { Job, JobTimeout, resolveFunction } from '@pq/core'
+import { runTask, type TaskOutcome } from '@pq/core/internal'
+import { IsolatedRunner } from './isolated-runner.js'
+
+/** How one job run ended, from the worker's point of view. */
+export type RunResult = TaskOutcome | { ok: false; error: unknown; timedOut: true }
+
+/**
+ * Runs a job's function with its timeout. In-process, the task gets an AbortSignal (`job.signal`)
+ * that fires at the timeout; the job is failed then whether or not the task honours it. Isolated,
+ * the task runs in a worker thread that is terminated at the timeout, as RQ kills its work horse.
+ */
+export class Executor {
+  readonly #path: string
+  readonly #isolated: IsolatedRunner
+
+  constructor(path: string, isolatedOptions: { databaseUrl: string | undefined; schema: string }) {
+    this.#path = path
+    this.#isolated = new IsolatedRunner({ path, ...isolatedOptions })
+  }
+
+  async run(job: Job, timeoutSeconds: number, isolate: boolean, stopSignal: AbortSignal): Promise<RunResult> {
+    if (isolate) return this.#isolated.run(job, timeoutSeconds)
+    const controller = new AbortController()
+    job.signal = controller.signal
+    const onStop = () => controller.abort(stopSignal.reason)
+    stopSignal.addEventListener('abort', onStop, { once: true })
+    let timer: NodeJS.Timeout | undefined
+    try {
+      const fn = await resolveFunction(job.func, this.#path).catch((error: unknown) => error)
+      if (typeof fn !== 'function') return { ok: false, error: fn }
+      const timedOut = new Promise<RunResult>((resolve) => {
+        timer = setTimeout(() => {
+          const error = new JobTimeout(job.id, timeoutSeconds)
+          controller.abort(error)
+          resolve({ ok: false, error, timedOut: true })
+        }, timeoutSeconds * 1000)
+      })
+      return await Promise.race([runTask(fn as Parameters<typeof runTask>[0], job), timedOut])
+    } finally {
+      clearTimeout(timer)
+      stopSignal.removeEventListener('abort', onStop)
+      job.signal = undefined
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#isolated.close()
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Body of an isolated job thread: receives a job, runs it, posts the outcome, waits for the next.
+ * The parent terminates the thread at the job's timeout, which stops even a task that never yields.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import pg from 'pg'
+import { Job, resolveFunction } from '@pq/core'
+import { queryContext, runTask, formatError, type JobRow } from '@pq/core/internal'
+
+interface ThreadData { path: string; databaseUrl: string | undefined; schema: string }
+const data = workerData as ThreadData
+// Opened only if a task saves meta; pg connects lazily.
+const pool = new pg.Pool({ connectionString: data.databaseUrl, max: 2 })
+pool.on('error', () => {})
+const home = { ctx: queryContext(pool, data.schema), pool }
+
+parentPort!.on('message', async (msg: { row: JobRow }) => {
+  const row = msg.row
+  for (const key of ['created_at', 'enqueued_at', 'scheduled_for', 'discard_at', 'started_at', 'ended_at', 'expires_at'] as const) {
+    const value = row[key] as unknown
+    if (typeof value === 'string') (row as Record<string, unknown>)[key] = new Date(value)
+  }
+  try {
+    const fn = await resolveFunction(row.func, data.path)
+    const outcome = await runTask(fn, new Job(home, row))
+    if (outcome.ok) parentPort!.postMessage({ ok: true, result: outcome.result })
+    else parentPort!.postMessage({ ok: false, error: formatError(outcome.error) })
+  } catch (error) {
+    parentPort!.postMessage({ ok: false, error: formatError(error) })
+  }
+})

@@ -1,0 +1,79 @@
+import { DateTime } from 'luxon'
+import { Job, JobTimeout, resolveFunction } from '@pq/core'
+import { formatError, type JobOutcome } from '@pq/core/internal'
+import type { Executor } from './executor.js'
+
+/** What running one job came to, for the loop and its events. */
+export interface JobRunReport {
+  job: Job
+  outcome: JobOutcome
+  error: unknown
+  seconds: number
+}
+
+/** Settings the runner needs from the worker. */
+export interface JobRunnerSettings {
+  path: string
+  defaultTimeout: number
+  isolate: boolean
+  exceptionHandlers: readonly string[]
+  warn: (message: string) => void
+}
+
+/**
+ * Runs one claimed job to an outcome: discards it if its ttl passed, runs it with its timeout, then
+ * decides finished, retry (queued now or scheduled after its interval) or failed, and calls its
+ * callbacks and, after a final failure, the exception handler chain. Never throws.
+ */
+export async function runJob(job: Job, executor: Executor, settings: JobRunnerSettings, stopSignal: AbortSignal): Promise<JobRunReport> {
+  const started = performance.now()
+  const seconds = () => (performance.now() - started) / 1000
+  if (job.discardAt && job.discardAt <= DateTime.utc()) {
+    const excInfo = `discarded: not started within its ttl of ${job.ttl}s`
+    return { job, error: null, seconds: 0, outcome: { id: job.id, status: 'canceled', result: null, excInfo, retryAt: null } }
+  }
+  const timeout = job.timeout ?? settings.defaultTimeout
+  const result = await executor.run(job, timeout, job.isolate ?? settings.isolate, stopSignal)
+  if (result.ok) {
+    await callback(job.onSuccess, settings, [job, result.result])
+    return { job, error: null, seconds: seconds(), outcome: { id: job.id, status: 'finished', result: JSON.stringify(result.result), excInfo: null, retryAt: null } }
+  }
+  const error = result.error
+  const excInfo = error instanceof JobTimeout ? `JobTimeout: ${error.message}` : formatError(error)
+  if (job.attempts <= job.retry.max) {
+    const intervals = job.retry.intervals
+    const wait = intervals.length ? intervals[Math.min(job.attempts - 1, intervals.length - 1)]! : 0
+    const retryAt = wait > 0 ? DateTime.utc().plus({ seconds: wait }) : null
+    return { job, error, seconds: seconds(), outcome: { id: job.id, status: retryAt ? 'scheduled' : 'queued', result: null, excInfo, retryAt } }
+  }
+  await callback(job.onFailure, settings, [job, error])
+  await handleException(job, error, settings)
+  return { job, error, seconds: seconds(), outcome: { id: job.id, status: 'failed', result: null, excInfo, retryAt: null } }
+}
+
+async function callback(name: string | null, settings: JobRunnerSettings, args: unknown[]): Promise<void> {
+  if (!name) return
+  try {
+    const fn = await resolveFunction(name, settings.path)
+    await fn(...args)
+  } catch (err) {
+    settings.warn(`callback ${name} failed: ${err instanceof Error ? err.message : String(err)}`)
+  }
+}
+
+/**
+ * RQ's exception handler chain: each handler gets (job, error) in order; one returning false stops
+ * the chain. The failure is recorded whatever they return; a handler that throws is reported and the
+ * chain goes on.
+ */
+async function handleException(job: Job, error: unknown, settings: JobRunnerSettings): Promise<void> {
+  for (const name of settings.exceptionHandlers) {
+    try {
+      const fn = await resolveFunction(name, settings.path)
+      if (await fn(job, error) === false) return
+    } catch (err) {
+      settings.warn(`exception handler ${name} failed: ${err instanceof Error ? err.message : String(err)}`)
+    }
+  }
+}
+

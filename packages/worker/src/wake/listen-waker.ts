@@ -1,0 +1,172 @@
+import { EventEmitter } from 'node:events'
+import type { DateTime } from 'luxon'
+import pgListen, { type Subscriber, type PgParsedNotification } from 'pg-listen'
+import type pg from 'pg'
+import { WakeLatch, type WakeReason, type Waker } from './waker.js'
+
+/** Options of the ListenWaker. */
+export interface ListenWakerOptions {
+  connection: pg.ClientConfig
+  /** Channels to LISTEN on; `onNotification` gets every payload with its channel. */
+  channels: string[]
+  /** How long the start-up self-notification may take before LISTEN is declared unavailable. @defaultValue 1000 */
+  probeTimeoutMs?: number
+  onNotification?: (channel: string, payload: string) => void
+}
+
+// pg-listen is CommonJS with its function on `exports.default`: Node's ESM default import is the
+// whole exports object.
+type CreateSubscriber = (config: pg.ClientConfig, options: Record<string, unknown>) => Subscriber
+const createSubscriber: CreateSubscriber = (pgListen as unknown as { default?: CreateSubscriber }).default ?? (pgListen as unknown as CreateSubscriber)
+
+const MIN_BACKOFF_MS = 250
+const MAX_BACKOFF_MS = 10_000
+
+/**
+ * Wakes the loop on NOTIFY through one dedicated LISTEN connection (pg-listen), outside the pool.
+ * While the connection is down it reports `poll` mode and rebuilds it with capped exponential
+ * backoff and jitter; once back, waiters resolve with 'reconnected' so the loop claims at once
+ * (notifications sent meanwhile are gone). Emits 'mode' ('listen' | 'poll') on every change.
+ */
+export class ListenWaker extends EventEmitter implements Waker {
+  #mode: 'listen' | 'poll' = 'poll'
+  readonly #latch = new WakeLatch()
+  readonly #options: ListenWakerOptions
+  #subscriber: Subscriber | undefined
+  #closed = false
+  #attempt = 0
+  #retryTimer: NodeJS.Timeout | undefined
+
+  constructor(options: ListenWakerOptions) {
+    super()
+    this.#options = options
+  }
+
+  get mode(): 'listen' | 'poll' {
+    return this.#mode
+  }
+
+  /**
+   * Connects, listens, and checks that a notification to itself arrives. Resolves true when LISTEN
+   * works; false (and poll mode) when it does not, e.g. behind a transaction-mode pooler.
+   */
+  async start(): Promise<boolean> {
+    try {
+      await this.#connect()
+    } catch {
+      this.#mode = 'poll'
+      this.#scheduleReconnect()
+      return false
+    }
+    const ok = await this.#probe()
+    // The first mode is set quietly: 'mode' events report changes after start.
+    if (!ok) {
+      // Connected but deaf: keep the connection (notifications may still come) and poll meanwhile.
+      this.#mode = 'poll'
+      return false
+    }
+    this.#mode = 'listen'
+    return true
+  }
+
+  wait(until: DateTime, signal: AbortSignal): Promise<WakeReason> {
+    return this.#latch.wait(until, signal)
+  }
+
+  /** Wakes a waiter from inside the process. */
+  poke(): void {
+    this.#latch.fire('notified')
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    clearTimeout(this.#retryTimer)
+    const sub = this.#subscriber
+    this.#subscriber = undefined
+    await sub?.close().catch(() => {})
+  }
+
+  async #connect(): Promise<void> {
+    const sub = createSubscriber(this.#options.connection, {
+      // Validate payloads ourselves: pg-listen's JSON.parse would turn a bad one into an 'error'.
+      parse: (s: string) => s,
+      serialize: (s: unknown) => String(s),
+      paranoidChecking: 10_000,
+      retryInterval: 250,
+      // After this, pg-listen gives up and emits 'error'; we then rebuild on our own backoff.
+      retryTimeout: 3000,
+    })
+    sub.events.on('notification', (n: PgParsedNotification) => {
+      const payload = typeof n.payload === 'string' ? n.payload : ''
+      if (payload === this.#probeToken) {
+        this.#probeArrived?.()
+        return
+      }
+      this.#options.onNotification?.(n.channel, payload)
+      this.#latch.fire('notified')
+    })
+    sub.events.on('error', () => this.#onLost(sub))
+    // pg-listen reconnects by itself first: poll while it does, then claim at once when it is back.
+    sub.events.on('reconnect', () => { if (this.#subscriber === sub) this.#setMode('poll') })
+    sub.events.on('connected', () => {
+      if (this.#subscriber !== sub) return
+      this.#setMode('listen')
+      this.#latch.fire('reconnected')
+    })
+    await sub.connect()
+    for (const channel of this.#options.channels) await sub.listenTo(channel)
+    if (this.#closed) {
+      await sub.close().catch(() => {})
+      return
+    }
+    this.#subscriber = sub
+  }
+
+  #probeToken = ''
+  #probeArrived: (() => void) | undefined
+
+  async #probe(): Promise<boolean> {
+    const sub = this.#subscriber
+    const channel = this.#options.channels[0]
+    if (!sub || !channel) return false
+    this.#probeToken = `probe:${process.pid}:${Math.random().toString(36).slice(2)}`
+    const arrived = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), this.#options.probeTimeoutMs ?? 1000)
+      this.#probeArrived = () => { clearTimeout(timer); resolve(true) }
+    })
+    await sub.notify(channel, this.#probeToken).catch(() => {})
+    const ok = await arrived
+    this.#probeArrived = undefined
+    return ok
+  }
+
+  #onLost(sub: Subscriber): void {
+    if (this.#closed || this.#subscriber !== sub) return
+    this.#subscriber = undefined
+    sub.close().catch(() => {})
+    this.#setMode('poll')
+    this.#scheduleReconnect()
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closed) return
+    const base = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** this.#attempt)
+    const delay = base / 2 + Math.random() * (base / 2)
+    this.#attempt++
+    this.#retryTimer = setTimeout(() => {
+      this.#connect().then(() => {
+        if (this.#closed) return
+        this.#attempt = 0
+        this.#setMode('listen')
+        this.#latch.fire('reconnected')
+      }, () => this.#scheduleReconnect())
+    }, delay)
+    this.#retryTimer.unref?.()
+  }
+
+  #setMode(mode: 'listen' | 'poll'): void {
+    if (this.#mode === mode) return
+    this.#mode = mode
+    this.emit('mode', mode)
+  }
+}

@@ -1,0 +1,95 @@
+import { hostname } from 'node:os'
+import type { ConnectionOption } from '@pq/core'
+import { InvalidOption } from '@pq/core'
+import { queueName, schemaName, toSeconds, functionName, type DurationInput } from '@pq/core/internal'
+
+/** Options of a Worker; every field has a default. */
+export interface WorkerOptions {
+  /** Queues to serve, highest priority first; empty serves every queue. @defaultValue [] */
+  queues?: readonly string[]
+  /** The database. @defaultValue DATABASE_URL, else libpq's PG* variables */
+  connection?: ConnectionOption
+  /** pq's schema. @defaultValue PQ_SCHEMA, else 'pq' */
+  schema?: string
+  /** Jobs run at once in this process. @defaultValue 1 */
+  concurrency?: number
+  /** Exit once every served queue has nothing runnable. @defaultValue false */
+  burst?: boolean
+  /** Unique among live workers. @defaultValue `${hostname}.${pid}` */
+  name?: string
+  /** Tasks root for 'module.fn' names. @defaultValue PQ_PATH, else the current directory */
+  path?: string
+  /** Seconds between polls (and connection recycling) while LISTEN works. @defaultValue PQ_WORKER_TTL, else 420 */
+  workerTtl?: DurationInput
+  /** Poll interval while LISTEN is unavailable. @defaultValue 1 s */
+  fallbackPollInterval?: DurationInput
+  /** Seconds without a heartbeat after which other workers declare this one lost. @defaultValue 60 */
+  heartbeatTimeout?: DurationInput
+  /** Default job timeout. @defaultValue PQ_DEFAULT_JOB_TIMEOUT, else 600 s */
+  defaultTimeout?: DurationInput
+  /** Exception handlers ('module.fn'), called in order with (job, error); one returning false stops the chain. @defaultValue [] */
+  exceptionHandlers?: readonly string[]
+  /** Run every job in a thread killed at its timeout. @defaultValue false */
+  isolate?: boolean
+  /** Apply pending migrations at start (under the migrator's lock). @defaultValue true */
+  migrate?: boolean
+  /** Seconds between maintenance passes (TTL sweep, lost workers, stuck dependents). @defaultValue 5 */
+  maintenanceInterval?: DurationInput
+  /** Use LISTEN/NOTIFY; false polls only (PgBouncer in transaction mode). @defaultValue true */
+  listen?: boolean
+}
+
+/** Options after validation and defaults, frozen. */
+export interface ResolvedWorkerOptions {
+  readonly queues: readonly string[]
+  readonly connection: ConnectionOption | undefined
+  readonly schema: string
+  readonly concurrency: number
+  readonly burst: boolean
+  readonly name: string
+  readonly path: string
+  readonly workerTtl: number
+  readonly fallbackPollInterval: number
+  readonly heartbeatTimeout: number
+  readonly defaultTimeout: number
+  readonly exceptionHandlers: readonly string[]
+  readonly isolate: boolean
+  readonly migrate: boolean
+  readonly maintenanceInterval: number
+  readonly listen: boolean
+}
+
+export const DEFAULT_WORKER_TTL = 420
+export const DEFAULT_JOB_TIMEOUT = 600
+export const DEFAULT_HEARTBEAT_TIMEOUT = 60
+
+/** Validates and defaults worker options once, before any I/O; `env` is the documented fallback. */
+export function resolveWorkerOptions(input: WorkerOptions, env: { databaseUrl?: string; schema?: string; path?: string; workerTtl?: string; defaultJobTimeout?: string } = {}): ResolvedWorkerOptions {
+  const concurrency = input.concurrency ?? 1
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) {
+    throw new InvalidOption('concurrency', `invalid concurrency ${JSON.stringify(input.concurrency)}: use a whole number from 1 to 1000`)
+  }
+  const queues = [...new Set((input.queues ?? []).map((q) => queueName(q)))]
+  const name = input.name ?? `${hostname()}.${process.pid}`
+  if (typeof name !== 'string' || name.length === 0 || name.length > 200 || /[\u0000-\u001f]/.test(name)) {
+    throw new InvalidOption('name', `invalid worker name ${JSON.stringify(name)}: use 1-200 printable characters`)
+  }
+  return Object.freeze({
+    queues,
+    connection: input.connection ?? env.databaseUrl,
+    schema: schemaName(input.schema ?? env.schema),
+    concurrency,
+    burst: input.burst ?? false,
+    name,
+    path: input.path ?? env.path ?? process.cwd(),
+    workerTtl: toSeconds('workerTtl', input.workerTtl ?? env.workerTtl ?? DEFAULT_WORKER_TTL),
+    fallbackPollInterval: toSeconds('fallbackPollInterval', input.fallbackPollInterval ?? 1),
+    heartbeatTimeout: toSeconds('heartbeatTimeout', input.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT),
+    defaultTimeout: toSeconds('defaultTimeout', input.defaultTimeout ?? env.defaultJobTimeout ?? DEFAULT_JOB_TIMEOUT),
+    exceptionHandlers: (input.exceptionHandlers ?? []).map((h) => functionName(h, 'exceptionHandler')),
+    isolate: input.isolate ?? false,
+    migrate: input.migrate ?? true,
+    maintenanceInterval: toSeconds('maintenanceInterval', input.maintenanceInterval ?? 5),
+    listen: input.listen ?? true,
+  })
+}

@@ -1,0 +1,441 @@
+import { EventEmitter } from 'node:events'
+import { hostname } from 'node:os'
+import { DateTime } from 'luxon'
+import type pg from 'pg'
+import { Job, migrate, checkSchema, InvalidOption, Workers, type WorkerInfo, type WorkersOptions, type JobStatus } from '@pq/core'
+import {
+  acquirePool, queryContext, readEnv, workChannel, controlChannel, jobClaim, jobRelease,
+  workerRegister, workerHeartbeat, workerDeregister, jobAnyRunnable, queueFreeSerialNames,
+  type QueryContext, type ClaimedJobRow,
+} from '@pq/core/internal'
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js'
+import { ListenWaker } from './wake/listen-waker.js'
+import { PollWaker } from './wake/poll-waker.js'
+import type { Waker } from './wake/waker.js'
+import { Executor } from './run/executor.js'
+import { Completions } from './run/completions.js'
+import { runJob, type JobRunReport } from './run/job-runner.js'
+import { Maintenance, type DueSource } from './maintenance/maintenance.js'
+
+/** Events a Worker emits, with their arguments. */
+export interface WorkerEvents {
+  'worker:started': [{ name: string; queues: readonly string[]; mode: 'listen' | 'poll' }]
+  'worker:idle': []
+  'worker:stopped': [{ name: string; reason: string }]
+  'job:started': [Job]
+  'job:finished': [Job, JobRunReport]
+  'job:failed': [Job, JobRunReport]
+  'job:retried': [Job, JobRunReport]
+  'job:discarded': [Job, JobRunReport]
+  'jobs:rescued': [{ id: string; status: string; worker: string }[]]
+  'waker:mode-changed': ['listen' | 'poll']
+  warning: [string]
+}
+
+/** How a worker was asked to stop: after its jobs in hand, or at once (they go back to the queue). */
+export type StopMode = 'graceful' | 'now'
+
+/** Extra timed work (schedules) registered by other modules, run by every worker. */
+const dueSources: DueSource[] = []
+
+/** Registers a DueSource that every Worker created afterwards fires (schedules use this). @internal */
+export function registerDueSource(source: DueSource): void {
+  if (!dueSources.includes(source)) dueSources.push(source)
+}
+
+/**
+ * A pq worker: claims jobs from its queues in priority order, runs them (up to `concurrency` at
+ * once), records outcomes in batches, fires what is due, and keeps the queue tidy. It waits on
+ * LISTEN/NOTIFY and falls back to polling.
+ *
+ * @example
+ * const worker = new Worker({ queues: ['high', 'default'], concurrency: 4 })
+ * process.on('SIGTERM', () => worker.stop())
+ * await worker.work()
+ */
+export class Worker extends EventEmitter<WorkerEvents> {
+  readonly options: ResolvedWorkerOptions
+  #pool!: pg.Pool
+  #releasePool!: () => Promise<void>
+  #ctx!: QueryContext
+  #waker!: Waker & { poke(): void }
+  #executor!: Executor
+  #completions!: Completions
+  #maintenance!: Maintenance
+  readonly #running = new Map<string, Promise<void>>()
+  #buffer: ClaimedJobRow[] = []
+  #stopMode: StopMode | undefined
+  #stopReason = ''
+  readonly #loopAbort = new AbortController()
+  readonly #runAbort = new AbortController()
+  #slotWaiters: (() => void)[] = []
+  #nextDueAt = Infinity
+  #nextMaintenanceAt = 0
+  #maintaining: Promise<void> | undefined
+  #heartbeatTimer: NodeJS.Timeout | undefined
+  #counts = { successful: 0, failed: 0, workingSeconds: 0 }
+  #started = false
+  #state: 'idle' | 'busy' | 'stopping' = 'idle'
+  #done: Promise<void> | undefined
+
+  constructor(options: WorkerOptions = {}) {
+    super()
+    this.options = resolveWorkerOptions(options, readEnv(process.env))
+  }
+
+  /** The worker's name (unique among live workers). */
+  get name(): string {
+    return this.options.name
+  }
+
+  /** 'listen' while LISTEN/NOTIFY works, else 'poll'. */
+  get mode(): 'listen' | 'poll' {
+    return this.#waker?.mode ?? 'poll'
+  }
+
+  /** Every registered worker. */
+  static all(options: WorkersOptions = {}): Promise<WorkerInfo[]> {
+    return Workers.all(options)
+  }
+
+  /** Workers serving `queue`: use it to check a queue is served. */
+  static forQueue(queue: string, options: WorkersOptions = {}): Promise<WorkerInfo[]> {
+    return Workers.forQueue(queue, options)
+  }
+
+  /** Runs until stopped (or, in burst mode, until no queue has runnable work). */
+  work(): Promise<void> {
+    this.#done ??= this.#work()
+    return this.#done
+  }
+
+  /**
+   * Stops the worker: 'graceful' (default) finishes the jobs in hand; 'now' aborts them and puts them
+   * back in their queue for another worker. Resolves when the worker has stopped.
+   */
+  async stop(mode: StopMode = 'graceful', reason = mode === 'now' ? 'stopped at once' : 'stopped'): Promise<void> {
+    if (this.#stopMode !== 'now') {
+      this.#stopMode = mode
+      this.#stopReason = reason
+    }
+    this.#loopAbort.abort()
+    if (mode === 'now') this.#runAbort.abort(new Error('the worker was stopped at once'))
+    this.#wakeSlotWaiters()
+    if (this.#done) await this.#done.catch(() => {})
+  }
+
+  async #work(): Promise<void> {
+    await this.#start()
+    try {
+      await this.#loop()
+    } finally {
+      await this.#shutdown()
+    }
+  }
+
+  async #start(): Promise<void> {
+    const o = this.options
+    const { pool, release } = acquirePool(o.connection, undefined)
+    this.#pool = pool
+    this.#releasePool = release
+    this.#ctx = queryContext(pool, o.schema)
+    try {
+      if (o.migrate) await migrate(pool, { schema: o.schema })
+      else await checkSchema(pool, o.schema)
+      this.#waker = await this.#createWaker()
+      const registered = await workerRegister(this.#ctx, {
+        name: o.name, host: hostname(), pid: process.pid, queues: [...o.queues], concurrency: o.concurrency,
+        listenMode: this.#waker.mode, liveSeconds: o.heartbeatTimeout,
+      })
+      if (!registered) throw new InvalidOption('name', `a live worker named "${o.name}" is already running; choose another --name`)
+    } catch (err) {
+      await this.#waker?.close()
+      await release()
+      throw err
+    }
+    this.#started = true
+    this.#executor = new Executor(o.path, { databaseUrl: connectionString(o.connection), schema: o.schema })
+    this.#completions = new Completions(this.#ctx, o.name, () => this.#waker.poke())
+    this.#maintenance = new Maintenance(this.#ctx, o.heartbeatTimeout, dueSources)
+    this.#heartbeatTimer = setInterval(() => void this.#heartbeat(), Math.max(200, (o.heartbeatTimeout * 1000) / 4))
+    this.#heartbeatTimer.unref()
+    this.emit('worker:started', { name: o.name, queues: o.queues, mode: this.#waker.mode })
+  }
+
+  async #createWaker(): Promise<Waker & { poke(): void }> {
+    if (!this.options.listen) return new PollWaker()
+    const waker = new ListenWaker({
+      // Named, so operators (and tests) can tell the LISTEN connection apart in pg_stat_activity.
+      connection: { ...clientConfig(this.options.connection), application_name: `pq-listen ${this.options.name}`.slice(0, 63) },
+      channels: [workChannel(this.options.schema), controlChannel(this.options.schema)],
+      onNotification: (channel, payload) => this.#onNotification(channel, payload),
+    })
+    waker.on('mode', (mode: 'listen' | 'poll') => this.emit('waker:mode-changed', mode))
+    const ok = await waker.start()
+    if (!ok) {
+      this.emit('warning', `LISTEN/NOTIFY is unavailable (a transaction-mode pooler?); polling every ${this.options.fallbackPollInterval}s instead`)
+    }
+    return waker
+  }
+
+  #onNotification(channel: string, payload: string): void {
+    let message: { queue?: unknown; due?: unknown; stop?: unknown }
+    try {
+      message = JSON.parse(payload) as typeof message
+    } catch {
+      return
+    }
+    if (channel === controlChannel(this.options.schema)) {
+      if (message.stop === this.options.name) void this.stop('graceful', 'asked to stop')
+      return
+    }
+    if (typeof message.due === 'string') {
+      const due = Date.parse(message.due)
+      if (Number.isFinite(due) && due < this.#nextDueAt) this.#nextDueAt = due
+    }
+  }
+
+  async #loop(): Promise<void> {
+    const o = this.options
+    // Look for due work at once: a worker may start long after runs fell due.
+    this.#nextDueAt = 0
+    while (!this.#stopMode) {
+      const now = Date.now()
+      if (now >= this.#nextMaintenanceAt) this.#maintainInBackground()
+      if (now >= this.#nextDueAt) await this.#fireDue()
+      let claimedNothing = false
+      const free = o.concurrency - this.#running.size
+      const wanted = free + o.concurrency - this.#buffer.length
+      if (free > 0 && this.#buffer.length < free + 1 && wanted > 0) {
+        const jobs = await this.#claim(wanted)
+        claimedNothing = jobs.length === 0
+        this.#buffer.push(...jobs)
+      }
+      while (this.#buffer.length > 0 && this.#running.size < o.concurrency && !this.#stopMode) this.#startJob(this.#buffer.shift()!)
+      if (this.#stopMode) break
+      if (this.#running.size >= o.concurrency) {
+        await this.#nextSlot()
+        continue
+      }
+      if (!claimedNothing) continue
+      if (this.#running.size > 0) {
+        await this.#waitFor(this.#deadline(), true)
+        continue
+      }
+      // Idle: record outcomes first (they may release dependents), then decide.
+      await this.#completions.flush().catch((err) => this.#warn('recording outcomes failed', err))
+      if (o.burst) {
+        if (await this.#anythingRunnable()) continue
+        this.#stopReason = 'No more work, burst finished.'
+        break
+      }
+      this.#setState('idle')
+      this.emit('worker:idle')
+      await this.#waitFor(this.#deadline(), false)
+    }
+  }
+
+  /** Claims from the served queues in priority order: a later queue only gets the slots left. */
+  async #claim(limit: number): Promise<ClaimedJobRow[]> {
+    const queues: (string | null)[] = this.options.queues.length ? [...this.options.queues] : [null]
+    const claimed: ClaimedJobRow[] = []
+    try {
+      for (const queue of queues) {
+        if (claimed.length >= limit) break
+        const rows = await jobClaim(this.#ctx, { queue, limit: limit - claimed.length, worker: this.options.name })
+        claimed.push(...rows)
+      }
+      if (queues[0] === null) claimed.push(...await this.#claimSerialForAll(limit - claimed.length))
+    } catch (err) {
+      this.#warn('claiming jobs failed', err)
+      await this.#waitFor(DateTime.utc().plus({ milliseconds: 500 }), false)
+    }
+    return claimed
+  }
+
+  /** A worker serving every queue claims serial queues one job each (the global claim skips them). */
+  async #claimSerialForAll(limit: number): Promise<ClaimedJobRow[]> {
+    if (limit <= 0) return []
+    const claimed: ClaimedJobRow[] = []
+    for (const name of await queueFreeSerialNames(this.#ctx, { limit })) {
+      claimed.push(...await jobClaim(this.#ctx, { queue: name, limit: 1, worker: this.options.name }))
+    }
+    return claimed
+  }
+
+  #startJob(row: ClaimedJobRow): void {
+    const job = new Job({ ctx: this.#ctx, pool: this.#pool }, row)
+    this.#setState('busy')
+    this.emit('job:started', job)
+    const serial = row.serial_claim === true
+    const run = (async () => {
+      const report = await runJob(job, this.#executor, {
+        path: this.options.path, defaultTimeout: this.options.defaultTimeout, isolate: this.options.isolate,
+        exceptionHandlers: this.options.exceptionHandlers, warn: (m) => this.emit('warning', m),
+      }, this.#runAbort.signal)
+      if (this.#runAbort.signal.aborted) return // stopped at once: the job goes back to its queue
+      this.#counts.workingSeconds += report.seconds
+      try {
+        await this.#completions.add(report.outcome, serial)
+      } catch (err) {
+        this.#warn(`recording the outcome of job ${job.id} failed; it stays started until recovered`, err)
+        return
+      }
+      this.#report(report)
+    })().finally(() => {
+      this.#running.delete(row.id)
+      this.#wakeSlotWaiters()
+    })
+    this.#running.set(row.id, run)
+  }
+
+  #report(report: JobRunReport): void {
+    const status = report.outcome.status
+    const job = report.job
+    job.status = status as JobStatus
+    if (status === 'finished') {
+      this.#counts.successful++
+      job.result = report.outcome.result === null ? null : JSON.parse(report.outcome.result)
+      this.emit('job:finished', job, report)
+    } else if (status === 'failed') {
+      this.#counts.failed++
+      job.excInfo = report.outcome.excInfo
+      this.emit('job:failed', job, report)
+    } else if (status === 'canceled') {
+      this.emit('job:discarded', job, report)
+    } else {
+      this.#counts.failed++
+      if (report.outcome.retryAt) this.#nextDueAt = Math.min(this.#nextDueAt, report.outcome.retryAt.toMillis())
+      this.emit('job:retried', job, report)
+    }
+  }
+
+  async #fireDue(): Promise<void> {
+    try {
+      await this.#maintenance.fireDue()
+      const next = await this.#maintenance.nextDue()
+      this.#nextDueAt = next ? next.getTime() : Infinity
+    } catch (err) {
+      this.#warn('firing due work failed', err)
+      this.#nextDueAt = Date.now() + 1000
+    }
+  }
+
+  #maintainInBackground(): void {
+    this.#nextMaintenanceAt = Date.now() + this.options.maintenanceInterval * 1000
+    if (this.#maintaining) return
+    this.#maintaining = (async () => {
+      try {
+        const report = await this.#maintenance.run()
+        if (report.rescued.length) this.emit('jobs:rescued', report.rescued)
+        if (report.released || report.rescued.some((r) => r.status === 'queued')) this.#waker.poke()
+      } catch (err) {
+        this.#warn('maintenance failed', err)
+      } finally {
+        this.#maintaining = undefined
+      }
+    })()
+  }
+
+  /** In burst mode: is there anything runnable left (or due now) in the served queues? */
+  async #anythingRunnable(): Promise<boolean> {
+    await this.#fireDue()
+    return jobAnyRunnable(this.#ctx, { queues: this.options.queues })
+  }
+
+  #deadline(): DateTime {
+    const o = this.options
+    const poll = (this.#waker.mode === 'listen' ? o.workerTtl : o.fallbackPollInterval) * 1000
+    return DateTime.fromMillis(Math.min(Date.now() + poll, this.#nextDueAt, this.#nextMaintenanceAt))
+  }
+
+  /** Waits for a notification or the deadline (and, when jobs run, for a free slot). */
+  async #waitFor(until: DateTime, orSlot: boolean): Promise<void> {
+    const local = new AbortController()
+    const onStop = () => local.abort()
+    this.#loopAbort.signal.addEventListener('abort', onStop, { once: true })
+    try {
+      const waits: Promise<unknown>[] = [this.#waker.wait(until, local.signal)]
+      if (orSlot) waits.push(this.#nextSlot())
+      await Promise.race(waits)
+    } finally {
+      local.abort()
+      this.#loopAbort.signal.removeEventListener('abort', onStop)
+    }
+  }
+
+  #nextSlot(): Promise<void> {
+    return new Promise((resolve) => this.#slotWaiters.push(resolve))
+  }
+
+  #wakeSlotWaiters(): void {
+    for (const resolve of this.#slotWaiters.splice(0)) resolve()
+  }
+
+  #setState(state: 'idle' | 'busy' | 'stopping'): void {
+    this.#state = state
+  }
+
+  async #heartbeat(): Promise<void> {
+    const counts = this.#counts
+    this.#counts = { successful: 0, failed: 0, workingSeconds: 0 }
+    try {
+      const beat = await workerHeartbeat(this.#ctx, {
+        name: this.options.name, state: this.#stopMode ? 'stopping' : this.#running.size ? 'busy' : this.#state,
+        listenMode: this.#waker.mode, ...counts,
+      })
+      if (!beat) {
+        // Another worker declared us lost (we missed heartbeats): register again and carry on.
+        await workerRegister(this.#ctx, {
+          name: this.options.name, host: hostname(), pid: process.pid, queues: [...this.options.queues],
+          concurrency: this.options.concurrency, listenMode: this.#waker.mode, liveSeconds: this.options.heartbeatTimeout,
+        })
+      } else if (beat.stopRequested && !this.#stopMode) {
+        void this.stop('graceful', 'asked to stop')
+      }
+    } catch (err) {
+      this.#counts.successful += counts.successful
+      this.#counts.failed += counts.failed
+      this.#counts.workingSeconds += counts.workingSeconds
+      this.#warn('heartbeat failed', err)
+    }
+  }
+
+  async #shutdown(): Promise<void> {
+    if (!this.#started) return
+    this.#setState('stopping')
+    clearInterval(this.#heartbeatTimer)
+    const unstarted = this.#buffer.splice(0).map((row) => row.id)
+    if (this.#stopMode === 'now') {
+      unstarted.push(...this.#running.keys())
+    } else {
+      await Promise.all([...this.#running.values()])
+    }
+    await this.#completions.flush().catch((err) => this.#warn('recording outcomes failed', err))
+    if (unstarted.length) await jobRelease(this.#ctx, { ids: unstarted, worker: this.options.name }).catch((err) => this.#warn('putting jobs back failed', err))
+    await this.#maintaining
+    await this.#heartbeat()
+    await workerDeregister(this.#ctx, { name: this.options.name }).catch((err) => this.#warn('deregistering failed', err))
+    await this.#waker.close()
+    await this.#executor.close()
+    await this.#releasePool()
+    this.emit('worker:stopped', { name: this.options.name, reason: this.#stopReason || 'stopped' })
+  }
+
+  #warn(what: string, err: unknown): void {
+    this.emit('warning', `${what}: ${err instanceof Error ? err.message : String(err)}`)
+  }
+}
+
+function clientConfig(connection: ResolvedWorkerOptions['connection']): pg.ClientConfig {
+  if (connection === undefined) return {}
+  if (typeof connection === 'string') return { connectionString: connection }
+  if ('totalCount' in connection) return (connection as pg.Pool).options
+  return connection as pg.ClientConfig
+}
+
+function connectionString(connection: ResolvedWorkerOptions['connection']): string | undefined {
+  if (typeof connection === 'string') return connection
+  const config = clientConfig(connection)
+  return typeof config.connectionString === 'string' ? config.connectionString : undefined
+}
