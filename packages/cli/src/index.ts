@@ -1,2 +1,3 @@
 /** @pq/cli: pq's command-line shells, as functions tests can call. */
 export { migrateCli } from './migrate/migrate-cli.js'
+export { enqueueCli } from './enqueue/enqueue-cli.js'

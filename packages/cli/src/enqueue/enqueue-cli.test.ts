@@ -1,0 +1,98 @@
+import { describe, expect, it } from '@jest/globals'
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { Queue } from '@pq/core'
+import { runCli } from '@pq/core/cli'
+import { useTestDatabase, FIXTURES_PATH } from '@pq/core/testing'
+import { Worker } from '@pq/worker'
+import { enqueueCli } from './enqueue-cli.js'
+import { captureIo } from '../testing/capture-io.js'
+
+const db = useTestDatabase()
+
+/** Runs pq-enqueue as its bin would (runCli turns errors into one line and an exit code). */
+async function run(...argv: string[]) {
+  const io = captureIo()
+  const env = { DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH }
+  const code = await runCli('pq-enqueue', () => enqueueCli(argv, env, io), io, argv)
+  return { code, out: io.stdout(), err: io.stderr() }
+}
+
+const jobCount = async () => (await db.pool.query('select count(*)::int as n from pq.job')).rows[0].n as number
+
+describe('pq-enqueue', () => {
+  it('enqueues a call, parsing arguments as JSON where they parse, and prints the id', async () => {
+    const { code, out } = await run('fixtures.sayHello', 'Bob', '2', 'true', '{"a":1}', '--timeout=10')
+    expect(code).toBe(0)
+    const job = await new Queue('default', { connection: db.pool }).fetchJob(out.trim())
+    expect(job).toMatchObject({ func: 'fixtures.sayHello', args: ['Bob', 2, true, { a: 1 }], timeout: 10, origin: 'default' })
+  })
+
+  it('takes every enqueue option', async () => {
+    const dep = (await run('fixtures.add', '1', '1')).out.trim()
+    const { code, out } = await run('fixtures.withKwargs', '3', '--queue', 'high', '--result-ttl', '-1', '--failure-ttl', '1h',
+      '--ttl', '60', '--at-front', '--job-id', 'cli-job', '--depends-on', dep, '--description', 'from the cli',
+      '--kwargs', '{"times":2}', '--meta', '{"who":"cli"}', '--retry', '2', '--retry-interval', '5')
+    expect(code).toBe(0)
+    expect(out.trim()).toBe('cli-job')
+    const job = await new Queue('high', { connection: db.pool }).fetchJob('cli-job')
+    expect(job).toMatchObject({
+      origin: 'high', resultTtl: -1, failureTtl: 3600, ttl: 60, description: 'from the cli', kwargs: { times: 2 },
+      meta: { who: 'cli' }, retry: { max: 2, intervals: [5] }, status: 'deferred',
+    })
+  })
+
+  it('pq ships a test job that resolves anywhere', async () => {
+    expect((await run('pq.utils.testJob')).code).toBe(0)
+  })
+
+  it.each([
+    [['fixtures.nope'], /unknown function "fixtures\.nope": fixtures\.ts has no export "nope" \(it has .*sayHello/],
+    [['nomodule.fn'], /no module nomodule\.ts.*under .*fixtures/],
+    [['fixtures.add', '--kwargs', '{bad'], /--kwargs is not valid JSON .*use e\.g\. --kwargs/],
+    [['fixtures.add', '--kwargs', '[1]'], /--kwargs must be a JSON object/],
+    [['fixtures.add', '--timeout', 'h12'], /invalid timeout "h12"/],
+    [['fixtures.add', '--queue', 'failed'], /invalid queue name "failed"/],
+    [['fixtures.add', '--bogus'], /Unknown argument: bogus; see pq-enqueue --help/],
+    [[], /Not enough non-option arguments.*see pq-enqueue --help/],
+    [['fixtures.add', '--depends-on', 'no-such-job'], /no job with id "no-such-job"/],
+  ])('refuses %j with one line, exit 2, and writes nothing', async (argv, message) => {
+    const before = await jobCount()
+    const { code, err, out } = await run(...argv)
+    expect(err).toMatch(message)
+    expect(err.trim().split('\n')).toHaveLength(1)
+    expect(err).not.toMatch(/\n\s+at /)
+    expect(out).toBe('')
+    expect(code).toBe(2)
+    expect(await jobCount()).toBe(before)
+  })
+
+  it('skips the function check with --no-verify', async () => {
+    const { code } = await run('only.onWorkers', '--no-verify')
+    expect(code).toBe(0)
+  })
+
+  it('--wait prints the result, and exits 1 with the error when the job fails', async () => {
+    const worker = new Worker({ connection: db.url, path: FIXTURES_PATH, migrate: false, queues: ['waited'] })
+    const working = worker.work()
+    try {
+      const ok = await run('fixtures.add', '2', '3', '--queue', 'waited', '--wait', '--wait-timeout', '10')
+      expect(ok).toMatchObject({ code: 0, out: '5\n' })
+      const bad = await run('fixtures.fail', 'nope', '--queue', 'waited', '--wait', '--wait-timeout', '10')
+      expect(bad.code).toBe(1)
+      expect(bad.err).toMatch(/failed: Error: nope/)
+    } finally {
+      await worker.stop()
+      await working
+    }
+  })
+
+  it('runs as a bin: one line on stderr and exit 2 for a bad argument', () => {
+    const bin = join(process.cwd(), 'packages/cli/bin/pq-enqueue.js')
+    const res = spawnSync(process.execPath, [bin, 'fixtures.add', '--timeout', '0'], {
+      env: { ...process.env, DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH }, encoding: 'utf8',
+    })
+    expect(res.status).toBe(2)
+    expect(res.stderr).toBe('pq-enqueue: invalid timeout "0": must be more than zero; use seconds (e.g. 90) or a number with a unit: 15s, 30m, 1h, 2d\n')
+  })
+})
