@@ -82,6 +82,10 @@ export async function runBench(options: ResolvedBenchOptions, io: BenchIo): Prom
       startedAt: new Date(started).toISOString(),
       seconds: Math.round((Date.now() - started) / 100) / 10,
       environment: { node: process.version, platform: `${platform()} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', servers },
+      options: {
+        jobs: options.jobs, workers: options.workers, concurrency: options.concurrency, sleepMs: options.sleepMs,
+        backends: options.backends, scenarios: options.scenarios, repeat: options.repeat, prefill: options.prefill,
+      },
       verifiedRuns,
       scenarios,
     }

@@ -1,6 +1,7 @@
 import { Queue, migrate } from '@pq/core'
 import pg from 'pg'
 import type { PqChildConfig, TaskPayload } from '../child/protocol.js'
+import { redactUrl } from '../harness/redact-url.js'
 import { BULK_CHUNK, chunks, type BenchBackend } from './backend.js'
 
 /** The task both backends run, as pq names it: export `run` of tasks/noop.ts. */
@@ -59,7 +60,7 @@ export class PqBackend implements BenchBackend {
     try {
       await admin.connect()
     } catch (err) {
-      throw new PostgresNotReachable(redact(options.databaseUrl), err instanceof Error ? err.message : String(err))
+      throw new PostgresNotReachable(redactUrl(options.databaseUrl), err instanceof Error ? err.message : String(err))
     }
     try {
       await migrate(options.databaseUrl, { schema: options.schema })
@@ -165,16 +166,5 @@ export class PqBackend implements BenchBackend {
       this.#options.onPrefillProgress?.(to, total)
     }
     await this.#admin.query(`vacuum analyze ${this.#job}`)
-  }
-}
-
-/** A connection string without its password, for messages. */
-export function redact(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return url.replace(/:[^:@/]*@/, ':***@')
   }
 }

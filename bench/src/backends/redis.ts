@@ -1,7 +1,9 @@
 import { Queue } from 'bullmq'
-import { Redis } from 'ioredis'
 import type { RedisChildConfig, TaskPayload } from '../child/protocol.js'
 import { BULK_CHUNK, chunks, type BenchBackend } from './backend.js'
+import { probeRedis } from './redis-probe.js'
+
+export { probeRedis, RedisNotRunning } from './redis-probe.js'
 
 /** BullMQ's version, pinned in bench/package.json. */
 export const BULLMQ_VERSION = '6.7.0'
@@ -9,30 +11,6 @@ export const BULLMQ_VERSION = '6.7.0'
 /** Seconds BullMQ keeps completed jobs: pq's default result TTL, so both keep the same history. */
 export const KEEP_COMPLETED_SECONDS = 500
 const KEEP_FAILED_SECONDS = 365 * 24 * 3600
-
-/** Redis could not be reached: pq-bench says so in one line and suggests `--backend pq`. */
-export class RedisNotRunning extends Error {
-  readonly code = 'REDIS_NOT_RUNNING'
-  constructor(readonly url: string, reason: string) {
-    super(`Redis is not running at ${url} (${reason}); start it (e.g. docker compose up -d redis), set REDIS_URL, or use --backend pq`)
-    this.name = 'RedisNotRunning'
-  }
-}
-
-/** Connects once, without retries, and returns Redis's version; throws RedisNotRunning. */
-export async function probeRedis(url: string): Promise<string> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false })
-  client.on('error', () => {}) // the awaited connect() below reports it
-  try {
-    await client.connect()
-    const info = await client.info('server')
-    return /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown'
-  } catch (err) {
-    throw new RedisNotRunning(url, err instanceof Error ? err.message || err.name : String(err))
-  } finally {
-    client.disconnect()
-  }
-}
 
 /** BullMQ on Redis: the producer's Queue, and what its worker processes need. */
 export class RedisBackend implements BenchBackend {

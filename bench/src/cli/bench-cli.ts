@@ -31,12 +31,13 @@ export async function benchCli(argv: readonly string[], env: NodeJS.ProcessEnv, 
       io.out.write(`${await parser.getHelp()}\n`)
       return 0
     }
+    if (args.chart === '') throw new UsageError('--chart needs a file name, e.g. --chart sweep.svg')
     const options = resolveBenchOptions({
       jobs: args.N === undefined ? undefined : wholeNumber('N', String(args.N)),
       workers: args.workers === undefined ? undefined : workerList([args.workers].flat().join(',')),
       sleepMs: args.sleep === undefined ? undefined : wholeNumber('--sleep', args.sleep),
       concurrency: args.concurrency === undefined ? undefined : wholeNumber('--concurrency', args.concurrency),
-      backend: args.backend as BackendChoice | undefined,
+      backend: args.backend as BackendChoice | undefined, // checked by resolveBenchOptions
       scenarios: args.scenario === undefined ? undefined : scenarioList(args.scenario),
       repeat: args.repeat === undefined ? undefined : wholeNumber('--repeat', args.repeat),
       prefill: args.prefill === undefined ? undefined : wholeNumber('--prefill', args.prefill),
@@ -66,6 +67,8 @@ export async function benchCli(argv: readonly string[], env: NodeJS.ProcessEnv, 
 function buildParser(argv: readonly string[]) {
   return yargs([...argv])
     .scriptName('pq-bench')
+    .help(false)
+    .version(false)
     .command('$0 [N]', 'pq against BullMQ on Redis, side by side', (y) => y.positional('N', {
       type: 'string', describe: 'jobs per run (default: 20,000; latency 500; sleep 200)',
     }))
@@ -73,7 +76,7 @@ function buildParser(argv: readonly string[]) {
       workers: { alias: 'w', type: 'string', describe: 'worker processes, or a sweep: -w 4, --workers 1,2,4,6 (default 1)' },
       sleep: { type: 'string', describe: 'milliseconds each task sleeps (default 0; 250 in the sleep scenario)' },
       concurrency: { alias: 'c', type: 'string', describe: 'jobs each worker process runs at once (default 10)' },
-      backend: { alias: 'b', type: 'string', choices: BACKEND_CHOICES, describe: 'what to measure (default both)' },
+      backend: { alias: 'b', type: 'string', describe: `${BACKEND_CHOICES.join(', ')}: what to measure (default both)` },
       scenario: { alias: 's', type: 'string', describe: `${SCENARIOS.join(', ')}, a comma list, or all (default throughput)` },
       repeat: { alias: 'r', type: 'string', describe: 'runs per backend and worker count; the table gives median (min–max) (default 3)' },
       prefill: { type: 'string', describe: 'also measure pq with this many finished jobs in its table (e.g. 1000000)' },
@@ -90,8 +93,6 @@ function buildParser(argv: readonly string[]) {
     .example('$0 --scenario all --backend pq --json', 'every scenario, pq only, for machines')
     .example('$0 --scenario drain --prefill 1000000', 'drain with a million finished jobs in the table')
     .strict()
-    .help(false)
-    .version(false)
     .wrap(110)
     .exitProcess(false)
     .fail((message, err) => {
@@ -103,9 +104,13 @@ function oneLine(message: string): string {
   return `${message.replace(/\s*\n\s*/g, '; ')}; see pq-bench --help`
 }
 
+const EXAMPLES: Readonly<Record<string, string>> = {
+  N: '20000', '--workers': '4 or 1,2,4,6', '--sleep': '250', '--concurrency': '10', '--repeat': '3', '--prefill': '1000000',
+}
+
 function wholeNumber(name: string, raw: string): number {
   const text = raw.replace(/_/g, '')
-  if (!/^\d+$/.test(text)) throw new UsageError(`${name} must be a whole number (e.g. 20000), got ${JSON.stringify(raw)}`)
+  if (!/^\d+$/.test(text)) throw new UsageError(`${name} must be a whole number (e.g. ${EXAMPLES[name] ?? '10'}), got ${JSON.stringify(raw)}`)
   return Number(text)
 }
 

@@ -54,6 +54,17 @@ export interface BenchReport {
     readonly cpuModel: string
     readonly servers: Readonly<Record<string, string>>
   }
+  /** What was asked for (connection strings left out: they may hold passwords). */
+  readonly options: {
+    readonly jobs: number | null
+    readonly workers: readonly number[]
+    readonly concurrency: number
+    readonly sleepMs: number | null
+    readonly backends: readonly string[]
+    readonly scenarios: readonly string[]
+    readonly repeat: number
+    readonly prefill: number
+  }
   /** Runs whose exactly-once check passed (all of them: a failed check ends the bench with an error). */
   readonly verifiedRuns: number
   readonly scenarios: readonly ScenarioReport[]
