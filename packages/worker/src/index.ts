@@ -1,6 +1,5 @@
 /** @pq/worker: the process that runs pq's jobs. */
-export { Worker, registerDueSource, type WorkerEvents, type StopMode } from './worker.js'
+export { Worker, type WorkerEvents, type StopMode } from './worker.js'
 export { resolveWorkerOptions, type WorkerOptions, type ResolvedWorkerOptions, DEFAULT_JOB_TIMEOUT, DEFAULT_WORKER_TTL } from './worker-options.js'
-export type { DueSource } from './maintenance/maintenance.js'
 export type { JobRunReport } from './run/job-runner.js'
 export type { Waker, WakeReason } from './wake/waker.js'

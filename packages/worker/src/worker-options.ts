@@ -15,7 +15,7 @@ export interface WorkerOptions {
   concurrency?: number
   /** Exit once every served queue has nothing runnable. @defaultValue false */
   burst?: boolean
-  /** Unique among live workers. @defaultValue `${hostname}.${pid}` */
+  /** Unique among live workers. @defaultValue `${hostname}.${pid}` (`.2`, `.3`... for more Workers in one process) */
   name?: string
   /** Tasks root for 'module.fn' names. @defaultValue PQ_PATH, else the current directory */
   path?: string
@@ -33,7 +33,7 @@ export interface WorkerOptions {
   isolate?: boolean
   /** Apply pending migrations at start (under the migrator's lock). @defaultValue true */
   migrate?: boolean
-  /** Seconds between maintenance passes (TTL sweep, lost workers, stuck dependents). @defaultValue 5 */
+  /** Seconds between maintenance passes (TTL sweep, lost workers, stuck dependents). @defaultValue the lesser of 5 and half the heartbeat timeout */
   maintenanceInterval?: DurationInput
   /** Use LISTEN/NOTIFY; false polls only (PgBouncer in transaction mode). @defaultValue true */
   listen?: boolean
@@ -59,6 +59,14 @@ export interface ResolvedWorkerOptions {
   readonly listen: boolean
 }
 
+let workersInProcess = 0
+
+/** `host.pid`, as RQ names workers; a second Worker in the same process gets `host.pid.2`, and so on. */
+function defaultName(): string {
+  workersInProcess++
+  return `${hostname()}.${process.pid}${workersInProcess > 1 ? `.${workersInProcess}` : ''}`
+}
+
 export const DEFAULT_WORKER_TTL = 420
 export const DEFAULT_JOB_TIMEOUT = 600
 export const DEFAULT_HEARTBEAT_TIMEOUT = 60
@@ -70,10 +78,11 @@ export function resolveWorkerOptions(input: WorkerOptions, env: { databaseUrl?: 
     throw new InvalidOption('concurrency', `invalid concurrency ${JSON.stringify(input.concurrency)}: use a whole number from 1 to 1000`)
   }
   const queues = [...new Set((input.queues ?? []).map((q) => queueName(q)))]
-  const name = input.name ?? `${hostname()}.${process.pid}`
+  const name = input.name ?? defaultName()
   if (typeof name !== 'string' || name.length === 0 || name.length > 200 || /[\u0000-\u001f]/.test(name)) {
     throw new InvalidOption('name', `invalid worker name ${JSON.stringify(name)}: use 1-200 printable characters`)
   }
+  const heartbeatTimeout = toSeconds('heartbeatTimeout', input.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT)
   return Object.freeze({
     queues,
     connection: input.connection ?? env.databaseUrl,
@@ -84,12 +93,13 @@ export function resolveWorkerOptions(input: WorkerOptions, env: { databaseUrl?: 
     path: input.path ?? env.path ?? process.cwd(),
     workerTtl: toSeconds('workerTtl', input.workerTtl ?? env.workerTtl ?? DEFAULT_WORKER_TTL),
     fallbackPollInterval: toSeconds('fallbackPollInterval', input.fallbackPollInterval ?? 1),
-    heartbeatTimeout: toSeconds('heartbeatTimeout', input.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT),
+    heartbeatTimeout,
     defaultTimeout: toSeconds('defaultTimeout', input.defaultTimeout ?? env.defaultJobTimeout ?? DEFAULT_JOB_TIMEOUT),
     exceptionHandlers: (input.exceptionHandlers ?? []).map((h) => functionName(h, 'exceptionHandler')),
     isolate: input.isolate ?? false,
     migrate: input.migrate ?? true,
-    maintenanceInterval: toSeconds('maintenanceInterval', input.maintenanceInterval ?? 5),
+    // Lost workers are looked for at least twice per heartbeat timeout, so a short timeout recovers fast.
+    maintenanceInterval: toSeconds('maintenanceInterval', input.maintenanceInterval ?? Math.min(5, heartbeatTimeout / 2)),
     listen: input.listen ?? true,
   })
 }

@@ -15,7 +15,7 @@ import type { Waker } from './wake/waker.js'
 import { Executor } from './run/executor.js'
 import { Completions } from './run/completions.js'
 import { runJob, type JobRunReport } from './run/job-runner.js'
-import { Maintenance, type DueSource } from './maintenance/maintenance.js'
+import { Maintenance } from './maintenance/maintenance.js'
 
 /** Events a Worker emits, with their arguments. */
 export interface WorkerEvents {
@@ -35,12 +35,12 @@ export interface WorkerEvents {
 /** How a worker was asked to stop: after its jobs in hand, or at once (they go back to the queue). */
 export type StopMode = 'graceful' | 'now'
 
-/** Extra timed work (schedules) registered by other modules, run by every worker. */
-const dueSources: DueSource[] = []
+/** Workers of this process between start and stop. */
+const liveWorkers = new Set<Worker>()
 
-/** Registers a DueSource that every Worker created afterwards fires (schedules use this). @internal */
-export function registerDueSource(source: DueSource): void {
-  if (!dueSources.includes(source)) dueSources.push(source)
+/** Workers started in this process and not yet stopped: tests check that none is left running. @internal */
+export function runningWorkers(): readonly Worker[] {
+  return [...liveWorkers]
 }
 
 /**
@@ -64,11 +64,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #maintenance!: Maintenance
   readonly #running = new Map<string, Promise<void>>()
   #buffer: ClaimedJobRow[] = []
+  readonly #interrupted: string[] = []
   #stopMode: StopMode | undefined
   #stopReason = ''
   readonly #loopAbort = new AbortController()
   readonly #runAbort = new AbortController()
-  #slotWaiters: (() => void)[] = []
+  #slot: { promise: Promise<void>; resolve: () => void } | undefined
   #nextDueAt = Infinity
   #nextMaintenanceAt = 0
   #maintaining: Promise<void> | undefined
@@ -91,6 +92,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** 'listen' while LISTEN/NOTIFY works, else 'poll'. */
   get mode(): 'listen' | 'poll' {
     return this.#waker?.mode ?? 'poll'
+  }
+
+  /** Threads alive for isolated jobs (a timed-out job's thread is terminated). @internal */
+  get isolatedThreads(): number {
+    return this.#executor?.threadCount ?? 0
   }
 
   /** Every registered worker. */
@@ -154,9 +160,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       throw err
     }
     this.#started = true
+    liveWorkers.add(this)
     this.#executor = new Executor(o.path, { databaseUrl: connectionString(o.connection), schema: o.schema })
-    this.#completions = new Completions(this.#ctx, o.name, () => this.#waker.poke())
-    this.#maintenance = new Maintenance(this.#ctx, o.heartbeatTimeout, dueSources)
+    this.#completions = new Completions(this.#ctx, o.name, () => this.#waker.poke(), (m) => this.emit('warning', m))
+    this.#maintenance = new Maintenance(this.#ctx, pool, o.heartbeatTimeout)
     this.#heartbeatTimer = setInterval(() => void this.#heartbeat(), Math.max(200, (o.heartbeatTimeout * 1000) / 4))
     this.#heartbeatTimer.unref()
     this.emit('worker:started', { name: o.name, queues: o.queues, mode: this.#waker.mode })
@@ -178,21 +185,27 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return waker
   }
 
-  #onNotification(channel: string, payload: string): void {
+  /** Reads a notification; false when it is not for this worker (no wake-up, no claim). */
+  #onNotification(channel: string, payload: string): boolean {
     let message: { queue?: unknown; due?: unknown; stop?: unknown }
     try {
       message = JSON.parse(payload) as typeof message
     } catch {
-      return
+      return true // unknown shape: a claim too many is cheap, a missed job is not
     }
     if (channel === controlChannel(this.options.schema)) {
       if (message.stop === this.options.name) void this.stop('graceful', 'asked to stop')
-      return
+      return false
     }
     if (typeof message.due === 'string') {
       const due = Date.parse(message.due)
       if (Number.isFinite(due) && due < this.#nextDueAt) this.#nextDueAt = due
+      return true
     }
+    // Every worker hears every queue's notifications: one for a queue it does not serve would only
+    // cost it a claim that finds nothing.
+    const queues = this.options.queues
+    return !(typeof message.queue === 'string' && queues.length > 0 && !queues.includes(message.queue))
   }
 
   async #loop(): Promise<void> {
@@ -225,9 +238,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
       // Idle: record outcomes first (they may release dependents), then decide.
       await this.#completions.flush().catch((err) => this.#warn('recording outcomes failed', err))
       if (o.burst) {
-        if (await this.#anythingRunnable()) continue
-        this.#stopReason = 'No more work, burst finished.'
-        break
+        if (!await this.#anythingRunnable()) {
+          this.#stopReason = 'No more work, burst finished.'
+          break
+        }
+        // Runnable, yet nothing to claim: a serial queue's lock is held elsewhere, or rows are being
+        // claimed by another worker. Wait for a notification (or a short poll) instead of spinning.
+        await this.#waitFor(DateTime.fromMillis(Math.min(Date.now() + o.fallbackPollInterval * 1000, this.#deadline().toMillis())), false)
+        continue
       }
       this.#setState('idle')
       this.emit('worker:idle')
@@ -273,7 +291,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
         path: this.options.path, defaultTimeout: this.options.defaultTimeout, isolate: this.options.isolate,
         exceptionHandlers: this.options.exceptionHandlers, warn: (m) => this.emit('warning', m),
       }, this.#runAbort.signal)
-      if (this.#runAbort.signal.aborted) return // stopped at once: the job goes back to its queue
+      if (this.#runAbort.signal.aborted) {
+        this.#interrupted.push(row.id) // stopped at once: the job goes back to its queue
+        return
+      }
       this.#counts.workingSeconds += report.seconds
       try {
         await this.#completions.add(report.outcome, serial)
@@ -340,7 +361,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** In burst mode: is there anything runnable left (or due now) in the served queues? */
   async #anythingRunnable(): Promise<boolean> {
     await this.#fireDue()
-    return jobAnyRunnable(this.#ctx, { queues: this.options.queues })
+    try {
+      return await jobAnyRunnable(this.#ctx, { queues: this.options.queues })
+    } catch (err) {
+      this.#warn('checking for work failed', err)
+      return true // not knowing is not "nothing left": look again after a pause
+    }
   }
 
   #deadline(): DateTime {
@@ -364,12 +390,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
   }
 
+  /** Resolves when a running job ends; every waiter shares one promise, so waits never pile up. */
   #nextSlot(): Promise<void> {
-    return new Promise((resolve) => this.#slotWaiters.push(resolve))
+    if (!this.#slot) {
+      let resolve!: () => void
+      const promise = new Promise<void>((r) => { resolve = r })
+      this.#slot = { promise, resolve }
+    }
+    return this.#slot.promise
   }
 
   #wakeSlotWaiters(): void {
-    for (const resolve of this.#slotWaiters.splice(0)) resolve()
+    const slot = this.#slot
+    this.#slot = undefined
+    slot?.resolve()
   }
 
   #setState(state: 'idle' | 'busy' | 'stopping'): void {
@@ -404,22 +438,34 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async #shutdown(): Promise<void> {
     if (!this.#started) return
     this.#setState('stopping')
-    clearInterval(this.#heartbeatTimer)
-    const unstarted = this.#buffer.splice(0).map((row) => row.id)
-    if (this.#stopMode === 'now') {
-      unstarted.push(...this.#running.keys())
-    } else {
+    try {
+      // Claimed jobs nobody will start go back first, so other workers can take them while ours end.
+      await this.#release(this.#buffer.splice(0).map((row) => row.id))
+      if (this.#stopMode === 'now') this.#completions.close()
+      // A graceful stop waits for the jobs in hand; a stop at once (even one arriving meanwhile)
+      // ends them at once, and they land in #interrupted.
       await Promise.all([...this.#running.values()])
+      this.#completions.close()
+      await this.#completions.flush().catch((err) => this.#warn('recording outcomes failed', err))
+      await this.#release(this.#interrupted.splice(0))
+      await this.#maintaining
+      // Heartbeats go on while jobs end (a long graceful stop must not look like a lost worker).
+      clearInterval(this.#heartbeatTimer)
+      await this.#heartbeat()
+      await workerDeregister(this.#ctx, { name: this.options.name }).catch((err) => this.#warn('deregistering failed', err))
+      await this.#waker.close()
+      await this.#executor.close()
+      await this.#releasePool()
+    } finally {
+      liveWorkers.delete(this)
     }
-    await this.#completions.flush().catch((err) => this.#warn('recording outcomes failed', err))
-    if (unstarted.length) await jobRelease(this.#ctx, { ids: unstarted, worker: this.options.name }).catch((err) => this.#warn('putting jobs back failed', err))
-    await this.#maintaining
-    await this.#heartbeat()
-    await workerDeregister(this.#ctx, { name: this.options.name }).catch((err) => this.#warn('deregistering failed', err))
-    await this.#waker.close()
-    await this.#executor.close()
-    await this.#releasePool()
     this.emit('worker:stopped', { name: this.options.name, reason: this.#stopReason || 'stopped' })
+  }
+
+  /** Puts jobs this worker claimed back in their queue (attempt not counted). */
+  async #release(ids: string[]): Promise<void> {
+    if (ids.length === 0) return
+    await jobRelease(this.#ctx, { ids, worker: this.options.name }).catch((err) => this.#warn('putting jobs back failed', err))
   }
 
   #warn(what: string, err: unknown): void {

@@ -106,7 +106,8 @@ export interface JobFinished {
  * while still started by this worker, so a job recovered from it meanwhile is not overwritten.
  * Finished jobs with resultTtl 0 are deleted outright; others get their expiry. Retries go back to
  * the queue (or wait as scheduled). Serial locks held by these jobs are freed. One notification
- * names the ended jobs for `waitForResult`; one per queue announces retries.
+ * names the ended jobs for `waitForResult`; one per queue announces retries and freed serial locks
+ * (a worker that found the lock taken waits for it).
  */
 export async function jobFinishMany(q: QueryContext, p: { worker: string; outcomes: JobOutcome[]; releaseSerial: boolean; now?: DateTime | null }): Promise<JobFinished[]> {
   if (p.outcomes.length === 0) return []
@@ -148,6 +149,7 @@ export async function jobFinishMany(q: QueryContext, p: { worker: string; outcom
     unlock as (
       update ${queue} set serial_job_id = null
       where ${p.releaseSerial} and serial_job_id = any(${ids}::text[])
+      returning name
     ),
     touched as (select * from gone union all select * from changed),
     ended as (select string_agg(id, ',') as ids from touched where status not in ('queued', 'scheduled')),
@@ -156,7 +158,7 @@ export async function jobFinishMany(q: QueryContext, p: { worker: string; outcom
       from ended where ids is not null
       union all
       select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
-      from (select distinct queue from touched where status = 'queued') s
+      from (select distinct queue from touched where status = 'queued' union select name from unlock) s
     )
     select touched.*, (select count(*) from notified) as notified from touched`.execute(q.db)
   return rows
@@ -317,11 +319,11 @@ export async function jobRescueLost(q: QueryContext, p: { heartbeatTimeoutSecond
       returning j.id, j.status, j.queue, j.worker
     ),
     unlock as (
-      update ${queue} set serial_job_id = null where serial_job_id in (select id from rescued)
+      update ${queue} set serial_job_id = null where serial_job_id in (select id from rescued) returning name
     ),
     notified as (
       select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
-      from (select distinct queue from rescued where status = 'queued') s
+      from (select distinct queue from rescued where status = 'queued' union select name from unlock) s
       union all
       select pg_notify(${doneChannel(q.schema)}, string_agg(id, ',')) from rescued where status = 'failed' having count(*) > 0
     )

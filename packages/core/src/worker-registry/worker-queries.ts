@@ -68,15 +68,17 @@ export async function workerList(q: QueryContext): Promise<WorkerRow[]> {
 }
 
 /**
- * Asks workers to stop after their current jobs (all of them when `names` is null) and wakes them
- * through the control channel. Returns the names asked.
+ * Asks live workers to stop after their current jobs (all of them when `names` is null) and wakes
+ * them through the control channel. A worker silent for `liveSeconds` is dead, not asked: nothing
+ * would ever answer for it. Returns the names asked.
  */
-export async function workerRequestStop(q: QueryContext, p: { names: string[] | null }): Promise<string[]> {
+export async function workerRequestStop(q: QueryContext, p: { names: string[] | null; liveSeconds: number }): Promise<string[]> {
   const worker = sql.id(q.schema, 'worker')
   const { rows } = await sql<{ name: string }>`
     with asked as (
       update ${worker} set stop_requested = true
-      where ${p.names === null} or name = any(${p.names ?? []}::text[])
+      where (${p.names === null} or name = any(${p.names ?? []}::text[]))
+        and heartbeat_at >= now() - ${p.liveSeconds} * interval '1 second'
       returning name
     ),
     notified as (
@@ -86,10 +88,14 @@ export async function workerRequestStop(q: QueryContext, p: { names: string[] | 
   return rows.map((r) => r.name)
 }
 
-/** Names of workers still registered among these. */
-export async function workerAlive(q: QueryContext, p: { names: string[] }): Promise<string[]> {
+/**
+ * Names of workers among these still registered and heard from within `liveSeconds`: one killed
+ * without a word keeps its row until another worker reaps it, but counts as gone here.
+ */
+export async function workerAlive(q: QueryContext, p: { names: string[]; liveSeconds: number }): Promise<string[]> {
   if (p.names.length === 0) return []
   const rows = await q.db.withSchema(q.schema).selectFrom('worker').select('name')
-    .where('name', '=', sql<string>`any(${p.names}::text[])`).execute()
+    .where('name', '=', sql<string>`any(${p.names}::text[])`)
+    .where('heartbeat_at', '>=', sql<Date>`now() - ${p.liveSeconds} * interval '1 second'`).execute()
   return rows.map((r) => r.name)
 }

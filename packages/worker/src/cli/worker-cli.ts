@@ -1,8 +1,9 @@
 import { DateTime } from 'luxon'
 import { NoSuchWorker, UsageError } from '@pq/core'
 import { commandParser, withConnectionOptions, helpShown, type CliIo } from '@pq/core/cli'
-import { acquirePool, queryContext, readEnv, schemaName, workerRequestStop, workerAlive, workerList } from '@pq/core/internal'
+import { acquirePool, queryContext, readEnv, schemaName, workerRequestStop, workerAlive, workerList, toSeconds } from '@pq/core/internal'
 import { Worker } from '../worker.js'
+import { DEFAULT_HEARTBEAT_TIMEOUT } from '../worker-options.js'
 import { attachWorkerLog } from './worker-log.js'
 
 /** What the bin hands the CLI besides argv: signals to listen to, so tests can drive them. */
@@ -50,7 +51,10 @@ export async function workerCli(argv: readonly string[], env: Record<string, str
   const e = readEnv(env)
   const connection = args['database-url'] ?? e.databaseUrl
   const schema = schemaName(args.schema ?? e.schema)
-  if (args.terminate || args.stop !== undefined) return stopWorkers(args.stop ?? null, connection, schema, io)
+  if (args.terminate || args.stop !== undefined) {
+    const liveSeconds = toSeconds('heartbeatTimeout', args['heartbeat-timeout'] ?? DEFAULT_HEARTBEAT_TIMEOUT)
+    return stopWorkers(args.stop ?? null, connection, schema, liveSeconds, io)
+  }
   const queues = ((args.queues as string[] | undefined) ?? []).map(String)
   const worker = new Worker({
     queues, connection, schema, burst: args.burst, concurrency: args.concurrency, name: args.name,
@@ -76,14 +80,19 @@ export async function workerCli(argv: readonly string[], env: Record<string, str
   return 0
 }
 
-/** --terminate / --stop NAME: ask, then block until the workers asked have deregistered. */
-async function stopWorkers(name: string | null, connection: string | undefined, schema: string, io: CliIo): Promise<number> {
+/**
+ * --terminate / --stop NAME: ask, then block until the workers asked have deregistered. A worker
+ * silent for the heartbeat timeout is dead (kill -9): it is neither asked nor waited for.
+ */
+async function stopWorkers(name: string | null, connection: string | undefined, schema: string, liveSeconds: number, io: CliIo): Promise<number> {
   if (name === '') throw new UsageError('--stop needs a worker name; pq-admin workers lists them')
   const { pool, release } = acquirePool(connection, undefined)
   try {
     const ctx = queryContext(pool, schema)
-    const asked = await workerRequestStop(ctx, { names: name === null ? null : [name] })
-    if (name !== null && asked.length === 0) throw new NoSuchWorker(name, (await workerList(ctx)).map((w) => w.name))
+    const asked = await workerRequestStop(ctx, { names: name === null ? null : [name], liveSeconds })
+    if (name !== null && asked.length === 0) {
+      throw new NoSuchWorker(name, await workerAlive(ctx, { names: (await workerList(ctx)).map((w) => w.name), liveSeconds }))
+    }
     if (asked.length === 0) {
       io.out.write('No live workers.\n')
       return 0
@@ -93,7 +102,7 @@ async function stopWorkers(name: string | null, connection: string | undefined, 
     let alive = asked
     while (alive.length > 0) {
       await new Promise((r) => setTimeout(r, 200))
-      alive = await workerAlive(ctx, { names: alive })
+      alive = await workerAlive(ctx, { names: alive, liveSeconds })
     }
     io.out.write(`All stopped (${Math.round(DateTime.utc().diff(started).as('seconds'))}s).\n`)
     return 0

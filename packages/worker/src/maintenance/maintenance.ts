@@ -1,20 +1,12 @@
+import type pg from 'pg'
 import type { QueryContext } from '@pq/core/internal'
 import {
   jobRescueLost, jobDiscardExpired, jobSweepExpired, jobReleaseStuckDependents, jobPromoteDue,
-  jobNextScheduled, jobCancelDependents, queueReleaseStaleSerialLocks,
+  jobNextScheduled, jobCancelDependents, queueReleaseStaleSerialLocks, fireDueSchedules, nextScheduleDue,
 } from '@pq/core/internal'
 
 const SWEEP_BATCH = 1000
 const SWEEP_MAX_BATCHES = 20
-
-/**
- * A source of timed work beyond scheduled jobs (schedules): when it is next due, and how to fire
- * what is due. Every worker runs it, so `fireDue` must be safe with many copies at once.
- */
-export interface DueSource {
-  nextDue(ctx: QueryContext): Promise<Date | null>
-  fireDue(ctx: QueryContext): Promise<number>
-}
 
 /** What one maintenance pass did. */
 export interface MaintenanceReport {
@@ -31,12 +23,12 @@ export interface MaintenanceReport {
 export class Maintenance {
   readonly #ctx: QueryContext
   readonly #heartbeatTimeout: number
-  readonly #sources: readonly DueSource[]
+  readonly #pool: pg.Pool
 
-  constructor(ctx: QueryContext, heartbeatTimeout: number, sources: readonly DueSource[]) {
+  constructor(ctx: QueryContext, pool: pg.Pool, heartbeatTimeout: number) {
     this.#ctx = ctx
+    this.#pool = pool
     this.#heartbeatTimeout = heartbeatTimeout
-    this.#sources = sources
   }
 
   /** Lost workers, ttl-expired waiting jobs, the TTL sweep, stuck dependents, stale serial locks. */
@@ -55,7 +47,7 @@ export class Maintenance {
     return { rescued, discarded: discardedIds.length, swept, released }
   }
 
-  /** Fires what is due (scheduled jobs, then other sources); returns how many became runnable. */
+  /** Fires what is due (scheduled jobs, then schedules); returns how many became runnable. */
   async fireDue(): Promise<number> {
     let n = 0
     for (;;) {
@@ -63,13 +55,13 @@ export class Maintenance {
       n += promoted
       if (promoted < SWEEP_BATCH) break
     }
-    for (const source of this.#sources) n += await source.fireDue(this.#ctx)
+    n += await fireDueSchedules(this.#ctx, this.#pool)
     return n
   }
 
   /** The earliest time anything timed falls due, or null. */
   async nextDue(): Promise<Date | null> {
-    const times = await Promise.all([jobNextScheduled(this.#ctx), ...this.#sources.map((s) => s.nextDue(this.#ctx))])
+    const times = await Promise.all([jobNextScheduled(this.#ctx), nextScheduleDue(this.#ctx)])
     const valid = times.filter((t): t is Date => t !== null)
     return valid.length ? new Date(Math.min(...valid.map((t) => t.getTime()))) : null
   }

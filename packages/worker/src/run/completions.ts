@@ -5,11 +5,19 @@ interface Pending { outcome: JobOutcome; serial: boolean; resolve: () => void; r
 
 const MAX_BATCH = 500
 const RETRY_LIMIT = 5
+const UNRECORDABLE = 'pq could not record this job\'s outcome'
+
+/** SQLSTATE classes that blame the values written (data exception, integrity, program limit): retrying the same values cannot help. */
+const isDataError = (err: unknown) => {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.length === 5 && ['22', '23', '54'].includes(code.slice(0, 2))
+}
 
 /**
  * Batches job outcomes into one statement each: outcomes reported in the same turn of the event loop
- * (or up to 500) go together. A batch that hits a deadlock or serialization failure is retried, never
- * dropped; dependents of ended jobs are released in a second statement, only when some have them.
+ * (or up to 500) go together. A batch that hits a deadlock or serialization failure is retried at
+ * once, one that finds the database unreachable after a backoff: never dropped. Dependents of ended
+ * jobs are released in a second statement, only when some have them.
  */
 export class Completions {
   readonly #ctx: QueryContext
@@ -17,12 +25,15 @@ export class Completions {
   #pending: Pending[] = []
   #scheduled = false
   #inFlight = new Set<Promise<void>>()
+  #closing = false
   readonly #onReleased: (count: number) => void
+  readonly #onTrouble: (message: string) => void
 
-  constructor(ctx: QueryContext, worker: string, onReleased: (count: number) => void) {
+  constructor(ctx: QueryContext, worker: string, onReleased: (count: number) => void, onTrouble: (message: string) => void) {
     this.#ctx = ctx
     this.#worker = worker
     this.#onReleased = onReleased
+    this.#onTrouble = onTrouble
   }
 
   /** Queues an outcome; resolves once it is recorded. */
@@ -51,25 +62,65 @@ export class Completions {
     this.#inFlight.add(run)
   }
 
+  /** After this, a batch that cannot be written is given up after one try (the worker is stopping). */
+  close(): void {
+    this.#closing = true
+  }
+
+  /**
+   * Writes a batch. An unreachable or failing database is retried with backoff until it comes back
+   * (the jobs keep their slots meanwhile, so the worker claims nothing more): giving up would leave
+   * them started while this worker lives. A batch refused for its data is recorded one outcome at a
+   * time, so one bad outcome cannot hold the others back.
+   */
   async #record(batch: Pending[]): Promise<void> {
-    try {
-      const rows = await this.#withRetry(() => jobFinishMany(this.#ctx, {
-        worker: this.#worker,
-        outcomes: batch.map((b) => b.outcome),
-        releaseSerial: batch.some((b) => b.serial),
-      }))
-      const withDependents = rows.filter((r) => r.has_dependents)
-      const ended = withDependents.filter((r) => r.status === 'finished' || r.status === 'failed').map((r) => r.id)
-      const canceled = withDependents.filter((r) => r.status === 'canceled').map((r) => r.id)
-      if (ended.length) {
-        const released = await this.#withRetry(() => jobReleaseDependents(this.#ctx, { ids: ended }))
-        if (released.length) this.#onReleased(released.length)
+    for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
+      try {
+        await this.#write(batch)
+        for (const b of batch) b.resolve()
+        return
+      } catch (err) {
+        if (isDataError(err)) return this.#recordEach(batch, err)
+        if (this.#closing) {
+          for (const b of batch) b.reject(err)
+          return
+        }
+        this.#onTrouble(`recording ${batch.length} outcome${batch.length === 1 ? '' : 's'} failed, retrying in ${wait} ms: ${err instanceof Error ? err.message : String(err)}`)
+        await new Promise((r) => setTimeout(r, wait))
       }
-      if (canceled.length) await jobCancelDependents(this.#ctx, { ids: canceled, reason: 'a dependency was discarded', now: null })
-      for (const b of batch) b.resolve()
-    } catch (err) {
-      for (const b of batch) b.reject(err)
     }
+  }
+
+  /** One outcome at a time; one Postgres still refuses is recorded as a failure saying why. */
+  async #recordEach(batch: Pending[], err: unknown): Promise<void> {
+    if (batch.length > 1) {
+      for (const b of batch) await this.#record([b])
+      return
+    }
+    const b = batch[0]!
+    if (b.outcome.status === 'failed' && b.outcome.result === null && b.outcome.excInfo?.startsWith(UNRECORDABLE)) {
+      b.reject(err)
+      return
+    }
+    const reason = err instanceof Error ? err.message : String(err)
+    Object.assign(b.outcome, { status: 'failed', result: null, retryAt: null, excInfo: `${UNRECORDABLE}: ${reason}` })
+    await this.#record([b])
+  }
+
+  async #write(batch: Pending[]): Promise<void> {
+    const rows = await this.#withRetry(() => jobFinishMany(this.#ctx, {
+      worker: this.#worker,
+      outcomes: batch.map((b) => b.outcome),
+      releaseSerial: batch.some((b) => b.serial),
+    }))
+    const withDependents = rows.filter((r) => r.has_dependents)
+    const ended = withDependents.filter((r) => r.status === 'finished' || r.status === 'failed').map((r) => r.id)
+    const canceled = withDependents.filter((r) => r.status === 'canceled').map((r) => r.id)
+    if (ended.length) {
+      const released = await this.#withRetry(() => jobReleaseDependents(this.#ctx, { ids: ended }))
+      if (released.length) this.#onReleased(released.length)
+    }
+    if (canceled.length) await jobCancelDependents(this.#ctx, { ids: canceled, reason: 'a dependency was discarded', now: null })
   }
 
   async #withRetry<T>(fn: () => Promise<T>): Promise<T> {

@@ -20,12 +20,11 @@ export class Executor {
   }
 
   async run(job: Job, timeoutSeconds: number, isolate: boolean, stopSignal: AbortSignal): Promise<RunResult> {
-    if (isolate) return this.#isolated.run(job, timeoutSeconds)
+    if (isolate) return this.#isolated.run(job, timeoutSeconds, stopSignal)
     const controller = new AbortController()
     job.signal = controller.signal
-    const onStop = () => controller.abort(stopSignal.reason)
-    stopSignal.addEventListener('abort', onStop, { once: true })
     let timer: NodeJS.Timeout | undefined
+    let onStop: (() => void) | undefined
     try {
       const fn = await resolveFunction(job.func, this.#path).catch((error: unknown) => error)
       if (typeof fn !== 'function') return { ok: false, error: fn }
@@ -36,12 +35,27 @@ export class Executor {
           resolve({ ok: false, error, timedOut: true })
         }, timeoutSeconds * 1000)
       })
-      return await Promise.race([runTask(fn as Parameters<typeof runTask>[0], job), timedOut])
+      // A stop at once ends the run now, whether or not the task honours its signal: the job goes
+      // back to its queue and the worker must not wait for it.
+      const stopped = new Promise<RunResult>((resolve) => {
+        onStop = () => {
+          controller.abort(stopSignal.reason)
+          resolve({ ok: false, error: stopSignal.reason })
+        }
+        if (stopSignal.aborted) onStop()
+        else stopSignal.addEventListener('abort', onStop, { once: true })
+      })
+      return await Promise.race([runTask(fn as Parameters<typeof runTask>[0], job), timedOut, stopped])
     } finally {
       clearTimeout(timer)
-      stopSignal.removeEventListener('abort', onStop)
-      job.signal = undefined
+      if (onStop) stopSignal.removeEventListener('abort', onStop)
+      // job.signal stays: a timed-out task still running in the background must see it aborted.
     }
+  }
+
+  /** Live job threads (isolated runs). */
+  get threadCount(): number {
+    return this.#isolated.threadCount
   }
 
   async close(): Promise<void> {

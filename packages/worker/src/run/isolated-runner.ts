@@ -19,13 +19,20 @@ export class IsolatedTaskError extends Error {
 export class IsolatedRunner {
   readonly #idle: Thread[] = []
   readonly #busy = new Set<Thread>()
+  readonly #dying = new Set<Promise<unknown>>()
   readonly #data: { path: string; databaseUrl: string | undefined; schema: string }
 
   constructor(data: { path: string; databaseUrl: string | undefined; schema: string }) {
     this.#data = data
   }
 
-  async run(job: Job, timeoutSeconds: number): Promise<RunResult> {
+  /** Live threads, idle or busy (tests check that a timed-out job's thread is gone). */
+  get threadCount(): number {
+    return this.#idle.length + this.#busy.size + this.#dying.size
+  }
+
+  /** Runs a job in a thread; a stop at once (`stopSignal`) or the timeout terminates the thread. */
+  async run(job: Job, timeoutSeconds: number, stopSignal: AbortSignal): Promise<RunResult> {
     const thread = this.#idle.pop() ?? new Thread(new URL('./isolated-entry.mjs', import.meta.url), { workerData: this.#data })
     this.#busy.add(thread)
     const row = toRow(job)
@@ -35,19 +42,23 @@ export class IsolatedRunner {
         if (settled) return
         settled = true
         clearTimeout(timer)
+        stopSignal.removeEventListener('abort', onStop)
         thread.off('message', onMessage)
         thread.off('error', onError)
         thread.off('exit', onExit)
         this.#busy.delete(thread)
         if (keep) this.#idle.push(thread)
-        else void thread.terminate()
+        else this.#terminate(thread)
         resolve(result)
       }
       const onMessage = (msg: { ok: true; result: Json } | { ok: false; error: string }) =>
         finish(msg.ok ? { ok: true, result: msg.result } : { ok: false, error: new IsolatedTaskError(msg.error) }, true)
       const onError = (error: unknown) => finish({ ok: false, error }, false)
       const onExit = (code: number) => finish({ ok: false, error: new Error(`the job's thread exited with code ${code}`) }, false)
+      const onStop = () => finish({ ok: false, error: stopSignal.reason }, false)
       const timer = setTimeout(() => finish({ ok: false, error: new JobTimeout(job.id, timeoutSeconds), timedOut: true }, false), timeoutSeconds * 1000)
+      if (stopSignal.aborted) return onStop()
+      stopSignal.addEventListener('abort', onStop, { once: true })
       thread.on('message', onMessage)
       thread.on('error', onError)
       thread.on('exit', onExit)
@@ -58,7 +69,13 @@ export class IsolatedRunner {
   async close(): Promise<void> {
     const threads = [...this.#idle.splice(0), ...this.#busy]
     this.#busy.clear()
-    await Promise.all(threads.map((t) => t.terminate()))
+    for (const t of threads) this.#terminate(t)
+    await Promise.all([...this.#dying])
+  }
+
+  #terminate(thread: Thread): void {
+    const dying: Promise<unknown> = thread.terminate().catch(() => {}).finally(() => this.#dying.delete(dying))
+    this.#dying.add(dying)
   }
 }
 

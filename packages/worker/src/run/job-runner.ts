@@ -3,6 +3,9 @@ import { Job, JobTimeout, resolveFunction } from '@pq/core'
 import { formatError, type JobOutcome } from '@pq/core/internal'
 import type { Executor } from './executor.js'
 
+/** `\u0000` as JSON.stringify writes it: an escape not itself preceded by an escaped backslash. */
+const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/
+
 /** What running one job came to, for the loop and its events. */
 export interface JobRunReport {
   job: Job
@@ -33,13 +36,20 @@ export async function runJob(job: Job, executor: Executor, settings: JobRunnerSe
     return { job, error: null, seconds: 0, outcome: { id: job.id, status: 'canceled', result: null, excInfo, retryAt: null } }
   }
   const timeout = job.timeout ?? settings.defaultTimeout
-  const result = await executor.run(job, timeout, job.isolate ?? settings.isolate, stopSignal)
+  let result = await executor.run(job, timeout, job.isolate ?? settings.isolate, stopSignal)
+  // Stopped at once: the job goes back to its queue, so it neither succeeded nor failed; no callbacks.
+  if (stopSignal.aborted) return { job, error: null, seconds: seconds(), outcome: { id: job.id, status: 'queued', result: null, excInfo: null, retryAt: null } }
+  const json = result.ok ? JSON.stringify(result.result) : null
+  // jsonb refuses \u0000: such a result would make the whole completion batch fail, and every job in
+  // it stay started. Fail this job instead, saying why.
+  if (json && NUL_ESCAPE.test(json)) result = { ok: false, error: new Error('the result cannot be stored: Postgres jsonb refuses the character \\u0000 in strings; encode it (base64, or strip it)') }
   if (result.ok) {
     await callback(job.onSuccess, settings, [job, result.result])
-    return { job, error: null, seconds: seconds(), outcome: { id: job.id, status: 'finished', result: JSON.stringify(result.result), excInfo: null, retryAt: null } }
+    return { job, error: null, seconds: seconds(), outcome: { id: job.id, status: 'finished', result: json, excInfo: null, retryAt: null } }
   }
   const error = result.error
-  const excInfo = error instanceof JobTimeout ? `JobTimeout: ${error.message}` : formatError(error)
+  // Postgres text refuses NUL bytes too: spell them out.
+  const excInfo = (error instanceof JobTimeout ? `JobTimeout: ${error.message}` : formatError(error)).replaceAll('\u0000', '\\0')
   if (job.attempts <= job.retry.max) {
     const intervals = job.retry.intervals
     const wait = intervals.length ? intervals[Math.min(job.attempts - 1, intervals.length - 1)]! : 0

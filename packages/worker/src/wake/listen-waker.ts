@@ -11,7 +11,8 @@ export interface ListenWakerOptions {
   channels: string[]
   /** How long the start-up self-notification may take before LISTEN is declared unavailable. @defaultValue 1000 */
   probeTimeoutMs?: number
-  onNotification?: (channel: string, payload: string) => void
+  /** Sees every payload with its channel; returning false means "not for us": no wake-up. */
+  onNotification?: (channel: string, payload: string) => boolean | void
 }
 
 // pg-listen is CommonJS with its function on `exports.default`: Node's ESM default import is the
@@ -102,7 +103,7 @@ export class ListenWaker extends EventEmitter implements Waker {
         this.#probeArrived?.()
         return
       }
-      this.#options.onNotification?.(n.channel, payload)
+      if (this.#options.onNotification?.(n.channel, payload) === false) return
       this.#latch.fire('notified')
     })
     sub.events.on('error', () => this.#onLost(sub))

@@ -1,0 +1,106 @@
+/**
+ * Helpers for the worker's process tests: spawn the real `pq-worker` bin, read its output, signal
+ * it, and check that a test left no worker, thread or child process behind.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type pg from 'pg'
+import { runningWorkers } from '../worker.js'
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '../../bin/pq-worker.js')
+const children = new Set<ChildProcess>()
+
+/** A spawned pq-worker. */
+export interface WorkerProcess {
+  readonly pid: number
+  /** Everything written to stdout / stderr so far. */
+  stdout(): string
+  stderr(): string
+  /** Resolves when the process exits, with its exit code (null when killed by a signal) and signal. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  /** Resolves once stdout (or stderr) matches, else rejects after timeoutMs with what was printed. */
+  waitForOutput(pattern: RegExp, options?: { timeoutMs?: number; stream?: 'stdout' | 'stderr' }): Promise<void>
+  kill(signal: NodeJS.Signals): void
+}
+
+/** Spawns `pq-worker args...` on the test database (DATABASE_URL), with the fixtures as tasks root. */
+export function spawnWorker(args: readonly string[], env: Record<string, string | undefined>): WorkerProcess {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  children.add(child)
+  let out = ''
+  let err = ''
+  const listeners = new Set<() => void>()
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); for (const l of listeners) l() })
+  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); for (const l of listeners) l() })
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => {
+      children.delete(child)
+      // Let the pipes drain before anyone reads the output.
+      setImmediate(() => resolve({ code, signal }))
+    })
+  })
+  return {
+    pid: child.pid!,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    kill: (signal) => { child.kill(signal) },
+    waitForOutput(pattern, options = {}) {
+      const timeoutMs = options.timeoutMs ?? 15000
+      const text = () => (options.stream === 'stderr' ? err : out)
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!pattern.test(text())) return
+          done()
+          resolve()
+        }
+        const timer = setTimeout(() => {
+          done()
+          reject(new Error(`pq-worker printed no ${pattern} within ${timeoutMs} ms; stdout:\n${out}\nstderr:\n${err}`))
+        }, timeoutMs)
+        const onExit = () => setImmediate(() => {
+          if (pattern.test(text())) return
+          done()
+          reject(new Error(`pq-worker exited before printing ${pattern}; stdout:\n${out}\nstderr:\n${err}`))
+        })
+        const done = () => { clearTimeout(timer); listeners.delete(check); child.off('exit', onExit) }
+        listeners.add(check)
+        child.on('exit', onExit)
+        check()
+      })
+    },
+  }
+}
+
+/**
+ * Kills whatever a test left running (workers in this process, spawned pq-workers) and returns a
+ * description of each, so an afterEach can fail the test that leaked them. With a pool, it also waits
+ * (briefly) for every LISTEN connection of a pq worker on that database to be gone.
+ */
+export async function reapLeftovers(pool?: pg.Pool): Promise<string[]> {
+  const left: string[] = []
+  for (const worker of runningWorkers()) {
+    left.push(`worker ${worker.name} still running`)
+    await worker.stop('now')
+  }
+  for (const child of [...children]) {
+    left.push(`pq-worker process ${child.pid} (${child.spawnargs.slice(2).join(' ')}) still running`)
+    child.kill('SIGKILL')
+    await new Promise((resolve) => child.once('exit', resolve))
+  }
+  if (pool) {
+    const deadline = Date.now() + 3000
+    for (;;) {
+      const { rows } = await pool.query<{ name: string }>(`select application_name as name from pg_stat_activity
+        where datname = current_database() and application_name like 'pq-listen %'`)
+      if (rows.length === 0) break
+      if (Date.now() > deadline) {
+        left.push(...rows.map((r) => `LISTEN connection "${r.name}" still open`))
+        break
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+  return left
+}
