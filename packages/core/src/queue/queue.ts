@@ -19,6 +19,8 @@ import { queueList } from './queue-queries.js'
 import { queueName } from './queue-name.js'
 import { resolveFunction } from '../tasks/resolve-function.js'
 import { runTask, formatError } from '../tasks/run-task.js'
+import { Schedule, resolveScheduleCall, insertSchedule, type ScheduleCall } from '../schedule/schedule.js'
+import type { AtInput } from '../schedule/schedule-rules.js'
 
 /** Options of a Queue. */
 export interface QueueOptions {
@@ -144,6 +146,26 @@ export class Queue {
     if (!this.isAsync) return this.#runInProcess(rows, queues)
     const inserted = await jobInsertMany(this.#exec, { rows, queues })
     return inserted.map((row) => this.#job(row))
+  }
+
+  /**
+   * Schedules a call of `func` at `at` (a DateTime, a Date, an ISO 8601 string, or 'now'); workers
+   * enqueue it when due. Written through `using(...)`'s connection when given, like enqueue.
+   */
+  async schedule(at: AtInput, func: string, ...args: unknown[]): Promise<Schedule> {
+    return this.scheduleCall(at, { func, args })
+  }
+
+  /**
+   * Schedules a call with a rule: `repeat` (0 once, N more times, -1 forever, or a date), `interval`
+   * (seconds, ISO 8601 'P1M', or `{ months: 1, days: -1 }`), `until`, `between` ('2:00/18:30'),
+   * `weekdays` ([0..6] from Monday, or 'MO'..'SU'), `cron`, `tz`, plus enqueue options for each run.
+   *
+   * @example await queue.scheduleCall('now', { func: 'reports.daily', repeat: -1, interval: 'P1D', between: '2:00/5:00', tz: 'Europe/Paris' })
+   */
+  async scheduleCall(at: AtInput, call: ScheduleCall): Promise<Schedule> {
+    const row = resolveScheduleCall(this.name, at, call, this.defaults)
+    return insertSchedule(this.#exec, row, this.serial)
   }
 
   /** Reads a job by id; undefined when there is none (RQ's `fetch_job`). */

@@ -1,0 +1,51 @@
+import { DateTime } from 'luxon'
+import type { QueryContext } from '../db/query-context.js'
+import { queryContext } from '../db/query-context.js'
+import { jobInsertMany } from '../job/job-queries.js'
+import { nextRun } from './schedule-rules.js'
+import { scheduleLockDue, scheduleAdvance, scheduleNextDue } from './schedule-queries.js'
+import { ruleFromRow, jobRowForRun } from './schedule.js'
+
+const FIRE_BATCH = 50
+
+/**
+ * Fires due schedules: each due run becomes one queued job, exactly once however many workers call
+ * this at the same moment (the rows are locked SKIP LOCKED and advanced in the same transaction as
+ * the job insert). A schedule that was due long ago fires once, then moves to its next slot after
+ * now: missed runs are skipped, not burst. Returns how many jobs it enqueued. `at` stands in for
+ * the database clock in tests.
+ */
+export async function fireDueSchedules(ctx: QueryContext, pool: { connect(): Promise<import('pg').PoolClient> }, at: DateTime | null = null): Promise<number> {
+  let fired = 0
+  for (;;) {
+    const client = await pool.connect()
+    let batch = 0
+    try {
+      await client.query('begin')
+      const tx = queryContext(client, ctx.schema)
+      const due = await scheduleLockDue(tx, { limit: FIRE_BATCH, now: at })
+      batch = due.length
+      if (batch > 0) {
+        const now = at ?? DateTime.utc()
+        const rows = due.map(jobRowForRun)
+        await jobInsertMany(tx, { rows, queues: [...new Set(due.map((d) => d.queue))].map((name) => ({ name, serial: false })) })
+        for (let i = 0; i < due.length; i++) {
+          const schedule = due[i]!
+          const next = nextRun(ruleFromRow(schedule), { k: schedule.next_k, at: DateTime.fromJSDate(schedule.next_run_at!).toUTC() }, now)
+          await scheduleAdvance(tx, { id: schedule.id, jobId: rows[i]!.id, nextK: next?.k ?? null, nextRunAt: next?.at ?? null, now: at })
+        }
+      }
+      await client.query('commit')
+    } catch (err) {
+      await client.query('rollback').catch(() => {})
+      throw err
+    } finally {
+      client.release()
+    }
+    fired += batch
+    if (batch < FIRE_BATCH) return fired
+  }
+}
+
+/** When the earliest live schedule is due, or null. */
+export const nextScheduleDue = (ctx: QueryContext): Promise<Date | null> => scheduleNextDue(ctx)
