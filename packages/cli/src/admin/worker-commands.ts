@@ -1,0 +1,87 @@
+import { NoSuchWorker } from '@pq/core'
+import {
+  workerList, workerRequestStop, queueList, queueName, statsPing, statsStartedByWorker, isLiveWorker, servesQueue,
+  DEFAULT_LIVE_SECONDS,
+} from '@pq/core/internal'
+import type { AdminCommand } from './admin-cli.js'
+import { textTable, age } from './text-table.js'
+
+const liveSecondsOption = { type: 'number', default: DEFAULT_LIVE_SECONDS, describe: 'A worker is live if it heartbeat within this many seconds' } as const
+
+const workers: AdminCommand = {
+  describe: 'List workers: state, queues, current jobs, heartbeat age',
+  build: (p) => p.option('json', { type: 'boolean', describe: 'Print the workers as JSON' }).option('live-seconds', liveSecondsOption),
+  async run(ctx, args, io) {
+    const [now, rows, running] = await Promise.all([statsPing(ctx), workerList(ctx), statsStartedByWorker(ctx)])
+    const list = rows.map((w) => ({
+      name: w.name, host: w.host, pid: w.pid, state: w.state, queues: w.queues,
+      live: isLiveWorker(w, now, args['live-seconds'] as number), stopRequested: w.stop_requested,
+      currentJobs: running.get(w.name) ?? [], heartbeatAt: w.heartbeat_at,
+      heartbeatAgeSeconds: Math.max(0, (now.getTime() - new Date(w.heartbeat_at).getTime()) / 1000),
+      successfulCount: Number(w.successful_count), failedCount: Number(w.failed_count),
+    }))
+    if (args.json) {
+      io.out.write(`${JSON.stringify({ workers: list })}\n`)
+      return 0
+    }
+    if (!list.length) {
+      io.out.write('No workers registered.\n')
+      return 0
+    }
+    io.out.write(textTable(['NAME', 'STATE', 'QUEUES', 'CURRENT JOBS', 'HEARTBEAT', 'DONE/FAILED'], list.map((w) => [
+      w.name,
+      `${w.live ? w.state : 'lost'}${w.stopRequested && w.state !== 'stopped' ? ' (stop asked)' : ''}`,
+      w.queues.length ? w.queues.join(',') : '*',
+      w.currentJobs.length ? w.currentJobs.join(',') : '-',
+      `${age(new Date(w.heartbeatAt), now)} ago`,
+      `${w.successfulCount}/${w.failedCount}`,
+    ])))
+    return 0
+  },
+}
+
+const stopWorker: AdminCommand = {
+  describe: 'Ask a worker to stop after its current jobs',
+  build: (p) => p.command('$0 <name>', false).positional('name', { type: 'string', demandOption: true })
+    .option('live-seconds', liveSecondsOption)
+    .example('pq-admin stop-worker web-1.4242', 'the worker finishes what it runs, then exits'),
+  async run(ctx, args, io) {
+    const name = String(args.name)
+    const asked = await workerRequestStop(ctx, { names: [name], liveSeconds: args['live-seconds'] as number })
+    if (!asked.length) {
+      const [now, rows] = await Promise.all([statsPing(ctx), workerList(ctx)])
+      throw new NoSuchWorker(name, rows.filter((w) => isLiveWorker(w, now, args['live-seconds'] as number)).map((w) => w.name))
+    }
+    io.out.write(`Asked worker ${name} to stop after its current jobs.\n`)
+    return 0
+  },
+}
+
+const ping: AdminCommand = {
+  describe: 'Check the database and that each queue (given, else every known queue) has a live worker; exit 1 if not',
+  build: (p) => p.command('$0 [queues..]', false).positional('queues', { type: 'string', array: true })
+    .option('json', { type: 'boolean', describe: 'Print {database, queues: [{name, workers}]} as JSON' })
+    .option('live-seconds', liveSecondsOption)
+    .example('pq-admin ping emails reports || alert', 'from monitoring: exit 1 when a queue is unserved'),
+  async run(ctx, args, io) {
+    const given = ((args.queues as string[] | undefined) ?? []).map((q) => queueName(String(q)))
+    const now = await statsPing(ctx)
+    const [rows, known] = await Promise.all([workerList(ctx), given.length ? Promise.resolve([]) : queueList(ctx, {})])
+    const names = given.length ? given : known.map((q) => q.name)
+    const live = rows.filter((w) => isLiveWorker(w, now, args['live-seconds'] as number))
+    const queues = names.map((name) => ({ name, workers: live.filter((w) => servesQueue(w, name)).map((w) => w.name) }))
+    const unserved = queues.filter((q) => q.workers.length === 0)
+    if (args.json) {
+      io.out.write(`${JSON.stringify({ database: 'ok', queues, ok: unserved.length === 0 })}\n`)
+    } else {
+      io.out.write(`database: ok (${now.toISOString()})\n`)
+      for (const q of queues) io.out.write(`${q.name}: ${q.workers.length ? `${q.workers.length} live worker${q.workers.length === 1 ? '' : 's'}` : 'NO live worker'}\n`)
+      if (!names.length) io.out.write('no queues yet\n')
+    }
+    if (unserved.length) io.err.write(`pq-admin: no live worker serves ${unserved.map((q) => q.name).join(', ')}\n`)
+    return unserved.length ? 1 : 0
+  },
+}
+
+/** pq-admin's worker and health commands. */
+export const WORKER_COMMANDS: Record<string, AdminCommand> = { workers, 'stop-worker': stopWorker, ping }

@@ -1,0 +1,156 @@
+import { DateTime } from 'luxon'
+import type { QueryContext } from '../db/query-context.js'
+import type { WorkerRow } from '../db/tables.js'
+import type { JobStatus } from '../job/job.js'
+import { workerList } from '../worker-registry/worker-queries.js'
+import { statsQueueCounts, statsOldestQueued, statsCountEstimates, type StatsEstimateRow } from './stats-queries.js'
+import { statsPing } from './listing-queries.js'
+
+/** States whose counts stay small (waiting or running): always counted exactly. */
+export const LIVE_STATUSES = ['queued', 'started', 'deferred', 'scheduled'] as const satisfies readonly JobStatus[]
+/** States that accumulate history: exact up to a cap, estimated above it (see `CountMode`). */
+export const HISTORY_STATUSES = ['finished', 'failed', 'stopped', 'canceled'] as const satisfies readonly JobStatus[]
+
+/**
+ * How finished/failed/stopped/canceled are counted. `auto`: exactly up to `cap` rows per queue and
+ * status, the planner's estimate above it. `exact`: always exactly (slow on millions of rows).
+ * `estimate`: the estimate wherever the statistics have one, without counting.
+ */
+export type CountMode = 'auto' | 'exact' | 'estimate'
+
+/** Where `auto` stops counting: 20,000 index entries cost a few milliseconds. */
+export const DEFAULT_COUNT_CAP = 20_000
+
+/** Seconds since its last heartbeat after which a worker no longer counts as live (the worker's default heartbeat timeout). */
+export const DEFAULT_LIVE_SECONDS = 60
+
+/** One queue's figures. */
+export interface QueueStats {
+  name: string
+  counts: Record<JobStatus, number>
+  /** Statuses whose figure is an estimate, not a count. */
+  estimated: JobStatus[]
+  /** Live workers serving the queue (listing it, or serving every queue). */
+  workers: number
+  /** Creation time of its oldest queued job. */
+  oldestQueuedAt: DateTime | null
+}
+
+/** Options of `collectQueueStats`. */
+export interface CollectQueueStatsOptions {
+  /** One queue, or every queue. @defaultValue null */
+  queue?: string | null
+  /** @defaultValue 'auto' */
+  mode?: CountMode
+  /** @defaultValue DEFAULT_COUNT_CAP */
+  cap?: number
+  /** @defaultValue DEFAULT_LIVE_SECONDS */
+  liveSeconds?: number
+}
+
+/** True when a worker row belongs to a running worker: not stopped, heartbeat recent (by the database clock `now`). */
+export function isLiveWorker(row: Pick<WorkerRow, 'state' | 'heartbeat_at'>, now: Date, liveSeconds = DEFAULT_LIVE_SECONDS): boolean {
+  return row.state !== 'stopped' && now.getTime() - new Date(row.heartbeat_at).getTime() <= liveSeconds * 1000
+}
+
+/** True when a worker serves `queue`: it lists it, or it serves every queue (empty list). */
+export function servesQueue(row: Pick<WorkerRow, 'queues'>, queue: string): boolean {
+  return row.queues.length === 0 || row.queues.includes(queue)
+}
+
+/**
+ * Gathers pq-stats' figures: counts per queue and status (see `CountMode` for which are exact), live
+ * workers per queue, and each queue's oldest waiting job. @internal
+ */
+export async function collectQueueStats(q: QueryContext, options: CollectQueueStatsOptions = {}): Promise<QueueStats[]> {
+  const queue = options.queue ?? null
+  const mode = options.mode ?? 'auto'
+  const cap = options.cap ?? DEFAULT_COUNT_CAP
+  const [now, workers, oldest] = await Promise.all([statsPing(q), workerList(q), statsOldestQueued(q, { queue })])
+  const estimates = mode === 'exact' ? [] : await statsCountEstimates(q)
+  const estimate = (name: string, status: string) => estimates.find((e: StatsEstimateRow) => e.queue === name && e.status === status)
+  const history = mode === 'estimate'
+    ? HISTORY_STATUSES.filter((s) => !estimates.some((e) => e.status === s)) // no statistic at all: count them
+    : [...HISTORY_STATUSES]
+  const rows = await statsQueueCounts(q, { queue, exact: LIVE_STATUSES, capped: history, cap: mode === 'exact' ? null : cap })
+  const byQueue = new Map<string, QueueStats>()
+  const entry = (name: string): QueueStats => {
+    let s = byQueue.get(name)
+    if (!s) {
+      const live = workers.filter((w) => isLiveWorker(w, now, options.liveSeconds) && servesQueue(w, name)).length
+      const counts = Object.fromEntries([...LIVE_STATUSES, ...HISTORY_STATUSES].map((x) => [x, 0])) as Record<JobStatus, number>
+      const at = oldest.get(name)
+      s = { name, counts, estimated: [], workers: live, oldestQueuedAt: at ? DateTime.fromJSDate(at).toUTC() : null }
+      byQueue.set(name, s)
+    }
+    return s
+  }
+  const recount: { name: string; status: JobStatus }[] = []
+  for (const r of rows) {
+    const s = entry(r.queue)
+    s.counts[r.status] = r.n
+    if (!r.capped) continue
+    const e = estimate(r.queue, r.status)
+    // Above the cap the estimate can still lag behind (stale statistics): never show less than we counted.
+    if (e) markEstimated(s, r.status, Math.max(e.n, r.n))
+    else recount.push({ name: r.queue, status: r.status })
+  }
+  if (mode === 'estimate') {
+    for (const s of byQueue.values()) {
+      for (const status of HISTORY_STATUSES) {
+        if (history.includes(status)) continue
+        markEstimated(s, status, estimate(s.name, status)?.n ?? 0)
+      }
+    }
+  }
+  // Capped with no statistic yet (never analyzed): count those pairs in full rather than guess.
+  for (const { name, status } of recount) {
+    const [row] = await statsQueueCounts(q, { queue: name, exact: [status], capped: [], cap: null })
+    if (row) entry(name).counts[status] = row.n
+  }
+  return [...byQueue.values()].sort((a, b) => a.name.localeCompare(b.name))
+}
+
+function markEstimated(s: QueueStats, status: JobStatus, n: number): void {
+  s.counts[status] = n
+  if (!s.estimated.includes(status)) s.estimated.push(status)
+}
+
+/** One queue in rqstats' JSON shape, with pq's extra fields after RQ's. */
+export interface RqQueueStats {
+  name: string
+  jobs: number
+  oldest_job_timestamp: string
+  index: number
+  workers: number
+  finished_jobs: number
+  started_jobs: number
+  deferred_jobs: number
+  failed_jobs: number
+  scheduled_jobs: number
+  stopped_jobs: number
+  canceled_jobs: number
+  /** Which of the *_jobs figures are estimates (empty: all exact). */
+  estimated: string[]
+}
+
+/** Maps figures to rqstats' `--json` shape: `{ queues: [{ name, jobs, oldest_job_timestamp, index, … }] }`. */
+export function toRqStats(stats: readonly QueueStats[]): { queues: RqQueueStats[] } {
+  return {
+    queues: stats.map((s, index) => ({
+      name: s.name,
+      jobs: s.counts.queued,
+      oldest_job_timestamp: s.oldestQueuedAt?.toISO() ?? '-',
+      index,
+      workers: s.workers,
+      finished_jobs: s.counts.finished,
+      started_jobs: s.counts.started,
+      deferred_jobs: s.counts.deferred,
+      failed_jobs: s.counts.failed,
+      scheduled_jobs: s.counts.scheduled,
+      stopped_jobs: s.counts.stopped,
+      canceled_jobs: s.counts.canceled,
+      estimated: s.estimated.map((x) => `${x}_jobs`),
+    })),
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Counts for pq-stats, pq-admin and the dashboard. Read-only statements; none of them is on the hot
+ * path, but each must stay fast on a table holding a million finished jobs.
+ */
+import { sql } from 'kysely'
+import type { DateTime } from 'luxon'
+import type { QueryContext } from '../db/query-context.js'
+import type { JobStatus } from '../job/job.js'
+
+const tsOrNull = (d: DateTime | null | undefined): Date | null => (d ? d.toJSDate() : null)
+
+/** One (queue, status) count; `capped` when counting stopped at the cap (there are more). */
+export interface StatsCountRow {
+  queue: string
+  status: JobStatus
+  n: number
+  capped: boolean
+}
+
+/** Parameters of `statsQueueCounts`. */
+export interface StatsQueueCountsParams {
+  /** One queue, or null for every queue in the `queue` table. */
+  queue: string | null
+  /** States counted in full: the waiting and running ones, which stay small. */
+  exact: readonly JobStatus[]
+  /** States counted up to `cap` rows only: finished and failed, which grow with history. */
+  capped: readonly JobStatus[]
+  /** Where capped counting stops; null counts them in full too. */
+  cap: number | null
+}
+
+/**
+ * Counts each queue's jobs per status. Each count is a range scan of job_queue_status_idx (queue,
+ * status, created_at), so a queue's 300 queued jobs cost 300 index entries whatever the finished rows
+ * number. Finished and failed grow without bound: an exact count of 330,000 finished rows of one queue
+ * took 300-550 ms on a 2-core box, so those stop at `cap` rows (LIMIT inside the count) and the caller
+ * replaces a capped figure with an estimate.
+ */
+export async function statsQueueCounts(q: QueryContext, p: StatsQueueCountsParams): Promise<StatsCountRow[]> {
+  const job = sql.id(q.schema, 'job')
+  const queue = sql.id(q.schema, 'queue')
+  const limit = p.cap === null ? null : p.cap + 1
+  const { rows } = await sql<{ queue: string; status: JobStatus; n: number }>`
+    with qs as (select name from ${queue} where ${p.queue}::text is null or name = ${p.queue}::text)
+    select qs.name as queue, s.status,
+      (select count(*) from (select 1 from ${job} j where j.queue = qs.name and j.status = s.status
+        limit ${limit}::bigint) x)::int as n
+    from qs cross join unnest(${[...p.exact, ...p.capped]}::text[]) s(status)
+    order by qs.name`.execute(q.db)
+  const cappedSet = new Set<string>(p.capped)
+  return rows.map((r) => {
+    const capped = p.cap !== null && cappedSet.has(r.status) && r.n > p.cap
+    return { queue: r.queue, status: r.status, n: capped ? p.cap! : Number(r.n), capped }
+  })
+}
+
+/** Each queue's oldest waiting job (status queued), by creation time. */
+export async function statsOldestQueued(q: QueryContext, p: { queue: string | null }): Promise<Map<string, Date>> {
+  const job = sql.id(q.schema, 'job')
+  const queue = sql.id(q.schema, 'queue')
+  // min() per queue is one index probe on job_queue_status_idx: (queue, 'queued') then created_at.
+  const { rows } = await sql<{ queue: string; oldest: Date | null }>`
+    select name as queue, (select min(created_at) from ${job} j where j.queue = qs.name and j.status = 'queued') as oldest
+    from ${queue} qs where ${p.queue}::text is null or name = ${p.queue}::text`.execute(q.db)
+  return new Map(rows.filter((r) => r.oldest !== null).map((r) => [r.queue, r.oldest!]))
+}
+
+/** Estimated rows per (queue, status) pair, from the planner's statistics. */
+export interface StatsEstimateRow {
+  queue: string
+  status: string
+  n: number
+}
+
+/**
+ * Estimates each (queue, status) pair's rows without touching the table: the frequency that ANALYZE
+ * stored in the job_queue_status_stats MCV list times the table's current size (reltuples scaled to
+ * the pages the table has now, as the planner does). Empty until the table was analyzed; pairs too
+ * rare to be in the list are missing (callers count those exactly).
+ */
+export async function statsCountEstimates(q: QueryContext): Promise<StatsEstimateRow[]> {
+  const { rows } = await sql<StatsEstimateRow>`
+    with t as (
+      select case when c.relpages > 0 and c.reltuples >= 0
+        then c.reltuples / c.relpages * (pg_relation_size(c.oid) / current_setting('block_size')::int)
+        else null end as tuples
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = ${q.schema} and c.relname = 'job'
+    )
+    select s.most_common_vals[i][1] as queue, s.most_common_vals[i][2] as status,
+      round(s.most_common_freqs[i] * t.tuples)::bigint as n
+    from pg_stats_ext s cross join t, generate_subscripts(s.most_common_vals, 1) i
+    where s.statistics_schemaname = ${q.schema} and s.statistics_name = 'job_queue_status_stats'
+      and t.tuples is not null`.execute(q.db)
+  return rows.map((r) => ({ ...r, n: Number(r.n) }))
+}
+
+/** How many jobs match a listing's filter (for pagination); `queue`/`status` null match any. */
+export async function statsJobCount(q: QueryContext, p: { queue: string | null; status: JobStatus | null }): Promise<number> {
+  let query = q.db.withSchema(q.schema).selectFrom('job').select((eb) => eb.fn.countAll<number>().as('n'))
+  if (p.queue !== null) query = query.where('queue', '=', p.queue)
+  if (p.status !== null) query = query.where('status', '=', p.status)
+  const row = await query.executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/** Jobs each worker is running now (status started), by worker name. */
+export async function statsStartedByWorker(q: QueryContext): Promise<Map<string, string[]>> {
+  // job_started_idx is partial on status = 'started': this reads running jobs only.
+  const rows = await q.db.withSchema(q.schema).selectFrom('job').select(['worker', 'id'])
+    .where('status', '=', 'started').where('worker', 'is not', null).orderBy('started_at').execute()
+  const byWorker = new Map<string, string[]>()
+  for (const r of rows) byWorker.set(r.worker!, [...byWorker.get(r.worker!) ?? [], r.id])
+  return byWorker
+}
+
+/** One bucket of the throughput chart. */
+export interface StatsThroughputRow {
+  bucket: Date
+  finished: number
+  failed: number
+}
+
+/**
+ * Jobs that ended (finished or failed) per `bucketSeconds` over the last `minutes`, oldest first;
+ * empty buckets are absent. No index covers ended_at (one would cost every completion an index
+ * write), so this scans the table: about 150 ms per million rows here, paid once per dashboard refresh.
+ */
+export async function statsThroughput(q: QueryContext, p: { minutes: number; bucketSeconds: number; queue: string | null; now?: DateTime | null }): Promise<StatsThroughputRow[]> {
+  const job = sql.id(q.schema, 'job')
+  const { rows } = await sql<StatsThroughputRow>`
+    with t as (select coalesce(${tsOrNull(p.now)}::timestamptz, now()) as now)
+    select date_bin(${p.bucketSeconds} * interval '1 second', ended_at, timestamptz '2000-01-01') as bucket,
+      count(*) filter (where status = 'finished')::int as finished,
+      count(*) filter (where status = 'failed')::int as failed
+    from ${job}, t
+    where status in ('finished', 'failed') and ended_at > t.now - ${p.minutes} * interval '1 minute'
+      and (${p.queue}::text is null or queue = ${p.queue}::text)
+    group by 1 order by 1`.execute(q.db)
+  return rows
+}
