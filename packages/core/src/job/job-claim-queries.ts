@@ -165,28 +165,41 @@ export async function jobFinishMany(q: QueryContext, p: { worker: string; outcom
 }
 
 /**
- * Queues the deferred dependents of these jobs whose dependencies have now all finished (or failed,
- * for jobs that allow it), and wakes their queues. A statement of its own, after the completion has
- * committed, so it sees dependents committed while the completion waited for their row locks.
+ * Releases the deferred dependents of these jobs whose dependencies have now all finished (or failed,
+ * for jobs that allow it): `queued`, or `scheduled` when their `scheduled_for` is still ahead (a
+ * flow's schedule step), and wakes their queues (or tells waiting workers the new due time).
+ *
+ * A statement of its own, after the completion has committed: a dependent enqueued while the
+ * completion waited for the dependency's row lock is invisible to the completion's snapshot, but
+ * this statement's fresh snapshot sees it (the enqueue set `has_dependents`, which is why the
+ * completion called us). Two completions releasing one fan-in job race on its row: the second
+ * re-checks `status = 'deferred'` after the first commits and skips it, so it is released once.
  */
 export async function jobReleaseDependents(q: QueryContext, p: { ids: string[]; now?: DateTime | null }): Promise<string[]> {
   if (p.ids.length === 0) return []
   const job = sql.id(q.schema, 'job')
   const dependency = sql.id(q.schema, 'job_dependency')
   const { rows } = await sql<{ id: string }>`
-    with released as (
-      update ${job} j set status = 'queued', enqueued_at = coalesce(${tsOrNull(p.now)}::timestamptz, now()),
+    with now_ as (select coalesce(${tsOrNull(p.now)}::timestamptz, now()) as now),
+    released as (
+      update ${job} j set
+        status = case when j.scheduled_for > n.now then 'scheduled' else 'queued' end,
+        enqueued_at = case when j.scheduled_for > n.now then null else n.now end,
         position = nextval(${seq(q)}::regclass)
+      from now_ n
       where j.status = 'deferred'
         and j.id in (select job_id from ${dependency} where depends_on = any(${p.ids}::text[]))
         and not exists (
           select 1 from ${dependency} d join ${job} x on x.id = d.depends_on
           where d.job_id = j.id and x.status <> 'finished' and not (j.allow_dependency_failure and x.status = 'failed'))
-      returning j.id, j.queue
+      returning j.id, j.queue, j.status, j.scheduled_for
     ),
     notified as (
       select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
-      from (select distinct queue from released) s
+      from (select distinct queue from released where status = 'queued') s
+      union all
+      select pg_notify(${workChannel(q.schema)}, '{"due":' || to_json(min(scheduled_for))::text || '}')
+      from released where status = 'scheduled' having count(*) > 0
     )
     select id, (select count(*) from notified) as notified from released`.execute(q.db)
   return rows.map((r) => r.id)
@@ -208,12 +221,14 @@ export async function jobReleaseStuckDependents(q: QueryContext, p: { limit: num
       limit ${p.limit} for update skip locked
     ),
     released as (
-      update ${job} j set status = 'queued', enqueued_at = now(), position = nextval(${seq(q)}::regclass)
-      from stuck where j.id = stuck.id returning j.id, j.queue
+      -- As jobReleaseDependents: a release whose scheduled_for is still ahead waits as scheduled.
+      update ${job} j set status = case when j.scheduled_for > now() then 'scheduled' else 'queued' end,
+        enqueued_at = case when j.scheduled_for > now() then null else now() end, position = nextval(${seq(q)}::regclass)
+      from stuck where j.id = stuck.id returning j.id, j.queue, j.status
     ),
     notified as (
       select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
-      from (select distinct queue from released) s
+      from (select distinct queue from released where status = 'queued') s
     )
     select id, (select count(*) from notified) as notified from released`.execute(q.db)
   return rows.length

@@ -40,7 +40,18 @@ export interface JobInsertManyParams {
   rows: JobInsertRow[]
   /** Queues to create if missing, with their serial flag (true upgrades an existing queue). */
   queues: { name: string; serial: boolean }[]
+  /** A flow row to write in the same statement (a Flow's steps and its record exist together or not at all). */
+  flow?: FlowInsert | null
   now?: DateTime | null
+}
+
+/** The `flow` row a Flow writes with its steps. */
+export interface FlowInsert {
+  id: string
+  name: string | null
+  queue: string
+  /** Every step's id, in order; the last one is the flow's final job (its TTL is the flow's). */
+  jobIds: string[]
 }
 
 /**
@@ -52,7 +63,12 @@ export interface JobInsertManyParams {
  * each dependency's `has_dependents` flag: that takes its row lock and returns its latest committed
  * status, so a completion running at the same moment either commits first (we see `finished`) or
  * waits for us and then sees the flag and releases this job itself. Dependencies inside the same
- * batch (a flow's steps) are new, so never finished.
+ * batch (a flow's steps) are new, so never finished; the update cannot see them (every CTE reads the
+ * statement's snapshot), so the insert sets their `has_dependents` itself.
+ *
+ * A deferred job keeps its `scheduled_for`: released later, it becomes `scheduled` when that time is
+ * still ahead (a flow's `f.schedule(at, ...)` step), else `queued`. With `flow`, the flow row goes in
+ * the same statement, so a flow and its steps exist together or not at all, in one round trip.
  */
 export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Promise<JobRow[]> {
   if (p.rows.length === 0) return []
@@ -63,6 +79,8 @@ export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Pr
   const col = <T>(f: (row: JobInsertRow) => T) => r.map(f)
   const allDeps = [...new Set(r.flatMap((row) => row.dependsOn))]
   const batchIds = r.map((row) => row.id)
+  const inBatch = new Set(batchIds)
+  const dependedOnInBatch = allDeps.filter((id) => inBatch.has(id))
   try {
     const { rows } = await sql<JobRow>`
       with input as (
@@ -90,7 +108,11 @@ export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Pr
         where id = any(${allDeps}::text[]) and cardinality(${allDeps}::text[]) > 0
         returning id, status
       ),
-      now_ as (select coalesce(${tsOrNull(p.now)}::timestamptz, now()) as now),
+      now_ as (select coalesce(${tsOrNull(p.now)}::timestamptz, now()) as now),${p.flow ? sql`
+      new_flow as (
+        insert into ${sql.id(q.schema, 'flow')} (id, name, queue, job_ids, created_at)
+        select ${p.flow.id}, ${p.flow.name}, ${p.flow.queue}, ${p.flow.jobIds}::text[], now from now_
+      ),` : sql``}
       decided as (
         select i.*, case
           when exists (select 1 from jsonb_array_elements_text(i.depends_on) d(id) join dep on dep.id = d.id
@@ -107,7 +129,7 @@ export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Pr
         insert into ${job} (id, queue, func, args, kwargs, status, position, description, timeout,
           result_ttl, failure_ttl, ttl, meta, retry_max, retry_intervals, on_success, on_failure,
           allow_dependency_failure, isolate, flow_id, schedule_id, created_at, enqueued_at,
-          scheduled_for, discard_at, exc_info, ended_at, expires_at)
+          scheduled_for, discard_at, exc_info, ended_at, expires_at, has_dependents)
         select id, queue, func, args, kwargs, status,
           case when at_front then -nextval(${sql.lit(`${q.schema}.job_position_seq`)}::regclass)
                else nextval(${sql.lit(`${q.schema}.job_position_seq`)}::regclass) end,
@@ -115,11 +137,12 @@ export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Pr
           array(select jsonb_array_elements_text(retry_intervals)::int), on_success, on_failure,
           allow_dependency_failure, isolate, flow_id, schedule_id, n.now,
           case when status = 'queued' then n.now end,
-          case when status = 'scheduled' then scheduled_for end,
+          case when status in ('scheduled', 'deferred') then scheduled_for end,
           case when ttl is not null then n.now + ttl * interval '1 second' end,
           case when status = 'canceled' then 'canceled: a dependency was canceled' end,
           case when status = 'canceled' then n.now end,
-          case when status = 'canceled' then n.now + failure_ttl * interval '1 second' end
+          case when status = 'canceled' then n.now + failure_ttl * interval '1 second' end,
+          id = any(${dependedOnInBatch}::text[])
         from decided, now_ n
         order by ord
         returning *
@@ -139,7 +162,18 @@ export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Pr
       )
       select ins.*, (select count(*) from notified) as notified from ins`.execute(q.db)
     const byId = new Map(rows.map((row) => [row.id, row]))
-    return r.map((row) => byId.get(row.id)!)
+    const result = r.map((row) => byId.get(row.id)!)
+    // A job canceled at insert (its dependency was canceled) leaves batch-mates that wait on it
+    // deferred: cancel them too. Rare, so a second statement rather than a recursive CTE in the first.
+    const canceled = result.filter((row) => row.status === 'canceled' && inBatch.has(row.id)).map((row) => row.id)
+    if (canceled.length && dependedOnInBatch.length) {
+      const also = new Set(await jobCancelDependents(q, { ids: canceled, reason: 'a dependency was canceled', now: p.now ?? null }))
+      if (also.size) return jobFetchMany(q, { ids: batchIds }).then((fresh) => {
+        const byFresh = new Map(fresh.map((row) => [row.id, row]))
+        return r.map((row) => byFresh.get(row.id)!)
+      })
+    }
+    return result
   } catch (err) {
     if (isPgError(err, UNIQUE_VIOLATION) && (err as { constraint?: string }).constraint === 'job_pkey') {
       const detail = /\(id\)=\((.*)\)/.exec((err as { detail?: string }).detail ?? '')
@@ -199,14 +233,21 @@ export async function jobList(q: QueryContext, p: JobListParams): Promise<JobRow
 /**
  * Deletes jobs and cancels everything that depended on them (transitively): a dependency that will
  * never finish must not leave its dependents deferred forever. Returns the deleted ids.
+ *
+ * Delete first, then cancel, each its own statement: a dependent enqueued at the same moment either
+ * committed before the delete took the row (the cancel's fresh snapshot sees its edge) or waited for
+ * it and found the row gone (jobInsertMany then treats it as met, as for a finished job with
+ * resultTtl 0: a narrow window, after the enqueue's own check that the dependency exists).
+ * Cancelling first would leave a dependent committed in between deferred.
  */
 export async function jobDelete(q: QueryContext, p: { ids: string[]; now?: DateTime | null }): Promise<string[]> {
   if (p.ids.length === 0) return []
   const job = sql.id(q.schema, 'job')
-  await jobCancelDependents(q, { ids: p.ids, reason: 'a dependency was deleted', now: p.now ?? null })
   const { rows } = await sql<{ id: string }>`
     delete from ${job} where id = any(${p.ids}::text[]) returning id`.execute(q.db)
-  return rows.map((x) => x.id)
+  const deleted = rows.map((x) => x.id)
+  if (deleted.length) await jobCancelDependents(q, { ids: deleted, reason: 'a dependency was deleted', now: p.now ?? null })
+  return deleted
 }
 
 /** Cancels the waiting dependents of these jobs, transitively. Returns the canceled ids. */

@@ -13,7 +13,7 @@ import { JOB_STATUSES } from '../job/job.js'
 import { resolveEnqueueCall, DEFAULT_FAILURE_TTL, DEFAULT_RESULT_TTL, type EnqueueCall, type QueueDefaults } from '../job/enqueue-options.js'
 import {
   jobInsertMany, jobStatuses, jobFetch, jobCount, jobList, jobDelete, jobEmptyQueue, jobRecordOutcome,
-  type JobInsertRow,
+  type JobInsertRow, type FlowInsert,
 } from '../job/job-queries.js'
 import { queueList } from './queue-queries.js'
 import { queueName } from './queue-name.js'
@@ -140,11 +140,11 @@ export class Queue {
   /**
    * Validates dependencies and writes prepared rows; flows and schedules reuse it. @internal
    */
-  async insertRows(rows: JobInsertRow[], extraQueues: { name: string; serial: boolean }[] = []): Promise<Job[]> {
+  async insertRows(rows: JobInsertRow[], extraQueues: { name: string; serial: boolean }[] = [], flow: FlowInsert | null = null): Promise<Job[]> {
     await this.#checkDependencies(rows)
     const queues = [{ name: this.name, serial: this.serial }, ...extraQueues.filter((x) => x.name !== this.name)]
-    if (!this.isAsync) return this.#runInProcess(rows, queues)
-    const inserted = await jobInsertMany(this.#exec, { rows, queues })
+    if (!this.isAsync) return this.#runInProcess(rows, queues, flow)
+    const inserted = await jobInsertMany(this.#exec, { rows, queues, flow })
     return inserted.map((row) => this.#job(row))
   }
 
@@ -238,13 +238,13 @@ export class Queue {
   }
 
   /** isAsync false: each job runs here and now, and is stored with its outcome. */
-  async #runInProcess(rows: JobInsertRow[], queues: { name: string; serial: boolean }[]): Promise<Job[]> {
-    if (this.#exec !== this.#source.home.ctx) return this.#runEach(this.#exec, rows, queues)
+  async #runInProcess(rows: JobInsertRow[], queues: { name: string; serial: boolean }[], flow: FlowInsert | null): Promise<Job[]> {
+    if (this.#exec !== this.#source.home.ctx) return this.#runEach(this.#exec, rows, queues, flow)
     // On the pool, insert and outcome share a transaction, so no worker can claim the job between them.
     const client = await this.#source.pool.connect()
     try {
       await client.query('begin')
-      const jobs = await this.#runEach(queryContext(client, this.schema), rows, queues)
+      const jobs = await this.#runEach(queryContext(client, this.schema), rows, queues, flow)
       await client.query('commit')
       return jobs
     } catch (err) {
@@ -255,10 +255,15 @@ export class Queue {
     }
   }
 
-  async #runEach(ctx: QueryContext, rows: JobInsertRow[], queues: { name: string; serial: boolean }[]): Promise<Job[]> {
+  async #runEach(ctx: QueryContext, rows: JobInsertRow[], queues: { name: string; serial: boolean }[], flow: FlowInsert | null): Promise<Job[]> {
     const jobs: Job[] = []
-    for (const row of rows) {
-      const [inserted] = await jobInsertMany(ctx, { rows: [row], queues })
+    for (const [i, row] of rows.entries()) {
+      const [inserted] = await jobInsertMany(ctx, { rows: [row], queues, flow: i === 0 ? flow : null })
+      // A dependency that failed or was canceled keeps this job waiting, in-process as with workers.
+      if (inserted!.status === 'deferred' || inserted!.status === 'canceled') {
+        jobs.push(this.#job(inserted!))
+        continue
+      }
       const job = new Job({ ctx, pool: this.#source.pool }, inserted!)
       const startedAt = DateTime.utc()
       const fn = await resolveFunction(row.func, this.path)
