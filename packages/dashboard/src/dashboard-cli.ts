@@ -1,0 +1,31 @@
+import { commandParser, withConnectionOptions, helpShown, type CliIo } from '@pq/core/cli'
+import { readEnv } from '@pq/core/internal'
+import { createDashboard, type Dashboard } from './dashboard.js'
+
+/**
+ * `pq-dashboard`: serves the dashboard until the process is stopped. Returns the running dashboard
+ * (the bin closes it on SIGINT/SIGTERM), or undefined after --help.
+ */
+export async function dashboardCli(argv: readonly string[], env: Record<string, string | undefined>, io: CliIo): Promise<Dashboard | undefined> {
+  const parser = withConnectionOptions(commandParser('pq-dashboard', argv)
+    .usage('$0 [options]\n\nA web page over pq: queues, jobs, workers, flows and schedules, with requeue, delete, cancel\nand stop-worker actions. Listens on 127.0.0.1 unless told otherwise; any other address needs a token.')
+    .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
+    .option('port', { type: 'number', default: 8080, describe: 'Port (0: any free port)' })
+    .option('auth-token', { type: 'string', describe: 'Token required on every request (else PQ_DASHBOARD_TOKEN)' })
+    .option('refresh', { type: 'number', default: 5, describe: 'Seconds between page reloads (0: never)' })
+    .example('pq-dashboard', 'http://127.0.0.1:8080/')
+    .example('PQ_DASHBOARD_TOKEN=$(openssl rand -hex 16) pq-dashboard --host 0.0.0.0', 'on the network; open http://HOST:8080/?token=… once'))
+  const args = await parser.parseAsync()
+  if (helpShown(argv)) {
+    io.out.write(`${await parser.getHelp()}\n`)
+    return undefined
+  }
+  const e = readEnv(env)
+  const dashboard = createDashboard({
+    connection: args['database-url'] ?? e.databaseUrl, schema: args.schema ?? e.schema, host: args.host, port: args.port,
+    authToken: args['auth-token'] ?? e.dashboardToken, refreshSeconds: args.refresh,
+  })
+  const url = await dashboard.listen()
+  io.out.write(`pq-dashboard: serving ${url}${args['auth-token'] ?? e.dashboardToken ? ' (token required: open it once with ?token=…)' : ''}\n`)
+  return dashboard
+}
