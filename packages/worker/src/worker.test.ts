@@ -1,7 +1,9 @@
 import { describe, expect, it, afterEach } from '@jest/globals'
-import { Queue } from '@pq/core'
+import pg from 'pg'
+import { Queue, type Job } from '@pq/core'
 import { useTestDatabase, FIXTURES_PATH, nextEvent, waitFor } from '@pq/core/testing'
 import { Worker, type WorkerOptions } from '@pq/worker'
+import { reapLeftovers } from './testing/worker-process.js'
 
 const db = useTestDatabase()
 const workers: Worker[] = []
@@ -14,7 +16,20 @@ const worker = (options: WorkerOptions = {}) => {
 
 afterEach(async () => {
   await Promise.all(workers.splice(0).map((w) => w.stop('now')))
+  expect(await reapLeftovers(db.pool)).toEqual([])
 })
+
+/** A pool that counts checkouts: every statement a worker sends takes one (a round trip). */
+const countingPool = async (use: (pool: pg.Pool, count: () => number) => Promise<void>) => {
+  const pool = new pg.Pool({ connectionString: db.url, max: 10 })
+  let n = 0
+  pool.on('acquire', () => n++)
+  try {
+    await use(pool, () => n)
+  } finally {
+    await pool.end()
+  }
+}
 
 describe('a burst worker', () => {
   it('drains its queue, records results, and exits', async () => {
@@ -132,5 +147,101 @@ describe('a waiting worker', () => {
     const again = await queue('reconnect').enqueue('fixtures.add', 1, 1)
     expect(await again.waitForResult({ timeout: 5 })).toBe(2)
     expect(modes).toContain('poll')
+  })
+})
+
+describe('stopping', () => {
+  it('stop("now") puts a job that ignores its signal back at once, without its onFailure callback', async () => {
+    const job = await queue('now').enqueueCall({ func: 'fixtures.sleep', args: [4000], onFailure: 'fixtures.handlerNote' })
+    const w = worker({ queues: ['now'] })
+    const started = nextEvent(w, 'job:started')
+    void w.work()
+    await started
+    const t0 = Date.now()
+    await w.stop('now')
+    expect(Date.now() - t0).toBeLessThan(2000)
+    await job.refresh()
+    expect(job.status).toBe('queued')
+    expect(job.attempts).toBe(0)
+    expect(job.worker).toBeNull()
+    expect(job.meta.handled).toBeUndefined()
+  })
+
+  it('a graceful stop finishes the job in hand and puts claimed-but-unstarted jobs back', async () => {
+    const [first, second] = await queue('graceful').enqueueMany([{ func: 'fixtures.sleep', args: [300] }, { func: 'fixtures.sleep', args: [300] }])
+    const w = worker({ queues: ['graceful'] })
+    const started = nextEvent<Job>(w, 'job:started')
+    void w.work()
+    expect((await started).id).toBe(first!.id)
+    // Concurrency 1 claims one job ahead: the second is started (claimed) but not running.
+    expect((await second!.refresh()).status).toBe('started')
+    await w.stop()
+    expect((await first!.refresh()).status).toBe('finished')
+    await second!.refresh()
+    expect(second!.status).toBe('queued')
+    expect(second!.attempts).toBe(0)
+  })
+})
+
+describe('Worker.all() and Worker.forQueue()', () => {
+  it('list live workers with their queues and counts, and tell whether a queue is served', async () => {
+    await db.pool.query(`delete from pq.job where status <> 'finished'`) // jobs other tests left for a worker of every queue
+    const some = worker({ queues: ['reg-a', 'reg-b'], name: 'reg-some', concurrency: 2 })
+    const every = worker({ name: 'reg-every' })
+    const idle = [nextEvent(some, 'worker:idle'), nextEvent(every, 'worker:idle')]
+    void some.work()
+    void every.work()
+    await Promise.all(idle)
+    const connection = db.url
+    const all = await Worker.all({ connection })
+    expect(all.map((w) => w.name)).toEqual(['reg-every', 'reg-some'])
+    expect(all[1]).toMatchObject({ queues: ['reg-a', 'reg-b'], concurrency: 2, pid: process.pid, listenMode: 'listen', stopRequested: false })
+    expect(all[0]!.queues).toEqual([])
+    expect((await Worker.forQueue('reg-b', { connection })).map((w) => w.name)).toEqual(['reg-every', 'reg-some'])
+    expect((await Worker.forQueue('reg-c', { connection })).map((w) => w.name)).toEqual(['reg-every'])
+
+    await queue('reg-c').enqueue('fixtures.add', 1, 1)
+    await queue('reg-c').enqueue('fixtures.fail')
+    await waitFor(async () => {
+      const w = (await Worker.all({ connection })).find((x) => x.name === 'reg-every')!
+      return w.successfulCount === 1 && w.failedCount === 1
+    }, { what: 'the heartbeat to carry the counts' })
+
+    await some.stop()
+    expect((await Worker.forQueue('reg-b', { connection })).map((w) => w.name)).toEqual(['reg-every'])
+  })
+})
+
+describe('the loop', () => {
+  it('costs two round trips per job at concurrency 1, and far fewer when it batches', async () => {
+    await countingPool(async (pool, count) => {
+      await queue('rt1').enqueueMany(Array.from({ length: 100 }, (_, i) => ({ func: 'fixtures.add', args: [i, 1] })))
+      await new Worker({ connection: pool, queues: ['rt1'], path: FIXTURES_PATH, migrate: false, burst: true }).work()
+      const serial = count()
+      await queue('rt10').enqueueMany(Array.from({ length: 400 }, (_, i) => ({ func: 'fixtures.add', args: [i, 1] })))
+      await new Worker({ connection: pool, queues: ['rt10'], path: FIXTURES_PATH, migrate: false, burst: true, concurrency: 10 }).work()
+      const batched = count() - serial
+      // A claim and a completion per job, plus a fixed cost to start and stop (register, due work,
+      // maintenance, the burst check, deregister). Nothing else per job.
+      expect(serial).toBeLessThanOrEqual(2 * 100 + 30)
+      expect(batched).toBeLessThanOrEqual(0.3 * 400 + 30)
+    })
+  })
+
+  it('in burst mode, waits for a serial queue held by another worker instead of spinning', async () => {
+    const serial = new Queue('held', { connection: db.url, serial: true })
+    const [long, next] = await serial.enqueueMany([{ func: 'fixtures.sleep', args: [1000] }, { func: 'fixtures.add', args: [1, 1] }])
+    const holder = worker({ queues: ['held'] })
+    const started = nextEvent(holder, 'job:started')
+    void holder.work()
+    await started
+    await countingPool(async (pool, count) => {
+      const burst = new Worker({ connection: pool, queues: ['held'], path: FIXTURES_PATH, migrate: false, burst: true })
+      await burst.work()
+      // About a second of waiting: a spinning loop would send thousands of statements.
+      expect(count()).toBeLessThan(60)
+    })
+    expect((await long!.refresh()).status).toBe('finished')
+    expect(await next!.waitForResult({ timeout: 5 })).toBe(2)
   })
 })

@@ -89,7 +89,7 @@ async function stopWorkers(name: string | null, connection: string | undefined, 
   const { pool, release } = acquirePool(connection, undefined)
   try {
     const ctx = queryContext(pool, schema)
-    const asked = await workerRequestStop(ctx, { names: name === null ? null : [name], liveSeconds })
+    const asked = (await workerRequestStop(ctx, { names: name === null ? null : [name], liveSeconds })).sort()
     if (name !== null && asked.length === 0) {
       throw new NoSuchWorker(name, await workerAlive(ctx, { names: (await workerList(ctx)).map((w) => w.name), liveSeconds }))
     }
