@@ -30,8 +30,11 @@ export class Progress {
   begin(label: string): void {
     this.#label = label
     this.#runStartedAt = Date.now()
-    this.#lastDraw = this.#tty ? 0 : Date.now()
-    this.update(0, 1)
+    this.#lastDraw = Date.now()
+    if (this.#tty) {
+      this.sink.write(`\r\x1b[K${this.#label}: starting…`)
+      this.#barShown = true
+    }
   }
 
   /** `done` of `total` units of the current run. */

@@ -4,7 +4,7 @@ import type { BenchReport, ScenarioReport } from './report.js'
 
 const WIDTH = 760
 const PANEL_HEIGHT = 340
-const MARGIN = { top: 56, right: 150, bottom: 48, left: 76 }
+const MARGIN = { top: 70, right: 150, bottom: 48, left: 76 }
 const COLORS: Readonly<Record<string, string>> = { pq: '#2563eb', redis: '#dc2626', 'pq-prefilled': '#7c3aed' }
 const FALLBACK_COLORS = ['#059669', '#d97706', '#0891b2']
 
@@ -37,7 +37,7 @@ function panel(s: ScenarioReport, top: number): string {
   const yLabel = metric.unit === 'ms' ? `${metric.label} (lower is better)` : `${metric.label} (higher is better)`
   const parts: string[] = [
     `<text x="${plot.x}" y="${top + 22}" font-size="15" font-weight="600">${escapeXml(s.scenario)}</text>`,
-    `<text x="${plot.x}" y="${top + 40}" fill="#4b5563">${escapeXml(truncate(s.description, 110))}</text>`,
+    ...wrap(s.description, 100, 2).map((line, i) => `<text x="${plot.x}" y="${top + 40 + i * 15}" fill="#4b5563">${escapeXml(line)}</text>`),
   ]
   for (let i = 0; i <= 5; i++) {
     const v = (yMax / 5) * i
@@ -70,15 +70,30 @@ function panel(s: ScenarioReport, top: number): string {
   return `<g>\n${parts.join('\n')}\n</g>`
 }
 
-/** The smallest 1, 2 or 5 times a power of ten at or above `v`, so the axis reads in round numbers. */
+/** The smallest round number (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten) at or above `v`, for the y axis. */
 export function niceCeiling(v: number): number {
   const power = 10 ** Math.floor(Math.log10(v))
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * power >= v) return step * power
+  for (const step of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (step * power >= v) return step * power
   return 10 * power
 }
 
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`
+/** Splits `text` at spaces into at most `lines` lines of about `width` characters; the last may end in … */
+function wrap(text: string, width: number, lines: number): string[] {
+  const out: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line)
+      line = word
+    } else {
+      line = line ? `${line} ${word}` : word
+    }
+  }
+  if (line) out.push(line)
+  if (out.length <= lines) return out
+  const kept = out.slice(0, lines)
+  kept[lines - 1] = `${kept[lines - 1]!.slice(0, width - 1)}…`
+  return kept
 }
 
 function escapeXml(text: string): string {
