@@ -200,16 +200,6 @@ describe('cancelling', () => {
     expect(await flow.cancel()).toEqual([])
   })
 
-  it('deleting a dependency cancels its dependents transitively, fan-out included', async () => {
-    const q = queue('cascade')
-    const root = await q.enqueue('fixtures.add')
-    const [a, b] = await q.enqueueMany([{ func: 'fixtures.add', dependsOn: root }, { func: 'fixtures.add', dependsOn: root }])
-    const c = await q.enqueueCall({ func: 'fixtures.add', dependsOn: [a!, b!] })
-    await root.delete()
-    expect(await statuses([root.id, a!.id, b!.id, c.id])).toEqual(['gone', 'canceled', 'canceled', 'canceled'])
-    expect((await c.refresh()).excInfo).toBe('canceled: a dependency was deleted')
-  })
-
   it('a job enqueued on a canceled dependency is canceled, and so are its batch-mates after it', async () => {
     const dep = await queue().enqueue('fixtures.add')
     await dep.cancel()
@@ -219,33 +209,6 @@ describe('cancelling', () => {
     })
     expect(flow.steps.map((s) => s.status)).toEqual(['canceled', 'canceled'])
     expect(flow.status).toBe('canceled')
-  })
-})
-
-describe('dependencies', () => {
-  it('a failed dependency keeps dependents deferred, except those allowing it', async () => {
-    const q = queue('dep-fail')
-    const a = await q.enqueue('fixtures.add')
-    const strict = await q.enqueueCall({ func: 'fixtures.add', dependsOn: a })
-    const lenient = await q.enqueueCall({ func: 'fixtures.add', dependsOn: a, allowDependencyFailure: true })
-    expect(await finish(a.id, 'failed')).toEqual([lenient.id])
-    expect(await statuses([strict.id, lenient.id])).toEqual(['deferred', 'queued'])
-    await a.requeue()
-    expect(await finish(a.id)).toEqual([strict.id])
-    // Enqueued after the failure: deferred, or queued when it allows failure.
-    const b = await q.enqueue('fixtures.add')
-    await finish(b.id, 'failed')
-    expect((await q.enqueueCall({ func: 'fixtures.add', dependsOn: b })).status).toBe('deferred')
-    expect((await q.enqueueCall({ func: 'fixtures.add', dependsOn: b, allowDependencyFailure: true })).status).toBe('queued')
-  })
-
-  it('fan-in releases the dependent only when its last dependency finishes', async () => {
-    const q = queue('fan-in')
-    const deps = await q.enqueueMany([{ func: 'fixtures.add' }, { func: 'fixtures.add' }, { func: 'fixtures.add' }])
-    const last = await q.enqueueCall({ func: 'fixtures.add', dependsOn: deps })
-    expect(await finish(deps[0]!.id)).toEqual([])
-    expect(await finish(deps[2]!.id)).toEqual([])
-    expect(await finish(deps[1]!.id)).toEqual([last.id])
   })
 })
 
