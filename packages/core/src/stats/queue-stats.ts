@@ -3,7 +3,7 @@ import type { QueryContext } from '../db/query-context.js'
 import type { WorkerRow } from '../db/tables.js'
 import type { JobStatus } from '../job/job.js'
 import { workerList } from '../worker-registry/worker-queries.js'
-import { statsQueueCounts, statsOldestQueued, statsCountEstimates, type StatsEstimateRow } from './stats-queries.js'
+import { statsQueueCounts, statsOldestQueued, statsCountEstimates, statsJitOff, type StatsEstimateRow } from './stats-queries.js'
 import { statsPing } from './listing-queries.js'
 
 /** States whose counts stay small (waiting or running): always counted exactly. */
@@ -63,10 +63,22 @@ export function servesQueue(row: Pick<WorkerRow, 'queues'>, queue: string): bool
  * workers per queue, and each queue's oldest waiting job. @internal
  */
 export async function collectQueueStats(q: QueryContext, options: CollectQueueStatsOptions = {}): Promise<QueueStats[]> {
+  // One read-only transaction of our own, only so that JIT can be turned off for it (see statsJitOff).
+  if (q.db.isTransaction) return collectInTransaction(q, options)
+  return q.db.transaction().execute(async (trx) => {
+    const ctx = { db: trx, schema: q.schema }
+    await statsJitOff(ctx)
+    return collectInTransaction(ctx, options)
+  })
+}
+
+async function collectInTransaction(q: QueryContext, options: CollectQueueStatsOptions): Promise<QueueStats[]> {
   const queue = options.queue ?? null
   const mode = options.mode ?? 'auto'
   const cap = options.cap ?? DEFAULT_COUNT_CAP
-  const [now, workers, oldest] = await Promise.all([statsPing(q), workerList(q), statsOldestQueued(q, { queue })])
+  const now = await statsPing(q)
+  const workers = await workerList(q)
+  const oldest = await statsOldestQueued(q, { queue })
   const estimates = mode === 'exact' ? [] : await statsCountEstimates(q)
   const estimate = (name: string, status: string) => estimates.find((e: StatsEstimateRow) => e.queue === name && e.status === status)
   const history = mode === 'estimate'
