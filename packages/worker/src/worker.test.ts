@@ -186,6 +186,12 @@ describe('stopping', () => {
 describe('Worker.all() and Worker.forQueue()', () => {
   it('list live workers with their queues and counts, and tell whether a queue is served', async () => {
     await db.pool.query(`delete from pq.job where status <> 'finished'`) // jobs other tests left for a worker of every queue
+    // A worker killed without a word keeps its row until another worker reaps it: not live, not listed.
+    await db.pool.query(`insert into pq.worker (name, host, pid, queues, state, heartbeat_at)
+      values ('reg-dead', 'gone', 1, '{}', 'busy', now() - interval '2 minutes')`)
+    expect(await Worker.all({ connection: db.url })).toEqual([])
+    expect((await Worker.all({ connection: db.url, liveSeconds: 600 })).map((w) => w.name)).toEqual(['reg-dead'])
+    await db.pool.query(`delete from pq.worker where name = 'reg-dead'`)
     const some = worker({ queues: ['reg-a', 'reg-b'], name: 'reg-some', concurrency: 2 })
     const every = worker({ name: 'reg-every' })
     const idle = [nextEvent(some, 'worker:idle'), nextEvent(every, 'worker:idle')]

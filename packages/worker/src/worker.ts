@@ -99,7 +99,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return this.#executor?.threadCount ?? 0
   }
 
-  /** Every registered worker. */
+  /** Every live worker (heard from within a minute, by default). */
   static all(options: WorkersOptions = {}): Promise<WorkerInfo[]> {
     return Workers.all(options)
   }
@@ -164,7 +164,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#executor = new Executor(o.path, { databaseUrl: connectionString(o.connection), schema: o.schema })
     this.#completions = new Completions(this.#ctx, o.name, () => this.#waker.poke(), (m) => this.emit('warning', m))
     this.#maintenance = new Maintenance(this.#ctx, pool, o.heartbeatTimeout)
-    this.#heartbeatTimer = setInterval(() => void this.#heartbeat(), Math.max(200, (o.heartbeatTimeout * 1000) / 4))
+    // At least every 15 s, whatever the timeout: readers (Worker.all, pq-stats) count a worker silent
+    // for a minute as dead.
+    this.#heartbeatTimer = setInterval(() => void this.#heartbeat(), Math.min(15_000, Math.max(200, (o.heartbeatTimeout * 1000) / 4)))
     this.#heartbeatTimer.unref()
     this.emit('worker:started', { name: o.name, queues: o.queues, mode: this.#waker.mode })
   }

@@ -6,6 +6,8 @@ import { schemaName } from '../db/schema-name.js'
 import { readEnv } from '../config/env.js'
 import { workerList } from './worker-queries.js'
 
+const DEFAULT_LIVE_SECONDS = 60
+
 /** A registered worker, as other processes see it. */
 export interface WorkerInfo {
   name: string
@@ -41,25 +43,31 @@ export interface WorkersOptions {
   connection?: ConnectionOption
   /** @defaultValue PQ_SCHEMA, else 'pq' */
   schema?: string
+  /**
+   * Seconds since its last heartbeat after which a worker counts as dead (killed without a word) and
+   * is left out. A running worker heartbeats at least every 15 s. @defaultValue 60
+   */
+  liveSeconds?: number
 }
 
 /**
- * Reads the registered workers. `Workers.forQueue('emails')` tells an application (or a health
- * check) whether anything serves a queue.
+ * Reads the live workers. `Workers.forQueue('emails')` tells an application (or a health check)
+ * whether anything serves a queue.
  */
 export const Workers = {
-  /** Every registered worker. */
+  /** Every live worker (heard from within `liveSeconds`), by name. */
   async all(options: WorkersOptions = {}): Promise<WorkerInfo[]> {
     const env = readEnv(process.env)
     const { pool, release } = acquirePool(options.connection, env.databaseUrl)
     try {
-      const rows = await workerList(queryContext(pool, schemaName(options.schema ?? env.schema)))
+      const ctx = queryContext(pool, schemaName(options.schema ?? env.schema))
+      const rows = await workerList(ctx, { liveSeconds: options.liveSeconds ?? DEFAULT_LIVE_SECONDS })
       return rows.map(workerInfoFromRow)
     } finally {
       await release()
     }
   },
-  /** Workers that serve `queue` (listing it, or serving every queue). */
+  /** Live workers that serve `queue` (listing it, or serving every queue). */
   async forQueue(queue: string, options: WorkersOptions = {}): Promise<WorkerInfo[]> {
     return (await Workers.all(options)).filter((w) => w.queues.length === 0 || w.queues.includes(queue))
   },

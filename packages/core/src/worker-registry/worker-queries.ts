@@ -62,9 +62,18 @@ export async function workerDeregister(q: QueryContext, p: { name: string }): Pr
   await q.db.withSchema(q.schema).deleteFrom('worker').where('name', '=', p.name).execute()
 }
 
-/** Every registered worker, by name. */
-export async function workerList(q: QueryContext): Promise<WorkerRow[]> {
-  return q.db.withSchema(q.schema).selectFrom('worker').selectAll().orderBy('name').execute()
+/**
+ * Registered workers, by name. With `liveSeconds`, only those heard from within that many seconds
+ * (by the database clock) and not stopped: a worker killed without a word keeps its row until
+ * another worker reaps it.
+ */
+export async function workerList(q: QueryContext, p: { liveSeconds?: number } = {}): Promise<WorkerRow[]> {
+  let query = q.db.withSchema(q.schema).selectFrom('worker').selectAll()
+  if (p.liveSeconds !== undefined) {
+    query = query.where('state', '<>', 'stopped')
+      .where('heartbeat_at', '>=', sql<Date>`now() - ${p.liveSeconds} * interval '1 second'`)
+  }
+  return query.orderBy('name').execute()
 }
 
 /**
