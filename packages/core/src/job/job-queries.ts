@@ -5,6 +5,7 @@ import type { JobRow } from '../db/tables.js'
 import { workChannel, doneChannel } from '../db/schema-name.js'
 import { isPgError, UNIQUE_VIOLATION } from '../db/pg-errors.js'
 import { DuplicateJobId } from '../errors.js'
+import { queueEnsureSql } from '../queue/queue-queries.js'
 import type { JobStatus } from './job.js'
 
 const tsOrNull = (d: DateTime | null | undefined) => (d ? d.toJSDate() : null)
@@ -73,7 +74,6 @@ export interface FlowInsert {
 export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Promise<JobRow[]> {
   if (p.rows.length === 0) return []
   const job = sql.id(q.schema, 'job')
-  const queue = sql.id(q.schema, 'queue')
   const dependency = sql.id(q.schema, 'job_dependency')
   const r = p.rows
   const col = <T>(f: (row: JobInsertRow) => T) => r.map(f)
@@ -98,11 +98,7 @@ export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Pr
           failure_ttl, ttl, meta, retry_max, retry_intervals, on_success, on_failure,
           allow_dependency_failure, isolate, scheduled_for, flow_id, schedule_id, depends_on, ord)
       ),
-      new_queue as (
-        insert into ${queue} (name, serial)
-        select * from unnest(${p.queues.map((x) => x.name)}::text[], ${p.queues.map((x) => x.serial)}::boolean[])
-        on conflict (name) do update set serial = true where excluded.serial and not ${queue}.serial
-      ),
+      new_queue as (${queueEnsureSql(q, p.queues)}),
       dep as (
         update ${job} set has_dependents = true
         where id = any(${allDeps}::text[]) and cardinality(${allDeps}::text[]) > 0

@@ -34,3 +34,17 @@ export async function queueFreeSerialNames(q: QueryContext, p: { limit: number }
     .where('serial', '=', true).where('serial_job_id', 'is', null).orderBy('name').limit(p.limit).execute()
   return rows.map((r) => r.name)
 }
+
+/**
+ * The CTE body that creates missing queue rows for an insert of jobs or schedules. Plain queues use
+ * DO NOTHING, which takes no lock on an existing row: DO UPDATE would lock the queue's row until
+ * the caller commits, so one open transaction that enqueued would stall every other producer of
+ * that queue. Only a serial declaration updates the row, to set its flag once.
+ */
+export function queueEnsureSql(q: QueryContext, queues: readonly { name: string; serial: boolean }[]) {
+  const queue = sql.id(q.schema, 'queue')
+  const rows = sql`select * from unnest(${queues.map((x) => x.name)}::text[], ${queues.map((x) => x.serial)}::boolean[])`
+  return queues.some((x) => x.serial)
+    ? sql`insert into ${queue} (name, serial) ${rows} on conflict (name) do update set serial = true where excluded.serial and not ${queue}.serial`
+    : sql`insert into ${queue} (name, serial) ${rows} on conflict (name) do nothing`
+}

@@ -3,6 +3,7 @@ import type { DateTime } from 'luxon'
 import type { QueryContext } from '../db/query-context.js'
 import type { ScheduleRow } from '../db/tables.js'
 import { workChannel } from '../db/schema-name.js'
+import { queueEnsureSql } from '../queue/queue-queries.js'
 
 const ts = (d: DateTime | null) => (d ? d.toJSDate() : null)
 
@@ -33,13 +34,9 @@ export interface ScheduleInsertRow {
  */
 export async function scheduleInsert(q: QueryContext, p: { row: ScheduleInsertRow; serial: boolean }): Promise<ScheduleRow> {
   const schedule = sql.id(q.schema, 'schedule')
-  const queue = sql.id(q.schema, 'queue')
   const r = p.row
   const { rows } = await sql<ScheduleRow>`
-    with new_queue as (
-      insert into ${queue} (name, serial) values (${r.queue}, ${p.serial})
-      on conflict (name) do update set serial = true where excluded.serial and not ${queue}.serial
-    ),
+    with new_queue as (${queueEnsureSql(q, [{ name: r.queue, serial: p.serial }])}),
     ins as (
       insert into ${schedule} (id, queue, func, args, kwargs, options, anchor_at, repeat, until_at, interval,
         between, weekdays, cron, tz, next_k, next_run_at)
