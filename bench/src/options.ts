@@ -16,7 +16,7 @@ export const DEFAULT_JOBS: Readonly<Record<ScenarioName, number>> = {
   throughput: 20_000,
   drain: 20_000,
   latency: 500,
-  enqueue: 20_000,
+  enqueue: 5_000,
   sleep: 200,
 }
 

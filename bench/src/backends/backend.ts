@@ -19,12 +19,12 @@ export interface BenchBackend {
   /** Enqueues one job in one call; resolves with its id. */
   enqueueOne(payload: TaskPayload): Promise<string>
   /** Enqueues many jobs, BULK_CHUNK per call; resolves with their ids in order. */
-  enqueueBulk(payloads: readonly TaskPayload[]): Promise<string[]>
+  enqueueBulk(payloads: readonly TaskPayload[], onProgress?: (done: number) => void): Promise<string[]>
   /**
    * Enqueues each job in its own caller-owned transaction (BEGIN; enqueue; COMMIT), as an app
    * enqueueing beside its own writes does; null where the backend has no transactions.
    */
-  readonly enqueueEachInTransaction: ((payloads: readonly TaskPayload[]) => Promise<string[]>) | null
+  readonly enqueueEachInTransaction: ((payloads: readonly TaskPayload[], onProgress?: (done: number) => void) => Promise<string[]>) | null
   /** How many of `ids` the backend itself records as finished. */
   countFinished(ids: readonly string[]): Promise<number>
   /** How many of `ids` the backend stores, in any state. */

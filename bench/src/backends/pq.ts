@@ -93,16 +93,17 @@ export class PqBackend implements BenchBackend {
     return (await this.#queue.enqueue(PQ_TASK, payload)).id
   }
 
-  async enqueueBulk(payloads: readonly TaskPayload[]): Promise<string[]> {
+  async enqueueBulk(payloads: readonly TaskPayload[], onProgress?: (done: number) => void): Promise<string[]> {
     const ids: string[] = []
     for (const chunk of chunks(payloads, BULK_CHUNK)) {
       const jobs = await this.#queue.enqueueMany(chunk.map((payload) => ({ func: PQ_TASK, args: [payload] })))
       for (const job of jobs) ids.push(job.id)
+      onProgress?.(ids.length)
     }
     return ids
   }
 
-  readonly enqueueEachInTransaction = async (payloads: readonly TaskPayload[]): Promise<string[]> => {
+  readonly enqueueEachInTransaction = async (payloads: readonly TaskPayload[], onProgress?: (done: number) => void): Promise<string[]> => {
     const client = new pg.Client({ connectionString: this.#options.databaseUrl })
     await client.connect()
     try {
@@ -112,6 +113,7 @@ export class PqBackend implements BenchBackend {
         await client.query('begin')
         ids.push((await inside.enqueue(PQ_TASK, payload)).id)
         await client.query('commit')
+        if (ids.length % 256 === 0) onProgress?.(ids.length)
       }
       return ids
     } finally {

@@ -47,11 +47,12 @@ export class RedisBackend implements BenchBackend {
     return String(job.id)
   }
 
-  async enqueueBulk(payloads: readonly TaskPayload[]): Promise<string[]> {
+  async enqueueBulk(payloads: readonly TaskPayload[], onProgress?: (done: number) => void): Promise<string[]> {
     const ids: string[] = []
     for (const chunk of chunks(payloads, BULK_CHUNK)) {
       const jobs = await this.#queue.addBulk(chunk.map((data) => ({ name: 'noop', data })))
       for (const job of jobs) ids.push(String(job.id))
+      onProgress?.(ids.length)
     }
     return ids
   }

@@ -70,7 +70,7 @@ function buildParser(argv: readonly string[]) {
     .help(false)
     .version(false)
     .command('$0 [N]', 'pq against BullMQ on Redis, side by side', (y) => y.positional('N', {
-      type: 'string', describe: 'jobs per run (default: 20,000; latency 500; sleep 200)',
+      type: 'string', describe: 'jobs per run (default 20,000; latency 500; enqueue 5,000; sleep 200)',
     }))
     .options({
       workers: { alias: 'w', type: 'string', describe: 'worker processes, or a sweep: -w 4, --workers 1,2,4,6 (default 1)' },

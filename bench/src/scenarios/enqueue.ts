@@ -22,12 +22,14 @@ async function runEnqueue(ctx: RunContext): Promise<RunOutcome> {
   const metrics: Record<string, number> = { singleRate: rate(ctx.jobs, clockMs() - at) }
   ctx.progress(enqueued.length, total)
   at = clockMs()
-  enqueued.push(...await ctx.backend.enqueueBulk(Array.from({ length: ctx.jobs * BULK_FACTOR }, () => payload)))
+  const before = enqueued.length
+  enqueued.push(...await ctx.backend.enqueueBulk(Array.from({ length: ctx.jobs * BULK_FACTOR }, () => payload), (done) => ctx.progress(before + done, total)))
   metrics.bulkRate = rate(ctx.jobs * BULK_FACTOR, clockMs() - at)
   ctx.progress(enqueued.length, total)
   if (ctx.backend.enqueueEachInTransaction) {
     at = clockMs()
-    enqueued.push(...await ctx.backend.enqueueEachInTransaction(Array.from({ length: ctx.jobs }, () => payload)))
+    const already = enqueued.length
+    enqueued.push(...await ctx.backend.enqueueEachInTransaction(Array.from({ length: ctx.jobs }, () => payload), (done) => ctx.progress(already + done, total)))
     metrics.transactionRate = rate(ctx.jobs, clockMs() - at)
   }
   return { enqueued, executed: null, failed: 0, metrics }
