@@ -250,4 +250,46 @@ describe('the loop', () => {
     expect((await long!.refresh()).status).toBe('finished')
     expect(await next!.waitForResult({ timeout: 5 })).toBe(2)
   })
+
+  it('sends next to nothing while idle, or while its slots are full and notifications pour in', async () => {
+    await countingPool(async (pool, count) => {
+      const w = new Worker({ connection: pool, queues: ['quiet'], path: FIXTURES_PATH, migrate: false, heartbeatTimeout: 5 })
+      workers.push(w)
+      const idle = nextEvent(w, 'worker:idle')
+      void w.work()
+      await idle
+      let before = count()
+      // Idleness can only be shown over time: a second, against a busy loop's thousands of statements.
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      expect(count() - before).toBeLessThanOrEqual(6) // heartbeats and a maintenance pass
+      const started = nextEvent(w, 'job:started')
+      await queue('quiet').enqueue('fixtures.sleep', 1000)
+      await started
+      before = count()
+      for (let i = 0; i < 20; i++) await queue('quiet').enqueue('fixtures.add', i, 1) // 20 notifications
+      expect(count() - before).toBeLessThanOrEqual(6)
+      await w.stop()
+    })
+  })
+
+  it('serving every queue, runs a serial queue one job at a time beside other queues', async () => {
+    await new Queue('ser-all', { connection: db.url, serial: true }).enqueueMany(Array.from({ length: 4 }, () => ({ func: 'fixtures.sleep', args: [30] })))
+    await queue('plain-all').enqueueMany(Array.from({ length: 8 }, () => ({ func: 'fixtures.sleep', args: [30] })))
+    await db.pool.query(`delete from pq.job where status = 'queued' and queue not in ('ser-all', 'plain-all')`)
+    const w = worker({ burst: true, concurrency: 4 })
+    let serialRunning = 0
+    let maxSerial = 0
+    let plainRunning = 0
+    let maxPlain = 0
+    w.on('job:started', (job) => {
+      if (job.origin === 'ser-all') maxSerial = Math.max(maxSerial, ++serialRunning)
+      else maxPlain = Math.max(maxPlain, ++plainRunning)
+    })
+    w.on('job:finished', (job) => { if (job.origin === 'ser-all') serialRunning--; else plainRunning-- })
+    await w.work()
+    expect(maxSerial).toBe(1)
+    expect(maxPlain).toBeGreaterThan(1)
+    const { rows } = await db.pool.query(`select status, count(*)::int as n from pq.job where queue in ('ser-all', 'plain-all') group by 1`)
+    expect(rows).toEqual([{ status: 'finished', n: 12 }])
+  })
 })

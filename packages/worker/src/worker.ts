@@ -5,7 +5,7 @@ import type pg from 'pg'
 import { Job, migrate, checkSchema, InvalidOption, Workers, type WorkerInfo, type WorkersOptions, type JobStatus } from '@pq/core'
 import {
   acquirePool, queryContext, readEnv, workChannel, controlChannel, jobClaim, jobRelease,
-  workerRegister, workerHeartbeat, workerDeregister, jobAnyRunnable, queueFreeSerialNames,
+  workerRegister, workerHeartbeat, workerDeregister, jobAnyRunnable, jobSerialQueuesReady,
   type QueryContext, type ClaimedJobRow,
 } from '@pq/core/internal'
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js'
@@ -277,7 +277,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async #claimSerialForAll(limit: number): Promise<ClaimedJobRow[]> {
     if (limit <= 0) return []
     const claimed: ClaimedJobRow[] = []
-    for (const name of await queueFreeSerialNames(this.#ctx, { limit })) {
+    for (const name of await jobSerialQueuesReady(this.#ctx, { limit })) {
       claimed.push(...await jobClaim(this.#ctx, { queue: name, limit: 1, worker: this.options.name }))
     }
     return claimed

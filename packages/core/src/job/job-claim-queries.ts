@@ -70,6 +70,21 @@ export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<Clai
   return rows.sort(byPosition)
 }
 
+/**
+ * Serial queues a worker of every queue could claim from now: lock free and a job queued (the
+ * global claim skips serial queues). Empty serial queues are left out, so they cost no claim.
+ */
+export async function jobSerialQueuesReady(q: QueryContext, p: { limit: number }): Promise<string[]> {
+  const job = sql.id(q.schema, 'job')
+  const queue = sql.id(q.schema, 'queue')
+  const { rows } = await sql<{ name: string }>`
+    select s.name from ${queue} s
+    where s.serial and s.serial_job_id is null
+      and exists (select 1 from ${job} j where j.queue = s.name and j.status = 'queued')
+    order by s.name limit ${p.limit}`.execute(q.db)
+  return rows.map((r) => r.name)
+}
+
 /** A claimed row; `serial_claim` says it holds its serial queue's lock until its outcome is recorded. */
 export type ClaimedJobRow = JobRow & { serial_claim?: boolean }
 
