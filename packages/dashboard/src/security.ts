@@ -15,7 +15,7 @@ export function isLoopback(host: string): boolean {
  */
 export function checkExposure(host: string, authToken: string | undefined): void {
   if (!isLoopback(host) && !authToken) {
-    throw new InvalidOption('host', `pq-dashboard would listen on ${host}, reachable from other machines, without a token; pass --auth-token (or set PQ_DASHBOARD_TOKEN), or use --host 127.0.0.1`)
+    throw new InvalidOption('host', `refusing to listen on ${host}, reachable from other machines, without a token; pass --auth-token (or set PQ_DASHBOARD_TOKEN), or use --host 127.0.0.1`)
   }
   if (authToken !== undefined && authToken.length < 16) {
     throw new InvalidOption('authToken', `the dashboard token is ${authToken.length} characters long; use at least 16 (e.g. openssl rand -hex 16)`)

@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process'
+import { useTestDatabase } from '@pq/core/testing'
+
+const db = useTestDatabase()
+
+/** Starts the real bin; resolves with the child and what it printed once `until` shows up (or it exits). */
+function start(args: string[], until: RegExp): Promise<{ child: ReturnType<typeof spawn>; out: string; err: string; code: number | null | undefined }> {
+  const child = spawn(process.execPath, ['packages/dashboard/bin/pq-dashboard.js', ...args], {
+    env: { ...process.env, DATABASE_URL: db.url, PQ_DASHBOARD_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let err = ''
+  return new Promise((resolve) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      if (until.test(out)) resolve({ child, out, err, code: undefined })
+    })
+    child.stderr!.on('data', (d: Buffer) => { err += d.toString() })
+    child.on('exit', (code) => resolve({ child, out, err, code }))
+  })
+}
+
+describe('pq-dashboard', () => {
+  it('serves the page on the port it prints and exits 0 on SIGTERM', async () => {
+    const { child, out } = await start(['--port', '0'], /serving (http:\S+)/)
+    try {
+      const url = /serving (http:\S+)/.exec(out)![1]!
+      const res = await fetch(url)
+      expect(res.status).toBe(200)
+      expect(await res.text()).toContain('<h1>Queues</h1>')
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+      child.kill('SIGTERM')
+      expect(await exited).toBe(0)
+    }
+  })
+
+  it('refuses to listen beyond loopback without a token, exit 2', async () => {
+    const { code, err } = await start(['--host', '0.0.0.0', '--port', '0'], /serving/)
+    expect(code).toBe(2)
+    expect(err).toContain('pq-dashboard: refusing to listen on 0.0.0.0, reachable from other machines, without a token')
+  })
+})
