@@ -7,6 +7,8 @@ import { join } from 'node:path'
 export interface EmbeddedPostgresHandle {
   /** Connection string of its `postgres` database. */
   url: string
+  /** Where its files live until `stop()` removes them. */
+  dataDir: string
   /** Stops the server and removes its directory. */
   stop(): Promise<void>
 }
@@ -55,6 +57,7 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresHandle> {
   }
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    dataDir: dir,
     async stop() {
       await server.stop()
       rmSync(dir, { recursive: true, force: true })
