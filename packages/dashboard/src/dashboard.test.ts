@@ -109,6 +109,27 @@ describe('the dashboard in headless Chromium', () => {
     expect(await statusOf('keep-1')).toBeUndefined()
   })
 
+  it('answers only to loopback names without a token (DNS rebinding)', async () => {
+    const { request } = await import('node:http')
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      request(url, { headers: { host: `rebind.example:${new URL(url).port}` } }, (res) => {
+        res.resume()
+        resolve(res.statusCode)
+      }).on('error', reject).end()
+    })
+    expect(status).toBe(403)
+  })
+
+  it('pages through a queue\'s jobs, newest first', async () => {
+    for (let i = 1; i <= 30; i++) await insertJob(`many-${String(i).padStart(2, '0')}`, 'many', 'queued', [i, i])
+    await page.goto(`${url}queues/many?status=queued`)
+    expect(await page.locator('#jobs tr[data-job]').count()).toBe(25)
+    expect(await page.locator('#jobs tr[data-job]').first().getAttribute('data-job')).toBe('many-30')
+    await page.locator('a', { hasText: 'older' }).click()
+    await page.locator('p', { hasText: 'Page 2 of 2' }).waitFor()
+    expect(await page.locator('#jobs tr[data-job]').count()).toBe(5)
+  })
+
   it('cancels and deletes jobs with their buttons', async () => {
     await insertJob('wait-1', 'idle', 'scheduled', [1, 1])
     await insertJob('wait-2', 'idle', 'scheduled', [1, 1])

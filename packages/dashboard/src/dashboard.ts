@@ -6,7 +6,7 @@ import {
   workerList, workerRequestStop, collectQueueStats, statsPing, statsStartedByWorker, statsThroughput, statsFlowList,
   statsScheduleList, isLiveWorker, DEFAULT_LIVE_SECONDS, type QueryContext,
 } from '@pq/core/internal'
-import { checkExposure, authorized, Csrf, TOKEN_COOKIE } from './security.js'
+import { checkExposure, authorized, hostAllowed, Csrf, TOKEN_COOKIE } from './security.js'
 import { fillBuckets, throughputSvg } from './chart.js'
 import type { PageContext } from './layout.js'
 import { overviewPage, queuePage, jobPage, workersPage, flowsPage, schedulesPage, messagePage, type WorkerView } from './pages.js'
@@ -157,6 +157,10 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
     const send = (status: number, body: string, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...SECURITY_HEADERS, ...headers })
       res.end(body)
+    }
+    if (!hostAllowed(req, authToken)) {
+      send(403, messagePage('Refused', 'Without a token this dashboard answers only to 127.0.0.1, localhost or [::1].'))
+      return
     }
     if (!authorized(req, url, authToken)) {
       send(401, messagePage('Token needed', 'Open this dashboard with ?token=YOUR_TOKEN once (it is then kept in a cookie), or send Authorization: Bearer.'))

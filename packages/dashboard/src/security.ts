@@ -39,6 +39,18 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
   return undefined
 }
 
+/**
+ * Without a token, only requests addressed to a loopback name are served. A page on another site
+ * whose name an attacker re-points at 127.0.0.1 (DNS rebinding) would otherwise be same-origin with
+ * the dashboard and could read it, CSRF token included; its requests carry that site's name as Host.
+ */
+export function hostAllowed(req: IncomingMessage, token: string | undefined): boolean {
+  if (token !== undefined) return true
+  const host = req.headers.host ?? ''
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!
+  return isLoopback(name)
+}
+
 /** Whether a request carries the token: `Authorization: Bearer`, the cookie, or `?token=`. */
 export function authorized(req: IncomingMessage, url: URL, token: string | undefined): boolean {
   if (token === undefined) return true
