@@ -226,6 +226,22 @@ describe('a flow\'s lifetime', () => {
     await expect(Flow.get(flow.id, lookup())).rejects.toThrow(NoSuchFlow)
     await expect(flow.refresh()).rejects.toThrow(NoSuchFlow)
   })
+
+  it('goes at once when its final job is deleted, by resultTtl 0 or by hand', async () => {
+    const quick = await Flow.run(queue(), (f) => {
+      f.enqueueCall({ func: 'fixtures.add', resultTtl: 0 })
+    })
+    await finish(quick.jobs[0]!)
+    await expect(Flow.get(quick.id, lookup())).rejects.toThrow(NoSuchFlow)
+    const manual = await Flow.run(queue(), (f) => {
+      f.enqueue('fixtures.add', 1)
+      f.enqueue('fixtures.add', 2)
+    })
+    await queue().delete(manual.jobs[0]!)
+    expect((await Flow.get(manual.id, lookup())).status).toBe('canceled')
+    await queue().delete(manual.jobs[1]!)
+    await expect(Flow.get(manual.id, lookup())).rejects.toThrow(NoSuchFlow)
+  })
 })
 
 describe('a queue with isAsync false', () => {

@@ -295,21 +295,18 @@ export async function jobDiscardExpired(q: QueryContext, p: { limit: number; now
 }
 
 /**
- * Deletes up to `limit` jobs whose result or failure TTL has passed (django-pq's sweep), and flows
- * whose final job is gone. Returns how many jobs went. Batched, so it never holds many locks long.
+ * Deletes up to `limit` jobs whose result or failure TTL has passed (django-pq's sweep); a flow goes
+ * with its final job (trigger job_flow_final_deleted, migration 0003). Returns how many jobs went.
+ * Batched, so it never holds many locks long.
  */
 export async function jobSweepExpired(q: QueryContext, p: { limit: number; now?: DateTime | null }): Promise<number> {
   const job = sql.id(q.schema, 'job')
-  const flow = sql.id(q.schema, 'flow')
   const now = sql`coalesce(${tsOrNull(p.now)}::timestamptz, now())`
   const { rows } = await sql<{ id: string }>`
     with doomed as (
       select id from ${job} where expires_at <= ${now} limit ${p.limit} for update skip locked
     )
     delete from ${job} j using doomed where j.id = doomed.id returning j.id`.execute(q.db)
-  await sql`
-    delete from ${flow} f
-    where not exists (select 1 from ${job} j where j.id = f.job_ids[cardinality(f.job_ids)])`.execute(q.db)
   return rows.length
 }
 
