@@ -168,13 +168,15 @@ describe('stopping', () => {
   })
 
   it('a graceful stop finishes the job in hand and puts claimed-but-unstarted jobs back', async () => {
+    // Quick jobs first: after them the worker claims a job ahead while one runs.
+    await queue('graceful').enqueueMany(Array.from({ length: 8 }, () => ({ func: 'fixtures.add', args: [1, 1] })))
     const [first, second] = await queue('graceful').enqueueMany([{ func: 'fixtures.sleep', args: [300] }, { func: 'fixtures.sleep', args: [300] }])
     const w = worker({ queues: ['graceful'] })
-    const started = nextEvent<Job>(w, 'job:started')
+    const started = nextEvent<Job>(w, 'job:started', { filter: (job) => job.id === first!.id })
     void w.work()
-    expect((await started).id).toBe(first!.id)
-    // Concurrency 1 claims one job ahead: the second is started (claimed) but not running.
-    expect((await second!.refresh()).status).toBe('started')
+    await started
+    // The second sleep is claimed ahead while the first runs: started (claimed) but not running.
+    await waitFor(async () => (await second!.refresh()).status === 'started', { what: 'the claim ahead' })
     await w.stop()
     expect((await first!.refresh()).status).toBe('finished')
     await second!.refresh()
@@ -291,5 +293,18 @@ describe('the loop', () => {
     expect(maxPlain).toBeGreaterThan(1)
     const { rows } = await db.pool.query(`select status, count(*)::int as n from pq.job where queue in ('ser-all', 'plain-all') group by 1`)
     expect(rows).toEqual([{ status: 'finished', n: 12 }])
+  })
+
+  it('claims no job ahead behind long jobs, so another worker takes it', async () => {
+    const [first, second] = await queue('long').enqueueMany([{ func: 'fixtures.sleep', args: [600] }, { func: 'fixtures.sleep', args: [600] }])
+    const a = worker({ queues: ['long'], name: 'long-a' })
+    const started = nextEvent(a, 'job:started')
+    void a.work()
+    await started
+    const b = worker({ queues: ['long'], name: 'long-b' })
+    void b.work()
+    await Promise.all([first!.waitForResult({ timeout: 5 }), second!.waitForResult({ timeout: 5 })])
+    expect(first!.worker).toBe('long-a')
+    expect(second!.worker).toBe('long-b')
   })
 })

@@ -35,6 +35,9 @@ export interface WorkerEvents {
 /** How a worker was asked to stop: after its jobs in hand, or at once (they go back to the queue). */
 export type StopMode = 'graceful' | 'now'
 
+/** Jobs shorter than this on average are claimed a round ahead (see #claimAhead). */
+const CLAIM_AHEAD_BELOW_MS = 50
+
 /** Workers of this process between start and stop. */
 const liveWorkers = new Set<Worker>()
 
@@ -65,6 +68,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #running = new Map<string, Promise<void>>()
   #buffer: ClaimedJobRow[] = []
   readonly #interrupted: string[] = []
+  /** Recent job run time (ms, moving average); it decides whether to claim ahead. Starts above the bar. */
+  #recentRunMs = 2 * CLAIM_AHEAD_BELOW_MS
   #stopMode: StopMode | undefined
   #stopReason = ''
   readonly #loopAbort = new AbortController()
@@ -218,15 +223,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
       const now = Date.now()
       if (now >= this.#nextMaintenanceAt) this.#maintainInBackground()
       if (now >= this.#nextDueAt) await this.#fireDue()
+      // Jobs claimed ahead start first; the claim refilling the buffer then overlaps their run.
+      this.#startFromBuffer()
       let claimedNothing = false
       const free = o.concurrency - this.#running.size
-      const wanted = free + o.concurrency - this.#buffer.length
-      if (free > 0 && this.#buffer.length < free + 1 && wanted > 0) {
+      const wanted = free + this.#claimAhead()
+      if (this.#buffer.length === 0 && wanted > 0 && !this.#stopMode) {
         const jobs = await this.#claim(wanted)
         claimedNothing = jobs.length === 0
         this.#buffer.push(...jobs)
+        this.#startFromBuffer()
       }
-      while (this.#buffer.length > 0 && this.#running.size < o.concurrency && !this.#stopMode) this.#startJob(this.#buffer.shift()!)
       if (this.#stopMode) break
       if (this.#running.size >= o.concurrency) {
         await this.#nextSlot()
@@ -253,6 +260,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.emit('worker:idle')
       await this.#waitFor(this.#deadline(), false)
     }
+  }
+
+  #startFromBuffer(): void {
+    while (this.#buffer.length > 0 && this.#running.size < this.options.concurrency && !this.#stopMode) this.#startJob(this.#buffer.shift()!)
+  }
+
+  /**
+   * How many jobs to claim beyond the free slots. Short jobs: a round of `concurrency` ahead, so the
+   * next jobs are at hand when these end (claims then cost a fraction of a round trip per job). Long
+   * jobs: none, since a job claimed ahead waits as started behind them while another worker may
+   * idle, and a kill -9 would fail it as "worker lost" although it never ran.
+   */
+  #claimAhead(): number {
+    return this.#recentRunMs < CLAIM_AHEAD_BELOW_MS ? this.options.concurrency : 0
   }
 
   /** Claims from the served queues in priority order: a later queue only gets the slots left. */
@@ -288,28 +309,33 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#setState('busy')
     this.emit('job:started', job)
     const serial = row.serial_claim === true
-    const run = (async () => {
-      const report = await runJob(job, this.#executor, {
-        path: this.options.path, defaultTimeout: this.options.defaultTimeout, isolate: this.options.isolate,
-        exceptionHandlers: this.options.exceptionHandlers, warn: (m) => this.emit('warning', m),
-      }, this.#runAbort.signal)
-      if (this.#runAbort.signal.aborted) {
-        this.#interrupted.push(row.id) // stopped at once: the job goes back to its queue
-        return
-      }
-      this.#counts.workingSeconds += report.seconds
-      try {
-        await this.#completions.add(report.outcome, serial)
-      } catch (err) {
-        this.#warn(`recording the outcome of job ${job.id} failed; it stays started until recovered`, err)
-        return
-      }
-      this.#report(report)
-    })().finally(() => {
+    const run = runJob(job, this.#executor, {
+      path: this.options.path, defaultTimeout: this.options.defaultTimeout, isolate: this.options.isolate,
+      exceptionHandlers: this.options.exceptionHandlers, warn: (m) => this.emit('warning', m),
+    }, this.#runAbort.signal)
+    // The slot frees when the run ends, not when its outcome is recorded: the next job runs while
+    // the completion batch is written, and outcomes of jobs ending close together share a batch.
+    this.#running.set(row.id, run.then(() => {}, () => {}).finally(() => {
       this.#running.delete(row.id)
       this.#wakeSlotWaiters()
-    })
-    this.#running.set(row.id, run)
+    }))
+    void run.then((report) => this.#record(row.id, report, serial))
+  }
+
+  async #record(id: string, report: JobRunReport, serial: boolean): Promise<void> {
+    if (this.#runAbort.signal.aborted) {
+      this.#interrupted.push(id) // stopped at once: the job goes back to its queue
+      return
+    }
+    this.#counts.workingSeconds += report.seconds
+    this.#recentRunMs = this.#recentRunMs * 0.8 + report.seconds * 1000 * 0.2
+    try {
+      await this.#completions.add(report.outcome, serial)
+    } catch (err) {
+      this.#warn(`recording the outcome of job ${id} failed; it stays started until another worker recovers it`, err)
+      return
+    }
+    this.#report(report)
   }
 
   #report(report: JobRunReport): void {
