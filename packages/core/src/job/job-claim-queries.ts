@@ -239,11 +239,14 @@ export async function jobReleaseStuckDependents(q: QueryContext, p: { limit: num
       -- As jobReleaseDependents: a release whose scheduled_for is still ahead waits as scheduled.
       update ${job} j set status = case when j.scheduled_for > now() then 'scheduled' else 'queued' end,
         enqueued_at = case when j.scheduled_for > now() then null else now() end, position = nextval(${seq(q)}::regclass)
-      from stuck where j.id = stuck.id returning j.id, j.queue, j.status
+      from stuck where j.id = stuck.id returning j.id, j.queue, j.status, j.scheduled_for
     ),
     notified as (
       select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
       from (select distinct queue from released where status = 'queued') s
+      union all
+      select pg_notify(${workChannel(q.schema)}, '{"due":' || to_json(min(scheduled_for))::text || '}')
+      from released where status = 'scheduled' having count(*) > 0
     )
     select id, (select count(*) from notified) as notified from released`.execute(q.db)
   return rows.length

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { Queue } from '@pq/core'
 import { useTestDatabase } from '@pq/core/testing'
-import { queryContext, jobReleaseDependents, jobFinishMany, type JobOutcome } from '@pq/core/internal'
+import { DateTime } from 'luxon'
+import { queryContext, jobReleaseDependents, jobReleaseStuckDependents, jobFinishMany, type JobOutcome } from '@pq/core/internal'
 
 // Dependencies at the query level: release on completion, failure, fan-in, cascades, and the two
 // interleavings of an enqueue racing its dependency's completion. Worker-driven runs are in
@@ -134,5 +135,19 @@ describe('dependencies', () => {
     expect(released.flat()).toEqual([last.id])
     const { rows } = await db.pool.query('select position, enqueued_at from pq.job where id = $1', [last.id])
     expect(rows[0].enqueued_at).not.toBeNull()
+  })
+})
+
+describe('the stuck-dependents safety net', () => {
+  it('releases a dependent whose release was lost, as scheduled when its time is ahead', async () => {
+    const dep = await queue('stuck').enqueue('fixtures.add')
+    const later = await queue('stuck').enqueueCall({ func: 'fixtures.add', dependsOn: dep, at: DateTime.utc().plus({ hours: 1 }) })
+    const now = await queue('stuck').enqueueCall({ func: 'fixtures.add', dependsOn: dep })
+    await start(dep.id)
+    // The completion committed but its worker died before releasing: no jobReleaseDependents.
+    await jobFinishMany(db.ctx, { worker: WORKER, releaseSerial: false, outcomes: [outcome(dep.id)] })
+    expect(await statuses([later.id, now.id])).toEqual(['deferred', 'deferred'])
+    expect(await jobReleaseStuckDependents(db.ctx, { limit: 100 })).toBe(2)
+    expect(await statuses([later.id, now.id])).toEqual(['scheduled', 'queued'])
   })
 })
