@@ -307,4 +307,13 @@ describe('the loop', () => {
     expect(first!.worker).toBe('long-a')
     expect(second!.worker).toBe('long-b')
   })
+
+  it('runs a serial queue back to back without LISTEN: a freed lock wakes its own worker', async () => {
+    const jobs = await new Queue('ser-poll', { connection: db.url, serial: true }).enqueueMany(Array.from({ length: 4 }, (_, i) => ({ func: 'fixtures.add', args: [i, 1] })))
+    const t0 = Date.now()
+    await worker({ queues: ['ser-poll'], burst: true, listen: false, fallbackPollInterval: 5 }).work()
+    // Waiting for a poll between jobs would take 5 s each.
+    expect(Date.now() - t0).toBeLessThan(3000)
+    for (const job of jobs) expect((await job.refresh()).status).toBe('finished')
+  })
 })

@@ -26,6 +26,7 @@ export class Completions {
   #scheduled = false
   #inFlight = new Set<Promise<void>>()
   #closing = false
+  /** Called when recorded outcomes made jobs runnable (dependents released, a serial lock freed). */
   readonly #onReleased: (count: number) => void
   readonly #onTrouble: (message: string) => void
 
@@ -113,6 +114,9 @@ export class Completions {
       outcomes: batch.map((b) => b.outcome),
       releaseSerial: batch.some((b) => b.serial),
     }))
+    // A freed serial lock or a job put back makes work this worker may claim: wake it even when no
+    // notification can (poll mode).
+    if (batch.some((b) => b.serial || b.outcome.status === 'queued')) this.#onReleased(0)
     const withDependents = rows.filter((r) => r.has_dependents)
     const ended = withDependents.filter((r) => r.status === 'finished' || r.status === 'failed').map((r) => r.id)
     const canceled = withDependents.filter((r) => r.status === 'canceled').map((r) => r.id)
