@@ -22,8 +22,9 @@ describe('pq-worker output', () => {
     const ok = await queue('out').enqueue('fixtures.add', 2, 3)
     await queue('quiet').enqueue('fixtures.add', 1, 1)
     await queue('json').enqueue('fixtures.add', 1, 1)
-    await queue('json').enqueue('fixtures.fail', 'broken\nsecond line')
-    const [plain, quiet, json] = [pqWorker('out', '--burst'), pqWorker('quiet', '--burst', '--quiet'), pqWorker('json', '--burst', '--json')]
+    const failed = await queue('json').enqueue('fixtures.fail', 'broken\nsecond line')
+    const [plain, quiet, json] = [pqWorker('out', '--burst'), pqWorker('quiet', '--burst', '--quiet'),
+      pqWorker('json', '--burst', '--json', '--exception-handler', 'fixtures.handlerStop', '--exception-handler', 'fixtures.handlerNote')]
     for (const p of [plain, quiet, json]) expect((await p.exited).code).toBe(0)
 
     const out = plain.stdout()
@@ -42,6 +43,8 @@ describe('pq-worker output', () => {
     expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['worker:listening', 'job:started', 'job:finished', 'job:failed', 'worker:stopped']))
     expect(events.find((e) => e.event === 'job:failed')!.error).toBe('Error: broken')
     expect(json.stderr()).toBe('')
+    // The handler chain ran in the worker process, and stopped where a handler returned false.
+    expect((await failed.refresh()).meta.handled).toEqual(['stop: broken\nsecond line'])
   })
 
   it('polls when told not to LISTEN, and still runs jobs', async () => {
@@ -49,6 +52,20 @@ describe('pq-worker output', () => {
     await w.waitForOutput(/Worker poller started \(concurrency 1, polling\)/)
     const job = await queue('poll').enqueue('fixtures.add', 4, 4)
     expect(await job.waitForResult({ timeout: 5 })).toBe(8)
+    w.kill('SIGTERM')
+    expect((await w.exited).code).toBe(0)
+  })
+
+  it('rebuilds its LISTEN connection after pg_terminate_backend, and runs jobs committed meanwhile', async () => {
+    const w = pqWorker('relisten', '--name', 'relisten')
+    await w.waitForOutput(/Listening for work on relisten/)
+    await db.pool.query(`select pg_terminate_backend(pid) from pg_stat_activity
+      where datname = current_database() and application_name = 'pq-listen relisten'`)
+    const job = await queue('relisten').enqueue('fixtures.add', 5, 5)
+    expect(await job.waitForResult({ timeout: 10 })).toBe(10)
+    await w.waitForOutput(/LISTEN connection restored/)
+    const again = await queue('relisten').enqueue('fixtures.add', 1, 1)
+    expect(await again.waitForResult({ timeout: 5 })).toBe(2)
     w.kill('SIGTERM')
     expect((await w.exited).code).toBe(0)
   })
@@ -93,6 +110,8 @@ describe('pq-worker --terminate and --stop', () => {
     await idle.waitForOutput(/Listening for work on other/)
     const term = pqWorker('--terminate')
     expect((await term.exited).code).toBe(0)
+    // It returned only once both had deregistered.
+    expect((await db.pool.query('select name from pq.worker')).rows).toEqual([])
     expect(term.stdout()).toMatch(/Asked 2 workers to stop: term-busy, term-idle\nAll stopped/)
     // Blocked until both had stopped: by now both have exited (or are exiting) cleanly.
     expect((await busy.exited).code).toBe(0)
