@@ -32,23 +32,37 @@ const DAY_MINUTES = 1440
  * Moves a raw run time into the allowed times: the window rule first (before the window → its
  * opening that day; after it → the opening the next day), then the weekday rule on the day that
  * gives (a disallowed day → the next allowed day, same wall-clock time). Times already allowed stay.
+ *
+ * It reads the move off {@link daySegments}, so the search that skips whole stretches by them can
+ * never disagree with it, DST days included.
  * @internal
  */
 export function adjustRun(raw: DateTime, allowed: AllowedTimes): DateTime {
-  let local: DateTime = raw.setZone(allowed.tz)
-  const w = allowed.window
-  if (w) {
-    const minute = local.hour * 60 + local.minute
-    const day = local.startOf('day')
-    if (w.open <= w.close) {
-      if (minute < w.open) local = atMinute(day, w.open)
-      else if (minute > w.close) local = atMinute(nextDay(day), w.open)
-    } else if (minute > w.close && minute < w.open) {
-      local = atMinute(day, w.open)
-    }
+  if (!allowed.window && !allowed.weekdays) return raw.toUTC()
+  const local = raw.setZone(allowed.tz)
+  const t = raw.toMillis()
+  const segment = cachedSegments(local.startOf('day'), allowed).find((s) => s.from.toMillis() <= t && t < s.to.toMillis())
+  if (!segment) throw new RangeError(`no stretch of its day holds ${raw.toISO()}`)
+  if (segment.at) return segment.at
+  return (segment.shiftDays === 0 ? local : local.plus({ days: segment.shiftDays })).toUTC()
+}
+
+// Slots of a short interval fall many to a day, and each would rebuild that day's stretches (a
+// dozen luxon calls); keep the last few days of each rule. Dropping them all at the cap is enough:
+// walks move forward through days, so a full map holds mostly days that will not come again.
+const segmentCache = new WeakMap<AllowedTimes, Map<number, DaySegment[]>>()
+const SEGMENT_CACHE_DAYS = 64
+
+function cachedSegments(day: DateTime, allowed: AllowedTimes): DaySegment[] {
+  let days = segmentCache.get(allowed)
+  if (!days) segmentCache.set(allowed, (days = new Map()))
+  const key = day.toMillis()
+  let segments = days.get(key)
+  if (!segments) {
+    if (days.size >= SEGMENT_CACHE_DAYS) days.clear()
+    days.set(key, (segments = daySegments(day, allowed)))
   }
-  const shift = daysToAllowed(local, allowed)
-  return (shift === 0 ? local : local.plus({ days: shift })).toUTC()
+  return segments
 }
 
 /**
@@ -71,9 +85,9 @@ export function daySegments(day: DateTime, allowed: AllowedTimes): DaySegment[] 
   const shift = daysToAllowed(day, allowed)
   const w = allowed.window
   if (!w) return [{ from: day, to: end, at: null, shiftDays: shift }]
-  const open = atMinute(day, w.open)
-  const closeEnd = atMinute(day, Math.min(w.close + 1, DAY_MINUTES))
-  const openingFrom = (d: DateTime) => atMinute(d.plus({ days: daysToAllowed(d, allowed) }), w.open).toUTC()
+  const open = boundary(day, w.open)
+  const closeEnd = boundary(day, Math.min(w.close + 1, DAY_MINUTES))
+  const openingFrom = (d: DateTime) => boundary(d.plus({ days: daysToAllowed(d, allowed) }).startOf('day'), w.open).toUTC()
   const segments: DaySegment[] =
     w.open <= w.close
       ? [
@@ -96,6 +110,30 @@ function daysToAllowed(local: DateTime, allowed: AllowedTimes): number {
   const today = local.weekday - 1 // luxon counts Monday as 1
   for (let n = 0; n < 7; n++) if (days.has((today + n) % 7)) return n
   throw new RangeError('a rule with weekdays must allow at least one day')
+}
+
+/**
+ * The first instant of the local day `day` whose wall-clock time is `minute` or later: where a
+ * window starts or stops. Usually {@link atMinute}; but when a spring-forward gap swallows that
+ * minute, luxon moves it past the gap by the gap's length (02:31 → 03:31), while the wall clock
+ * already reads later than 02:31 from 03:00, the end of the gap. So find that end by halving.
+ */
+function boundary(day: DateTime, minute: number): DateTime {
+  const candidate = atMinute(day, minute)
+  if (minute >= DAY_MINUTES || wallMinute(candidate) === minute) return candidate
+  let early = candidate.minus({ hours: 3 }).toMillis() // no DST gap is longer than that
+  let late = candidate.toMillis()
+  while (late - early > 60_000) {
+    const middle = early + Math.floor((late - early) / 120_000) * 60_000
+    const local = DateTime.fromMillis(middle, { zone: day.zone })
+    if (local.startOf('day').toMillis() === day.toMillis() && wallMinute(local) >= minute) late = middle
+    else early = middle
+  }
+  return DateTime.fromMillis(late, { zone: day.zone })
+}
+
+function wallMinute(local: DateTime): number {
+  return local.hour * 60 + local.minute
 }
 
 /** Wall-clock minute `minute` of the local day `day` (1440: the next midnight). */

@@ -99,6 +99,13 @@ describe('nextRun after a run fired', () => {
     expect(Date.now() - started).toBeLessThan(1000)
   })
 
+  it('finds a slot the spring-forward gap pushed out of its window, a week before now', () => {
+    // Slot 2562 is 03:26 EDT on Sunday 2031-03-09, just after a 1:30-2:30 window the gap cut short:
+    // it moves to the next Sunday's 01:30, after now, so it is the first slot to run.
+    const r = rule({ at: '2030-11-22T13:26Z', interval: 3600, repeat: -1, between: '1:30/2:30', weekdays: [6], tz: 'America/New_York' })
+    expect(show(nextRun(r, null, utc('2031-03-15T05:57')))).toEqual({ k: 2562, at: '2031-03-16T05:30:00Z' })
+  })
+
   it('steps over missed calendar slots from the anchor', () => {
     const r = rule({ at: '2030-02-01', interval: { months: 1, days: -1 }, repeat: -1 })
     expect(show(nextRun(r, slot(0, '2030-02-01'), utc('2031-07-15')))).toEqual({ k: 18, at: '2031-07-31T00:00:00Z' })
@@ -172,9 +179,10 @@ describe('nextRun against trying every slot', () => {
     ['45 minutes into a short window', { interval: 'PT45M', between: '8:15-8:40' }, 40],
     ['monthly last day, moved to a Monday', { interval: { months: 1, days: -1 }, weekdays: [0] }, 1500],
     ['7 minutes with nothing moved', { interval: 420 }, 20],
+    ['hourly into 1:30-2:30 on Sundays, in New York', { interval: 3600, between: '1:30/2:30', weekdays: ['SU'], tz: 'America/New_York' }, 40],
   ]
 
-  it.each(rules)('agrees for %s, across the March DST change in London', (_, input, spanDays) => {
+  it.each(rules)('agrees for %s, across the March DST change', (_, input, spanDays) => {
     const r = rule({ at: '2030-03-01T13:45', repeat: -1, tz: 'Europe/London', ...input } as ScheduleRuleInput)
     const next = random(spanDays)
     for (let i = 0; i < 40; i++) {

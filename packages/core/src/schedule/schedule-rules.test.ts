@@ -124,6 +124,17 @@ describe('runAt with a window', () => {
     expect(once({ at: '2030-07-01T07:00Z', between: '9:00/17:00', tz: 'Europe/London' })).toBe('2030-07-01T08:00:00Z')
   })
 
+  it('opens a window whose opening the spring-forward gap skips when the gap ends', () => {
+    // New York skips 02:00-03:00 on 2030-03-10: the window opens at 03:00 EDT, and 03:26 EDT is inside it.
+    expect(once({ at: '2030-03-10T01:00', between: '2:30/4:00', tz: 'America/New_York' })).toBe('2030-03-10T07:00:00Z')
+    expect(once({ at: '2030-03-10T07:26Z', between: '2:30/4:00', tz: 'America/New_York' })).toBe('2030-03-10T07:26:00Z')
+  })
+
+  it('treats a run after a window that the spring-forward gap cut short as after it', () => {
+    // 03:26 EDT on 2031-03-09 is past 2:30 (the clock went 01:59 → 03:00), so the run moves to the next Sunday's 01:30.
+    expect(once({ at: '2031-03-09T07:26Z', between: '1:30/2:30', weekdays: ['SU'], tz: 'America/New_York' })).toBe('2031-03-16T05:30:00Z')
+  })
+
   it('moves each run of a repeating rule on its own, so several may land on one time', () => {
     expect(runs(rule({ at: '2030-01-01T16:00', interval: 3600, repeat: 3, between: '9-17:30' }), 4)).toEqual([
       '2030-01-01T16:00:00Z', '2030-01-01T17:00:00Z', '2030-01-02T09:00:00Z', '2030-01-02T09:00:00Z',
