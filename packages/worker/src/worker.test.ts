@@ -316,4 +316,14 @@ describe('the loop', () => {
     expect(Date.now() - t0).toBeLessThan(3000)
     for (const job of jobs) expect((await job.refresh()).status).toBe('finished')
   })
+
+  it('recovers jobs a previous life of a worker left started when it restarts under the same name', async () => {
+    const job = await queue('reborn').enqueueCall({ func: 'fixtures.add', args: [2, 2], retry: { max: 1 } })
+    await db.pool.query(`update pq.job set status = 'started', worker = 'reborn', attempts = 1,
+      started_at = now() - interval '1 minute' where id = $1`, [job.id])
+    const w = worker({ queues: ['reborn'], name: 'reborn' })
+    void w.work()
+    expect(await job.waitForResult({ timeout: 10 })).toBe(4)
+    expect(job.attempts).toBe(2)
+  })
 })

@@ -314,8 +314,9 @@ export async function jobSweepExpired(q: QueryContext, p: { limit: number; now?:
 }
 
 /**
- * Recovers the started jobs of workers that stopped heartbeating (kill -9, a lost machine) or that
- * no longer exist: each is retried when it has attempts left, else failed with "worker lost".
+ * Recovers the started jobs of workers that stopped heartbeating (kill -9, a lost machine), that no
+ * longer exist, or that were restarted under the same name since the job started: each is retried
+ * when it has attempts left, else failed with "worker lost".
  * Deletes the dead workers' rows. Returns the recovered jobs.
  */
 export async function jobRescueLost(q: QueryContext, p: { heartbeatTimeoutSeconds: number; now?: DateTime | null }): Promise<{ id: string; status: string; worker: string }[]> {
@@ -333,7 +334,10 @@ export async function jobRescueLost(q: QueryContext, p: { heartbeatTimeoutSecond
       select j.id from ${job} j
       where j.status = 'started'
         and (j.worker in (select name from dead)
-             or not exists (select 1 from ${worker} w where w.name = j.worker))
+             or not exists (select 1 from ${worker} w where w.name = j.worker)
+             -- a worker restarted under the same name (--name) is born after the jobs its previous
+             -- life left started: those are orphans too
+             or exists (select 1 from ${worker} w where w.name = j.worker and w.birth_at > j.started_at))
       for update skip locked
     ),
     rescued as (
