@@ -1,6 +1,7 @@
 import { Job, JobTimeout, resolveFunction } from '@pq/core'
 import { runTask, type TaskOutcome } from '@pq/core/internal'
 import { IsolatedRunner } from './isolated-runner.js'
+import { timerMs } from './timer-ms.js'
 
 /** How one job run ended, from the worker's point of view. */
 export type RunResult = TaskOutcome | { ok: false; error: unknown; timedOut: true }
@@ -33,7 +34,7 @@ export class Executor {
           const error = new JobTimeout(job.id, timeoutSeconds)
           controller.abort(error)
           resolve({ ok: false, error, timedOut: true })
-        }, timeoutSeconds * 1000)
+        }, timerMs(timeoutSeconds))
       })
       // A stop at once ends the run now, whether or not the task honours its signal: the job goes
       // back to its queue and the worker must not wait for it.

@@ -2,6 +2,7 @@ import { Worker as Thread } from 'node:worker_threads'
 import type { Job, Json } from '@pq/core'
 import { JobTimeout } from '@pq/core'
 import type { RunResult } from './executor.js'
+import { timerMs } from './timer-ms.js'
 
 /** An error whose text was formatted in the job's thread. */
 export class IsolatedTaskError extends Error {
@@ -56,7 +57,7 @@ export class IsolatedRunner {
       const onError = (error: unknown) => finish({ ok: false, error }, false)
       const onExit = (code: number) => finish({ ok: false, error: new Error(`the job's thread exited with code ${code}`) }, false)
       const onStop = () => finish({ ok: false, error: stopSignal.reason }, false)
-      const timer = setTimeout(() => finish({ ok: false, error: new JobTimeout(job.id, timeoutSeconds), timedOut: true }, false), timeoutSeconds * 1000)
+      const timer = setTimeout(() => finish({ ok: false, error: new JobTimeout(job.id, timeoutSeconds), timedOut: true }, false), timerMs(timeoutSeconds))
       if (stopSignal.aborted) return onStop()
       stopSignal.addEventListener('abort', onStop, { once: true })
       thread.on('message', onMessage)
