@@ -4,7 +4,7 @@ import { DateTime } from 'luxon'
 import type pg from 'pg'
 import { Job, migrate, checkSchema, InvalidOption, Workers, type WorkerInfo, type WorkersOptions, type JobStatus } from '@pq/core'
 import {
-  acquirePool, queryContext, readEnv, workChannel, controlChannel, jobClaim, jobRelease,
+  acquirePool, queryContext, readEnv, workChannel, controlChannel, jobClaim, jobClaimFrom, jobRelease,
   workerRegister, workerHeartbeat, workerDeregister, jobAnyRunnable, jobSerialQueuesReady,
   type QueryContext, type ClaimedJobRow,
 } from '@pq/core/internal'
@@ -278,15 +278,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** Claims from the served queues in priority order: a later queue only gets the slots left. */
   async #claim(limit: number): Promise<ClaimedJobRow[]> {
-    const queues: (string | null)[] = this.options.queues.length ? [...this.options.queues] : [null]
+    const queues = this.options.queues
     const claimed: ClaimedJobRow[] = []
     try {
-      for (const queue of queues) {
-        if (claimed.length >= limit) break
-        const rows = await jobClaim(this.#ctx, { queue, limit: limit - claimed.length, worker: this.options.name })
-        claimed.push(...rows)
+      if (queues.length) {
+        claimed.push(...await jobClaimFrom(this.#ctx, { queues, limit, worker: this.options.name }))
+      } else {
+        claimed.push(...await jobClaim(this.#ctx, { queue: null, limit, worker: this.options.name }))
+        claimed.push(...await this.#claimSerialForAll(limit - claimed.length))
       }
-      if (queues[0] === null) claimed.push(...await this.#claimSerialForAll(limit - claimed.length))
     } catch (err) {
       this.#warn('claiming jobs failed', err)
       await this.#waitFor(DateTime.utc().plus({ milliseconds: 500 }), false)

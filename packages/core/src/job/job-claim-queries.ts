@@ -70,6 +70,68 @@ export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<Clai
   return rows.sort(byPosition)
 }
 
+/** Parameters of `jobClaimFrom`. */
+export interface JobClaimFromParams {
+  /** The queues to claim from, highest priority first. */
+  queues: readonly string[]
+  limit: number
+  worker: string
+  now?: DateTime | null
+}
+
+/**
+ * Claims up to `limit` runnable jobs from several queues in one statement, in priority order: all of
+ * a queue's runnable jobs come before any of the next queue's (django-pq's rule), FIFO within each.
+ * One round trip however many queues a worker serves, where a claim per queue cost one each.
+ *
+ * Each queue is read through its own LATERAL index scan with SKIP LOCKED, so every scan stays an
+ * index scan on the partial index of queued jobs; a scan may lock up to `limit` rows that the final
+ * LIMIT then drops, which other claims skip only until this statement commits. A serial queue gives
+ * at most one job, and only while its lock is free, as in `jobClaim`; its lock is taken only if its
+ * job survives the final LIMIT.
+ */
+export async function jobClaimFrom(q: QueryContext, p: JobClaimFromParams): Promise<ClaimedJobRow[]> {
+  if (p.queues.length === 0 || p.limit <= 0) return []
+  const job = sql.id(q.schema, 'job')
+  const queue = sql.id(q.schema, 'queue')
+  const now = sql`coalesce(${tsOrNull(p.now)}::timestamptz, now())`
+  const { rows } = await sql<ClaimedJobRow>`
+    with info as materialized (
+      select w.name, w.ord, coalesce(s.serial, false) as serial
+      from unnest(${[...p.queues]}::text[]) with ordinality as w(name, ord)
+      left join ${queue} s on s.name = w.name
+    ),
+    serial_lock as materialized (
+      select name from ${queue}
+      where name in (select name from info where serial) and serial_job_id is null
+      for update skip locked
+    ),
+    pick as materialized (
+      select x.id, x.queue, x.serial from info i
+      cross join lateral (
+        select j.id, j.queue, j.position, i.ord, i.serial from ${job} j
+        where j.queue = i.name and j.status = 'queued'
+          and (not i.serial or i.name in (select name from serial_lock))
+        order by j.position
+        limit case when i.serial then 1 else ${p.limit}::int end
+        for update of j skip locked
+      ) x
+      order by x.ord, x.position
+      limit ${p.limit}::int
+    ),
+    take_lock as (
+      update ${queue} s set serial_job_id = pick.id from pick where s.name = pick.queue and pick.serial
+    )
+    update ${job} j set status = 'started', worker = ${p.worker}, started_at = ${now}, attempts = j.attempts + 1
+    from pick where j.id = pick.id
+    returning j.*, pick.serial as serial_claim`.execute(q.db)
+  return rows.sort(byClaimOrder(p.queues))
+}
+
+/** Priority order of the listed queues, then position. */
+const byClaimOrder = (queues: readonly string[]) => (a: JobRow, b: JobRow) =>
+  queues.indexOf(a.queue) - queues.indexOf(b.queue) || byPosition(a, b)
+
 /**
  * Serial queues a worker of every queue could claim from now: lock free and a job queued (the
  * global claim skips serial queues). Empty serial queues are left out, so they cost no claim.
