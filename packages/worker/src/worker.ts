@@ -1,11 +1,10 @@
 import { EventEmitter } from 'node:events'
-import { hostname } from 'node:os'
 import { DateTime } from 'luxon'
 import type pg from 'pg'
-import { Job, migrate, checkSchema, InvalidOption, Workers, type WorkerInfo, type WorkersOptions, type JobStatus } from '@pq/core'
+import { Job, migrate, checkSchema, Workers, type WorkerInfo, type WorkersOptions, type JobStatus } from '@pq/core'
 import {
   acquirePool, queryContext, readEnv, workChannel, controlChannel, jobClaim, jobClaimFrom, jobRelease,
-  workerRegister, workerHeartbeat, workerDeregister, jobAnyRunnable, jobSerialQueuesReady,
+  jobAnyRunnable, jobSerialQueuesReady,
   type QueryContext, type ClaimedJobRow,
 } from '@pq/core/internal'
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js'
@@ -15,6 +14,7 @@ import type { Waker } from './wake/waker.js'
 import { Executor } from './run/executor.js'
 import { Completions } from './run/completions.js'
 import { runJob, type JobRunReport } from './run/job-runner.js'
+import { Heartbeat } from './heartbeat.js'
 import { Maintenance } from './maintenance/maintenance.js'
 
 /** Events a Worker emits, with their arguments. */
@@ -78,8 +78,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #nextDueAt = Infinity
   #nextMaintenanceAt = 0
   #maintaining: Promise<void> | undefined
-  #heartbeatTimer: NodeJS.Timeout | undefined
-  #counts = { successful: 0, failed: 0, workingSeconds: 0 }
+  #heartbeat!: Heartbeat
   #started = false
   #state: 'idle' | 'busy' | 'stopping' = 'idle'
   #done: Promise<void> | undefined
@@ -154,11 +153,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (o.migrate) await migrate(pool, { schema: o.schema })
       else await checkSchema(pool, o.schema)
       this.#waker = await this.#createWaker()
-      const registered = await workerRegister(this.#ctx, {
-        name: o.name, host: hostname(), pid: process.pid, queues: [...o.queues], concurrency: o.concurrency,
-        listenMode: this.#waker.mode, liveSeconds: o.heartbeatTimeout,
+      this.#heartbeat = new Heartbeat(this.#ctx, o, {
+        state: () => (this.#stopMode ? 'stopping' : this.#running.size ? 'busy' : this.#state),
+        listenMode: () => this.#waker.mode,
+        onStopRequested: () => { if (!this.#stopMode) void this.stop('graceful', 'asked to stop') },
+        warn: (what, err) => this.#warn(what, err),
       })
-      if (!registered) throw new InvalidOption('name', `a live worker named "${o.name}" is already running; choose another --name`)
+      await this.#heartbeat.register()
     } catch (err) {
       await this.#waker?.close()
       await release()
@@ -169,10 +170,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#executor = new Executor(o.path, { databaseUrl: connectionString(o.connection), schema: o.schema })
     this.#completions = new Completions(this.#ctx, o.name, () => this.#waker.poke(), (m) => this.emit('warning', m))
     this.#maintenance = new Maintenance(this.#ctx, pool, o.heartbeatTimeout)
-    // At least every 15 s, whatever the timeout: readers (Worker.all, pq-stats) count a worker silent
-    // for a minute as dead.
-    this.#heartbeatTimer = setInterval(() => void this.#heartbeat(), Math.min(15_000, Math.max(200, (o.heartbeatTimeout * 1000) / 4)))
-    this.#heartbeatTimer.unref()
+    this.#heartbeat.start()
     this.emit('worker:started', { name: o.name, queues: o.queues, mode: this.#waker.mode })
   }
 
@@ -327,7 +325,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#interrupted.push(id) // stopped at once: the job goes back to its queue
       return
     }
-    this.#counts.workingSeconds += report.seconds
+    this.#heartbeat.count(null, report.seconds)
     this.#recentRunMs = this.#recentRunMs * 0.8 + report.seconds * 1000 * 0.2
     try {
       await this.#completions.add(report.outcome, serial)
@@ -343,17 +341,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const job = report.job
     job.status = status as JobStatus
     if (status === 'finished') {
-      this.#counts.successful++
+      this.#heartbeat.count('successful')
       job.result = report.outcome.result === null ? null : JSON.parse(report.outcome.result)
       this.emit('job:finished', job, report)
     } else if (status === 'failed') {
-      this.#counts.failed++
+      this.#heartbeat.count('failed')
       job.excInfo = report.outcome.excInfo
       this.emit('job:failed', job, report)
     } else if (status === 'canceled') {
       this.emit('job:discarded', job, report)
     } else {
-      this.#counts.failed++
+      this.#heartbeat.count('failed')
       if (report.outcome.retryAt) this.#nextDueAt = Math.min(this.#nextDueAt, report.outcome.retryAt.toMillis())
       this.emit('job:retried', job, report)
     }
@@ -438,31 +436,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#state = state
   }
 
-  async #heartbeat(): Promise<void> {
-    const counts = this.#counts
-    this.#counts = { successful: 0, failed: 0, workingSeconds: 0 }
-    try {
-      const beat = await workerHeartbeat(this.#ctx, {
-        name: this.options.name, state: this.#stopMode ? 'stopping' : this.#running.size ? 'busy' : this.#state,
-        listenMode: this.#waker.mode, ...counts,
-      })
-      if (!beat) {
-        // Another worker declared us lost (we missed heartbeats): register again and carry on.
-        await workerRegister(this.#ctx, {
-          name: this.options.name, host: hostname(), pid: process.pid, queues: [...this.options.queues],
-          concurrency: this.options.concurrency, listenMode: this.#waker.mode, liveSeconds: this.options.heartbeatTimeout,
-        })
-      } else if (beat.stopRequested && !this.#stopMode) {
-        void this.stop('graceful', 'asked to stop')
-      }
-    } catch (err) {
-      this.#counts.successful += counts.successful
-      this.#counts.failed += counts.failed
-      this.#counts.workingSeconds += counts.workingSeconds
-      this.#warn('heartbeat failed', err)
-    }
-  }
-
   async #shutdown(): Promise<void> {
     if (!this.#started) return
     this.#setState('stopping')
@@ -477,10 +450,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       await this.#completions.flush().catch((err) => this.#warn('recording outcomes failed', err))
       await this.#release(this.#interrupted.splice(0))
       await this.#maintaining
-      // Heartbeats go on while jobs end (a long graceful stop must not look like a lost worker).
-      clearInterval(this.#heartbeatTimer)
-      await this.#heartbeat()
-      await workerDeregister(this.#ctx, { name: this.options.name }).catch((err) => this.#warn('deregistering failed', err))
+      // Heartbeats go on until here: a long graceful stop must not look like a lost worker.
+      await this.#heartbeat.stop()
       await this.#waker.close()
       await this.#executor.close()
       await this.#releasePool()
