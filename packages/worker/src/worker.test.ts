@@ -326,4 +326,20 @@ describe('the loop', () => {
     expect(await job.waitForResult({ timeout: 10 })).toBe(4)
     expect(job.attempts).toBe(2)
   })
+
+  it('recovers a job started under its own name that it does not hold (a claim whose reply was lost)', async () => {
+    const w = worker({ queues: ['lost-reply'], name: 'lost-reply' })
+    const idle = nextEvent(w, 'worker:idle')
+    void w.work()
+    await idle
+    // Enqueued where the worker does not look, so it cannot claim the job before the update below.
+    const job = await queue('lost-reply-elsewhere').enqueueCall({ func: 'fixtures.add', args: [3, 3], retry: { max: 1 } })
+    // As if a claim by this worker committed two minutes ago but its reply never arrived (the worker
+    // itself is older still, so only the "not held" rule applies).
+    await db.pool.query(`update pq.worker set birth_at = now() - interval '10 minutes' where name = 'lost-reply'`)
+    await db.pool.query(`update pq.job set queue = 'lost-reply', status = 'started', worker = 'lost-reply', attempts = 1,
+      started_at = now() - interval '2 minutes' where id = $1`, [job.id])
+    expect(await job.waitForResult({ timeout: 10 })).toBe(6)
+    expect(job.attempts).toBe(2)
+  })
 })

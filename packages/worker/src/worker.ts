@@ -35,6 +35,9 @@ export interface WorkerEvents {
 /** How a worker was asked to stop: after its jobs in hand, or at once (they go back to the queue). */
 export type StopMode = 'graceful' | 'now'
 
+/** A started job of ours that we do not hold, this old, was lost on its way (see #maintainInBackground). */
+const ORPHAN_AFTER_SECONDS = 60
+
 /** Jobs shorter than this on average are claimed a round ahead (see #claimAhead). */
 const CLAIM_AHEAD_BELOW_MS = 50
 
@@ -373,7 +376,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (this.#maintaining) return
     this.#maintaining = (async () => {
       try {
-        const report = await this.#maintenance.run()
+        // Jobs started under our name that we no longer hold, older than any claim in flight, are
+        // orphans too (a claim's reply lost with its connection): no job stays started forever.
+        const keep = [...this.#running.keys(), ...this.#buffer.map((r) => r.id), ...this.#completions.recording]
+        const report = await this.#maintenance.run({ worker: this.options.name, keep, olderThanSeconds: ORPHAN_AFTER_SECONDS })
         if (report.rescued.length) this.emit('jobs:rescued', report.rescued)
         if (report.released || report.rescued.some((r) => r.status === 'queued')) this.#waker.poke()
       } catch (err) {

@@ -378,10 +378,12 @@ export async function jobSweepExpired(q: QueryContext, p: { limit: number; now?:
 /**
  * Recovers the started jobs of workers that stopped heartbeating (kill -9, a lost machine), that no
  * longer exist, or that were restarted under the same name since the job started: each is retried
- * when it has attempts left, else failed with "worker lost".
+ * when it has attempts left, else failed with "worker lost". With `own`, also the calling worker's
+ * own started jobs it no longer knows of (a claim whose reply was lost with its connection, an
+ * outcome it could not record), once they are older than any claim in flight.
  * Deletes the dead workers' rows. Returns the recovered jobs.
  */
-export async function jobRescueLost(q: QueryContext, p: { heartbeatTimeoutSeconds: number; now?: DateTime | null }): Promise<{ id: string; status: string; worker: string }[]> {
+export async function jobRescueLost(q: QueryContext, p: { heartbeatTimeoutSeconds: number; own?: JobRescueOwn; now?: DateTime | null }): Promise<{ id: string; status: string; worker: string }[]> {
   const job = sql.id(q.schema, 'job')
   const worker = sql.id(q.schema, 'worker')
   const queue = sql.id(q.schema, 'queue')
@@ -399,7 +401,9 @@ export async function jobRescueLost(q: QueryContext, p: { heartbeatTimeoutSecond
              or not exists (select 1 from ${worker} w where w.name = j.worker)
              -- a worker restarted under the same name (--name) is born after the jobs its previous
              -- life left started: those are orphans too
-             or exists (select 1 from ${worker} w where w.name = j.worker and w.birth_at > j.started_at))
+             or exists (select 1 from ${worker} w where w.name = j.worker and w.birth_at > j.started_at)
+             or (j.worker = ${p.own?.worker ?? null} and j.id <> all(${[...(p.own?.keep ?? [])]}::text[])
+                 and j.started_at < ${now} - ${p.own?.olderThanSeconds ?? 0} * interval '1 second'))
       for update skip locked
     ),
     rescued as (
@@ -425,6 +429,13 @@ export async function jobRescueLost(q: QueryContext, p: { heartbeatTimeoutSecond
     )
     select id, status, worker, (select count(*) from notified) as notified from rescued`.execute(q.db)
   return rows
+}
+
+/** A worker's own jobs for `jobRescueLost`: those it still holds, and the age past which others are orphans. */
+export interface JobRescueOwn {
+  worker: string
+  keep: readonly string[]
+  olderThanSeconds: number
 }
 
 /**

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import type { QueryContext } from '@pq/core/internal'
+import type { QueryContext, JobRescueOwn } from '@pq/core/internal'
 import {
   jobRescueLost, jobDiscardExpired, jobSweepExpired, jobReleaseStuckDependents, jobPromoteDue,
   jobNextScheduled, jobCancelDependents, queueReleaseStaleSerialLocks, fireDueSchedules, nextScheduleDue,
@@ -31,9 +31,12 @@ export class Maintenance {
     this.#heartbeatTimeout = heartbeatTimeout
   }
 
-  /** Lost workers, ttl-expired waiting jobs, the TTL sweep, stuck dependents, stale serial locks. */
-  async run(): Promise<MaintenanceReport> {
-    const rescued = await jobRescueLost(this.#ctx, { heartbeatTimeoutSeconds: this.#heartbeatTimeout })
+  /**
+   * Lost workers (and this worker's own started jobs it no longer holds: `own`), ttl-expired waiting
+   * jobs, the TTL sweep, stuck dependents, stale serial locks.
+   */
+  async run(own?: JobRescueOwn): Promise<MaintenanceReport> {
+    const rescued = await jobRescueLost(this.#ctx, { heartbeatTimeoutSeconds: this.#heartbeatTimeout, own })
     const discardedIds = await jobDiscardExpired(this.#ctx, { limit: SWEEP_BATCH })
     if (discardedIds.length) await jobCancelDependents(this.#ctx, { ids: discardedIds, reason: 'a dependency was discarded', now: null })
     let swept = 0

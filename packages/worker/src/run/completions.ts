@@ -26,6 +26,7 @@ export class Completions {
   #scheduled = false
   #inFlight = new Set<Promise<void>>()
   #closing = false
+  readonly #recording = new Set<string>()
   /** Called when recorded outcomes made jobs runnable (dependents released, a serial lock freed). */
   readonly #onReleased: (count: number) => void
   readonly #onTrouble: (message: string) => void
@@ -37,10 +38,21 @@ export class Completions {
     this.#onTrouble = onTrouble
   }
 
+  /** Ids of the jobs whose outcome is pending or being written. */
+  get recording(): IterableIterator<string> {
+    return this.#recording.keys()
+  }
+
   /** Queues an outcome; resolves once it is recorded. */
   add(outcome: JobOutcome, serial: boolean): Promise<void> {
+    const id = outcome.id
+    this.#recording.add(id)
     return new Promise<void>((resolve, reject) => {
-      this.#pending.push({ outcome, serial, resolve, reject })
+      this.#pending.push({
+        outcome, serial,
+        resolve: () => { this.#recording.delete(id); resolve() },
+        reject: (err) => { this.#recording.delete(id); reject(err) },
+      })
       if (this.#pending.length >= MAX_BATCH) this.#flushNow()
       else if (!this.#scheduled) {
         this.#scheduled = true
