@@ -40,7 +40,7 @@ describe('crash recovery', () => {
     await rescuer.waitForOutput(/Recovered job .* from lost worker victim/)
     rescuer.kill('SIGTERM')
     expect((await rescuer.exited).code).toBe(0)
-  })
+  }, 60_000)
 })
 
 describe('several worker processes', () => {
@@ -62,7 +62,7 @@ describe('several worker processes', () => {
     for (let i = 1; i < rows.length; i++) expect(rows[i]!.started_at.getTime()).toBeGreaterThanOrEqual(rows[i - 1]!.ended_at.getTime())
     // Both processes took turns (the lock's release wakes the other one), so the check above meant something.
     expect(new Set(rows.map((r) => r.pid)).size).toBe(2)
-  })
+  }, 60_000)
 
   it('run 5,000 jobs across 4 processes, each exactly once', async () => {
     const calls = Array.from({ length: 5000 }, () => ({ func: 'fixtures.logRun', resultTtl: -1 }))
@@ -79,5 +79,5 @@ describe('several worker processes', () => {
       `select status, attempts, count(*)::int as n from pq.job where queue = 'bulk' group by 1, 2`)
     expect(statuses).toEqual([{ status: 'finished', attempts: 1, n: 5000 }])
     process.stdout.write(`5,000 jobs, 4 processes (${runs!.pids} took part): ${seconds.toFixed(1)} s including start-up\n`)
-  })
+  }, 120_000)
 })
