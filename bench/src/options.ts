@@ -13,7 +13,7 @@ export type BackendChoice = (typeof BACKEND_CHOICES)[number]
 
 /** Jobs per run when N is not given: sized so a default run takes seconds on a 2-core machine. */
 export const DEFAULT_JOBS: Readonly<Record<ScenarioName, number>> = {
-  throughput: 20_000,
+  throughput: 10_000,
   drain: 20_000,
   latency: 500,
   enqueue: 5_000,

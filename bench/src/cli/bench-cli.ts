@@ -70,7 +70,7 @@ function buildParser(argv: readonly string[]) {
     .help(false)
     .version(false)
     .command('$0 [N]', 'pq against BullMQ on Redis, side by side', (y) => y.positional('N', {
-      type: 'string', describe: 'jobs per run (default 20,000; latency 500; enqueue 5,000; sleep 200)',
+      type: 'string', describe: 'jobs per run (default: throughput 10,000; drain 20,000; latency 500; enqueue 5,000; sleep 200)',
     }))
     .options({
       workers: { alias: 'w', type: 'string', describe: 'worker processes, or a sweep: -w 4, --workers 1,2,4,6 (default 1)' },
@@ -87,7 +87,7 @@ function buildParser(argv: readonly string[]) {
       verbose: { type: 'boolean', default: false, describe: 'print stack traces of unexpected errors' },
       help: { alias: 'h', type: 'boolean', default: false, describe: 'show this help' },
     })
-    .example('$0', 'throughput: 20,000 no-op jobs, 1 worker process, pq then BullMQ, 3 runs each')
+    .example('$0', 'throughput: 10,000 no-op jobs, 1 worker process, pq then BullMQ, 3 runs each')
     .example('$0 50000 -w4 --sleep 250', "django-pq's slow-task case: 4 workers, 250 ms tasks")
     .example('$0 --scenario drain --workers 1,2,4 --chart drain.svg', 'a drain sweep, charted')
     .example('$0 --scenario all --backend pq --json', 'every scenario, pq only, for machines')
