@@ -3,8 +3,8 @@ import { DateTime } from 'luxon'
 import type pg from 'pg'
 import { Job, migrate, checkSchema, Workers, type WorkerInfo, type WorkersOptions, type JobStatus } from '@pq/core'
 import {
-  acquirePool, queryContext, readEnv, workChannel, controlChannel, jobClaim, jobClaimFrom, jobRelease,
-  jobAnyRunnable, jobSerialQueuesReady,
+  acquirePool, queryContext, readEnv, workChannel, controlChannel, jobRelease,
+  jobAnyRunnable,
   type QueryContext, type ClaimedJobRow,
 } from '@pq/core/internal'
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js'
@@ -15,6 +15,7 @@ import { Executor } from './run/executor.js'
 import { Completions } from './run/completions.js'
 import { runJob, type JobRunReport } from './run/job-runner.js'
 import { Heartbeat } from './heartbeat.js'
+import { Claimer } from './claimer.js'
 import { Maintenance } from './maintenance/maintenance.js'
 
 /** Events a Worker emits, with their arguments. */
@@ -37,9 +38,6 @@ export type StopMode = 'graceful' | 'now'
 
 /** A started job of ours that we do not hold, this old, was lost on its way (see #maintainInBackground). */
 const ORPHAN_AFTER_SECONDS = 60
-
-/** Jobs shorter than this on average are claimed a round ahead (see #claimAhead). */
-const CLAIM_AHEAD_BELOW_MS = 50
 
 /** Workers of this process between start and stop. */
 const liveWorkers = new Set<Worker>()
@@ -71,8 +69,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #running = new Map<string, Promise<void>>()
   #buffer: ClaimedJobRow[] = []
   readonly #interrupted: string[] = []
-  /** Recent job run time (ms, moving average); it decides whether to claim ahead. Starts above the bar. */
-  #recentRunMs = 2 * CLAIM_AHEAD_BELOW_MS
+  #claimer!: Claimer
   #stopMode: StopMode | undefined
   #stopReason = ''
   readonly #loopAbort = new AbortController()
@@ -170,6 +167,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     this.#started = true
     liveWorkers.add(this)
+    this.#claimer = new Claimer(this.#ctx, o)
     this.#executor = new Executor(o.path, { databaseUrl: connectionString(o.connection), schema: o.schema })
     this.#completions = new Completions(this.#ctx, o.name, () => this.#waker.poke(), (m) => this.emit('warning', m))
     this.#maintenance = new Maintenance(this.#ctx, pool, o.heartbeatTimeout)
@@ -228,7 +226,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#startFromBuffer()
       let claimedNothing = false
       const free = o.concurrency - this.#running.size
-      const wanted = free + this.#claimAhead()
+      const wanted = free + this.#claimer.ahead()
       if (this.#buffer.length === 0 && wanted > 0 && !this.#stopMode) {
         const jobs = await this.#claim(wanted)
         claimedNothing = jobs.length === 0
@@ -267,42 +265,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
     while (this.#buffer.length > 0 && this.#running.size < this.options.concurrency && !this.#stopMode) this.#startJob(this.#buffer.shift()!)
   }
 
-  /**
-   * How many jobs to claim beyond the free slots. Short jobs: a round of `concurrency` ahead, so the
-   * next jobs are at hand when these end (claims then cost a fraction of a round trip per job). Long
-   * jobs: none, since a job claimed ahead waits as started behind them while another worker may
-   * idle, and a kill -9 would fail it as "worker lost" although it never ran.
-   */
-  #claimAhead(): number {
-    return this.#recentRunMs < CLAIM_AHEAD_BELOW_MS ? this.options.concurrency : 0
-  }
-
-  /** Claims from the served queues in priority order: a later queue only gets the slots left. */
+  /** Claims for the loop; on a failing statement, says so and pauses briefly. */
   async #claim(limit: number): Promise<ClaimedJobRow[]> {
-    const queues = this.options.queues
-    const claimed: ClaimedJobRow[] = []
-    try {
-      if (queues.length) {
-        claimed.push(...await jobClaimFrom(this.#ctx, { queues, limit, worker: this.options.name }))
-      } else {
-        claimed.push(...await jobClaim(this.#ctx, { queue: null, limit, worker: this.options.name }))
-        claimed.push(...await this.#claimSerialForAll(limit - claimed.length))
-      }
-    } catch (err) {
-      this.#warn('claiming jobs failed', err)
+    const { rows, error } = await this.#claimer.claim(limit)
+    if (error !== undefined) {
+      this.#warn('claiming jobs failed', error)
       await this.#waitFor(DateTime.utc().plus({ milliseconds: 500 }), false)
     }
-    return claimed
-  }
-
-  /** A worker serving every queue claims serial queues one job each (the global claim skips them). */
-  async #claimSerialForAll(limit: number): Promise<ClaimedJobRow[]> {
-    if (limit <= 0) return []
-    const claimed: ClaimedJobRow[] = []
-    for (const name of await jobSerialQueuesReady(this.#ctx, { limit })) {
-      claimed.push(...await jobClaim(this.#ctx, { queue: name, limit: 1, worker: this.options.name }))
-    }
-    return claimed
+    return rows
   }
 
   #startJob(row: ClaimedJobRow): void {
@@ -329,7 +299,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       return
     }
     this.#heartbeat.count(null, report.seconds)
-    this.#recentRunMs = this.#recentRunMs * 0.8 + report.seconds * 1000 * 0.2
+    this.#claimer.noteRun(report.seconds)
     try {
       await this.#completions.add(report.outcome, serial)
     } catch (err) {
