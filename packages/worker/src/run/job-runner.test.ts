@@ -116,3 +116,47 @@ describe('outcomes Postgres refuses', () => {
     for (const job of good) expect((await job.refresh()).status).toBe('finished')
   })
 })
+
+describe('recording outcomes', () => {
+  // A trigger refuses to mark jobs finished while block_completions holds a row, with the SQLSTATE given.
+  const block = async (sqlstate: string) => {
+    await db.pool.query(`
+      create table if not exists block_completions (code text);
+      create or replace function block_completions() returns trigger language plpgsql as $$
+      declare c text;
+      begin
+        select code into c from block_completions limit 1;
+        if c is not null then raise exception 'completions blocked by the test' using errcode = c; end if;
+        return new;
+      end $$;
+      drop trigger if exists block_completions on pq.job;
+      create trigger block_completions before update on pq.job for each row
+        when (new.status = 'finished') execute function block_completions();
+      insert into block_completions values ('${sqlstate}');`)
+  }
+  const unblock = () => db.pool.query('delete from block_completions')
+  afterEach(async () => {
+    await db.pool.query('drop trigger if exists block_completions on pq.job; drop table if exists block_completions')
+  })
+
+  it('keeps retrying an outcome the database refuses for a while, and records it once it can', async () => {
+    await block('55000') // object not in prerequisite state: not the values' fault
+    const w = worker({ queues: ['refused'] })
+    const warned = nextEvent<string>(w, 'warning', { filter: (m) => /recording 1 outcome failed, retrying/.test(m) })
+    void w.work()
+    const job = await queue('refused').enqueue('fixtures.add', 20, 1)
+    await warned
+    expect((await job.refresh()).status).toBe('started')
+    await unblock()
+    expect(await job.waitForResult({ timeout: 10 })).toBe(21)
+  })
+
+  it('fails a job whose outcome the database refuses for its values, saying why', async () => {
+    await block('22023') // invalid parameter value: retrying the same values cannot help
+    const job = await queue('bad-values').enqueue('fixtures.add', 1, 1)
+    await worker({ queues: ['bad-values'], burst: true }).work()
+    await job.refresh()
+    expect(job.status).toBe('failed')
+    expect(job.excInfo).toBe("pq could not record this job's outcome: completions blocked by the test")
+  })
+})
