@@ -34,6 +34,7 @@ function panel(s: ScenarioReport, top: number): string {
   const x = (w: number): number => (xMax === xMin ? plot.x + plot.w / 2 : plot.x + ((w - xMin) / (xMax - xMin)) * plot.w)
   const y = (v: number): number => plot.y + plot.h - (v / yMax) * plot.h
   const fmt = (v: number): string => (metric.unit === 'ms' ? formatMs(v) : formatRate(v))
+  const tick = (v: number): string => (metric.unit === 'ms' || yMax < 10 ? fmt(v) : Math.round(v).toLocaleString('en-US'))
   const yLabel = metric.unit === 'ms' ? `${metric.label} (lower is better)` : `${metric.label} (higher is better)`
   const parts: string[] = [
     `<text x="${plot.x}" y="${top + 22}" font-size="15" font-weight="600">${escapeXml(s.scenario)}</text>`,
@@ -42,7 +43,7 @@ function panel(s: ScenarioReport, top: number): string {
   for (let i = 0; i <= 5; i++) {
     const v = (yMax / 5) * i
     parts.push(`<line x1="${plot.x}" x2="${plot.x + plot.w}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e7eb"/>`)
-    parts.push(`<text x="${plot.x - 8}" y="${y(v) + 4}" text-anchor="end" fill="#374151">${fmt(v)}</text>`)
+    parts.push(`<text x="${plot.x - 8}" y="${y(v) + 4}" text-anchor="end" fill="#374151">${tick(v)}</text>`)
   }
   for (const w of workers) {
     parts.push(`<text x="${x(w)}" y="${plot.y + plot.h + 18}" text-anchor="middle" fill="#374151">${w}</text>`)
