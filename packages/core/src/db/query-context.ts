@@ -1,11 +1,58 @@
-import { Kysely, PostgresDialect } from 'kysely'
+import { createHash } from 'node:crypto'
+import { Kysely, PostgresDialect, type RawBuilder } from 'kysely'
 import pg from 'pg'
 import type { Database } from './tables.js'
+
+/** Runs a named (prepared) statement on pg directly. */
+type PreparedRunner = (config: { name: string; text: string; values: unknown[] }) => Promise<{ rows: unknown[] }>
 
 /** What every query function takes: the Kysely instance to run on, and pq's schema. */
 export interface QueryContext {
   readonly db: Kysely<Database>
   readonly schema: string
+  /**
+   * Present when the executor is a pg Pool or Client: hot-path statements run through it as named
+   * statements, which each connection parses and plans once. Absent for a Kysely executor.
+   */
+  readonly prepared?: PreparedRunner
+}
+
+const statementNames = new Map<string, string>()
+let generation = 0
+
+/** A stable statement name for a text: pg refuses one name for two texts, so the name is its hash. */
+function statementName(text: string): string {
+  let name = statementNames.get(text)
+  if (!name) {
+    name = `pq_${createHash('sha1').update(text).digest('hex').slice(0, 20)}_${generation}`
+    statementNames.set(text, name)
+  }
+  return name
+}
+
+/** SQLSTATE 0A000: a prepared `returning *` whose table gained a column (a migration ran meanwhile). */
+const CACHED_PLAN_CHANGED = '0A000'
+
+/**
+ * Runs a statement built with Kysely's `sql` tag: as a named prepared statement when the context
+ * allows it (saving the planner's half millisecond on every enqueue, claim and completion), else
+ * through Kysely. The text must not embed per-call values (they are parameters), so a handful of
+ * names covers every call.
+ */
+export async function runSql<R>(q: QueryContext, query: RawBuilder<R>): Promise<R[]> {
+  if (!q.prepared) return (await query.execute(q.db)).rows
+  const compiled = query.compile(q.db)
+  try {
+    const { rows } = await q.prepared({ name: statementName(compiled.sql), text: compiled.sql, values: [...compiled.parameters] })
+    return rows as R[]
+  } catch (err) {
+    if ((err as { code?: string }).code !== CACHED_PLAN_CHANGED) throw err
+    // The schema changed under the prepared plans: prepare every statement afresh, under new names.
+    generation++
+    statementNames.clear()
+    const { rows } = await q.prepared({ name: statementName(compiled.sql), text: compiled.sql, values: [...compiled.parameters] })
+    return rows as R[]
+  }
 }
 
 /**
@@ -58,7 +105,7 @@ export function kyselyOverPool(pool: pg.Pool): Kysely<Database> {
  */
 export function queryContext(executor: Executor, schema: string): QueryContext {
   if (isKysely(executor)) return { db: executor.withoutPlugins() as Kysely<Database>, schema }
-  if (isPool(executor)) return { db: kyselyOverPool(executor), schema }
-  if (isClient(executor)) return { db: kyselyOverClient(executor), schema }
+  if (isPool(executor)) return { db: kyselyOverPool(executor), schema, prepared: (config) => executor.query(config) }
+  if (isClient(executor)) return { db: kyselyOverClient(executor), schema, prepared: (config) => executor.query(config) }
   throw new TypeError('expected a pg Pool, a pg Client/PoolClient, or a Kysely instance or transaction')
 }

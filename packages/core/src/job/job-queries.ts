@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { DateTime } from 'luxon'
-import type { QueryContext } from '../db/query-context.js'
+import { runSql, type QueryContext } from '../db/query-context.js'
 import type { JobRow } from '../db/tables.js'
 import { workChannel, doneChannel } from '../db/schema-name.js'
 import { isPgError, UNIQUE_VIOLATION } from '../db/pg-errors.js'
@@ -82,7 +82,7 @@ export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Pr
   const inBatch = new Set(batchIds)
   const dependedOnInBatch = allDeps.filter((id) => inBatch.has(id))
   try {
-    const { rows } = await sql<JobRow>`
+    const rows = await runSql(q, sql<JobRow>`
       with input as (
         select * from unnest(
           ${col((x) => x.id)}::text[], ${col((x) => x.queue)}::text[], ${col((x) => x.func)}::text[],
@@ -156,7 +156,7 @@ export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Pr
         select pg_notify(${workChannel(q.schema)}, '{"due":' || to_json(min(scheduled_for))::text || '}')
         from ins where status = 'scheduled' having count(*) > 0
       )
-      select ins.*, (select count(*) from notified) as notified from ins`.execute(q.db)
+      select ins.*, (select count(*) from notified) as notified from ins`)
     const byId = new Map(rows.map((row) => [row.id, row]))
     const result = r.map((row) => byId.get(row.id)!)
     // A job canceled at insert (its dependency was canceled) leaves batch-mates that wait on it
