@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { DateTime } from 'luxon'
-import type { QueryContext } from '../db/query-context.js'
+import { runSql, type QueryContext } from '../db/query-context.js'
 import type { JobRow } from '../db/tables.js'
 import { workChannel, doneChannel } from '../db/schema-name.js'
 
@@ -32,7 +32,7 @@ export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<Clai
   const queue = sql.id(q.schema, 'queue')
   const now = sql`coalesce(${tsOrNull(p.now)}::timestamptz, now())`
   if (p.queue === null) {
-    const { rows } = await sql<ClaimedJobRow>`
+    const rows = await runSql(q, sql<ClaimedJobRow>`
       with pick as materialized (
         select id from ${job} j
         where status = 'queued' and not exists (select 1 from ${queue} s where s.name = j.queue and s.serial)
@@ -40,10 +40,10 @@ export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<Clai
       )
       update ${job} j set status = 'started', worker = ${p.worker}, started_at = ${now}, attempts = j.attempts + 1
       from pick where j.id = pick.id
-      returning j.*`.execute(q.db)
+      returning j.*`)
     return rows.sort(byPosition)
   }
-  const { rows } = await sql<ClaimedJobRow>`
+  const rows = await runSql(q, sql<ClaimedJobRow>`
     with info as materialized (
       select coalesce((select serial from ${queue} where name = ${p.queue}), false) as serial
     ),
@@ -66,7 +66,7 @@ export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<Clai
     )
     update ${job} j set status = 'started', worker = ${p.worker}, started_at = ${now}, attempts = j.attempts + 1
     from pick where j.id = pick.id
-    returning j.*, (select serial from info) as serial_claim`.execute(q.db)
+    returning j.*, (select serial from info) as serial_claim`)
   return rows.sort(byPosition)
 }
 
@@ -95,7 +95,7 @@ export async function jobClaimFrom(q: QueryContext, p: JobClaimFromParams): Prom
   const job = sql.id(q.schema, 'job')
   const queue = sql.id(q.schema, 'queue')
   const now = sql`coalesce(${tsOrNull(p.now)}::timestamptz, now())`
-  const { rows } = await sql<ClaimedJobRow>`
+  const rows = await runSql(q, sql<ClaimedJobRow>`
     with info as materialized (
       select w.name, w.ord, coalesce(s.serial, false) as serial
       from unnest(${[...p.queues]}::text[]) with ordinality as w(name, ord)
@@ -124,7 +124,7 @@ export async function jobClaimFrom(q: QueryContext, p: JobClaimFromParams): Prom
     )
     update ${job} j set status = 'started', worker = ${p.worker}, started_at = ${now}, attempts = j.attempts + 1
     from pick where j.id = pick.id
-    returning j.*, pick.serial as serial_claim`.execute(q.db)
+    returning j.*, pick.serial as serial_claim`)
   return rows.sort(byClaimOrder(p.queues))
 }
 
@@ -193,7 +193,7 @@ export async function jobFinishMany(q: QueryContext, p: { worker: string; outcom
   // Lock rows in one order everywhere, so two batches can never deadlock on each other.
   const o = [...p.outcomes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
   const ids = o.map((x) => x.id)
-  const { rows } = await sql<JobFinished>`
+  const rows = await runSql(q, sql<JobFinished>`
     with input as (
       select * from unnest(${ids}::text[], ${o.map((x) => x.status)}::text[], ${o.map((x) => x.result)}::jsonb[],
         ${o.map((x) => x.excInfo)}::text[], ${o.map((x) => tsOrNull(x.retryAt))}::timestamptz[])
@@ -237,7 +237,7 @@ export async function jobFinishMany(q: QueryContext, p: { worker: string; outcom
       select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
       from (select distinct queue from touched where status = 'queued' union select name from unlock) s
     )
-    select touched.*, (select count(*) from notified) as notified from touched`.execute(q.db)
+    select touched.*, (select count(*) from notified) as notified from touched`)
   return rows
 }
 
@@ -256,7 +256,7 @@ export async function jobReleaseDependents(q: QueryContext, p: { ids: string[]; 
   if (p.ids.length === 0) return []
   const job = sql.id(q.schema, 'job')
   const dependency = sql.id(q.schema, 'job_dependency')
-  const { rows } = await sql<{ id: string }>`
+  const rows = await runSql(q, sql<{ id: string }>`
     with now_ as (select coalesce(${tsOrNull(p.now)}::timestamptz, now()) as now),
     released as (
       update ${job} j set
@@ -278,7 +278,7 @@ export async function jobReleaseDependents(q: QueryContext, p: { ids: string[]; 
       select pg_notify(${workChannel(q.schema)}, '{"due":' || to_json(min(scheduled_for))::text || '}')
       from released where status = 'scheduled' having count(*) > 0
     )
-    select id, (select count(*) from notified) as notified from released`.execute(q.db)
+    select id, (select count(*) from notified) as notified from released`)
   return rows.map((r) => r.id)
 }
 
