@@ -1,10 +1,12 @@
-import { describe, expect, it, beforeAll, afterEach } from '@jest/globals'
+import { describe, expect, it, jest, beforeAll, afterEach } from '@jest/globals'
 import { Queue, type Job } from '@pq/core'
 import { useTestDatabase, FIXTURES_PATH, waitFor } from '@pq/core/testing'
 import { spawnWorker, reapLeftovers, type WorkerProcess } from './testing/worker-process.js'
 
 // Real pq-worker processes on the test database: kill -9, several processes sharing queues.
 const db = useTestDatabase()
+// Spawned bins start in a second or two, slower on a loaded 2-core box: room beyond jest's 30 s.
+jest.setTimeout(60_000)
 const queue = (name: string, options: { serial?: boolean } = {}) => new Queue(name, { connection: db.url, ...options })
 const pqWorker = (...args: string[]) => spawnWorker(['--no-migrate', ...args], { DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH })
 const startedBy = (job: Job, worker?: string) => waitFor(async () => {

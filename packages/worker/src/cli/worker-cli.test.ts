@@ -1,10 +1,12 @@
-import { describe, expect, it, afterEach } from '@jest/globals'
+import { describe, expect, it, jest, afterEach } from '@jest/globals'
 import { Queue, type Job } from '@pq/core'
 import { useTestDatabase, FIXTURES_PATH, waitFor } from '@pq/core/testing'
 import { spawnWorker, reapLeftovers } from '../testing/worker-process.js'
 
 // The real pq-worker bin on the test database: its output, signals, --terminate and --stop.
 const db = useTestDatabase()
+// Spawned bins start in a second or two, slower on a loaded 2-core box: room beyond jest's 30 s.
+jest.setTimeout(60_000)
 const queue = (name: string, options: { serial?: boolean } = {}) => new Queue(name, { connection: db.url, ...options })
 const pqWorker = (...args: string[]) => spawnWorker(['--no-migrate', ...args], { DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH })
 const statusOf = async (job: Job) => (await job.refresh()).status

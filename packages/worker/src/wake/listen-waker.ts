@@ -34,7 +34,11 @@ export class ListenWaker extends EventEmitter implements Waker {
   readonly #latch = new WakeLatch()
   readonly #options: ListenWakerOptions
   #subscriber: Subscriber | undefined
+  /** Subscribers given up (closed, or lost): one that reconnects anyway is closed again. */
+  readonly #retired = new WeakSet<Subscriber>()
   #closed = false
+  /** Set once start() has set the first mode; later changes emit 'mode'. */
+  #started = false
   #attempt = 0
   #retryTimer: NodeJS.Timeout | undefined
 
@@ -64,9 +68,11 @@ export class ListenWaker extends EventEmitter implements Waker {
     if (!ok) {
       // Connected but deaf: keep the connection (notifications may still come) and poll meanwhile.
       this.#mode = 'poll'
+      this.#started = true
       return false
     }
     this.#mode = 'listen'
+    this.#started = true
     return true
   }
 
@@ -84,6 +90,7 @@ export class ListenWaker extends EventEmitter implements Waker {
     clearTimeout(this.#retryTimer)
     const sub = this.#subscriber
     this.#subscriber = undefined
+    if (sub) this.#retired.add(sub)
     await sub?.close().catch(() => {})
   }
 
@@ -99,6 +106,9 @@ export class ListenWaker extends EventEmitter implements Waker {
     })
     sub.events.on('notification', (n: PgParsedNotification) => {
       const payload = typeof n.payload === 'string' ? n.payload : ''
+      // A notification on the live connection proves LISTEN works: a probe that came late (a busy
+      // server) must not leave the worker polling for good.
+      if (this.#started && this.#subscriber === sub) this.#setMode('listen')
       if (payload === this.#probeToken) {
         this.#probeArrived?.()
         return
@@ -110,6 +120,12 @@ export class ListenWaker extends EventEmitter implements Waker {
     // pg-listen reconnects by itself first: poll while it does, then claim at once when it is back.
     sub.events.on('reconnect', () => { if (this.#subscriber === sub) this.#setMode('poll') })
     sub.events.on('connected', () => {
+      // pg-listen's close() during its own reconnect ends the old client only; the new one connects
+      // afterwards and would live on. Close such a subscriber again once it is back.
+      if (this.#retired.has(sub)) {
+        sub.close().catch(() => {})
+        return
+      }
       if (this.#subscriber !== sub) return
       this.#setMode('listen')
       this.#latch.fire('reconnected')
@@ -144,6 +160,7 @@ export class ListenWaker extends EventEmitter implements Waker {
   #onLost(sub: Subscriber): void {
     if (this.#closed || this.#subscriber !== sub) return
     this.#subscriber = undefined
+    this.#retired.add(sub)
     sub.close().catch(() => {})
     this.#setMode('poll')
     this.#scheduleReconnect()
