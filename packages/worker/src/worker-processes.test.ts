@@ -74,12 +74,12 @@ describe('several worker processes', () => {
     const procs: WorkerProcess[] = Array.from({ length: 4 }, (_, i) => pqWorker('bulk', '--burst', '--concurrency', '8', '--name', `bulk-${i}`, '--quiet'))
     for (const p of procs) expect((await p.exited).code).toBe(0)
     const seconds = (Date.now() - t0) / 1000
+    const { rows: statuses } = await db.pool.query<{ status: string; attempts: number; n: number; exc: string | null }>(
+      `select status, attempts, count(*)::int as n, min(exc_info) as exc from pq.job where queue = 'bulk' group by 1, 2`)
+    expect(statuses).toEqual([{ status: 'finished', attempts: 1, n: 5000, exc: null }])
     const { rows: [runs] } = await db.pool.query<{ n: number; jobs: number; pids: number }>(
       'select count(*)::int as n, count(distinct job_id)::int as jobs, count(distinct pid)::int as pids from fixture_run')
     expect(runs).toEqual({ n: 5000, jobs: 5000, pids: expect.any(Number) })
-    const { rows: statuses } = await db.pool.query<{ status: string; attempts: number; n: number }>(
-      `select status, attempts, count(*)::int as n from pq.job where queue = 'bulk' group by 1, 2`)
-    expect(statuses).toEqual([{ status: 'finished', attempts: 1, n: 5000 }])
     process.stdout.write(`5,000 jobs, 4 processes (${runs!.pids} took part): ${seconds.toFixed(1)} s including start-up\n`)
   }, 120_000)
 })
