@@ -1,7 +1,9 @@
 import type { DateTime } from 'luxon'
 import type { Json, JobRow } from '../db/tables.js'
 import { InvalidState, NoSuchJob } from '../errors.js'
-import { jobDataFromRow, describeCall, type JobData, type JobHome, type JobStatus, type RetryPolicy } from './job.js'
+import { jobDataWithoutTimes, describeCall, toDateTime, type JobData, type JobHome, type JobStatus, type RetryPolicy } from './job.js'
+
+type TimeColumn = 'created_at' | 'enqueued_at' | 'scheduled_for' | 'discard_at' | 'started_at' | 'ended_at' | 'expires_at'
 import { jobCancel, jobDelete, jobFetch, jobRequeue, jobSaveMeta } from './job-queries.js'
 import { toJson } from './json-value.js'
 import { waitForJob, type WaitOptions } from './wait-for-result.js'
@@ -34,13 +36,6 @@ export class Job<Result = Json> implements JobData {
   worker!: string | null
   flowId!: string | null
   scheduleId!: string | null
-  createdAt!: DateTime
-  enqueuedAt!: DateTime | null
-  scheduledFor!: DateTime | null
-  discardAt!: DateTime | null
-  startedAt!: DateTime | null
-  endedAt!: DateTime | null
-  expiresAt!: DateTime | null
   /** Aborted when a running job reaches its timeout or its worker stops at once; undefined outside a run. */
   signal: AbortSignal | undefined
   readonly #home: JobHome
@@ -52,8 +47,29 @@ export class Job<Result = Json> implements JobData {
   }
 
   #assign(row: JobRow): void {
-    Object.assign(this, jobDataFromRow(row))
+    const { createdAt: _c, enqueuedAt: _e, scheduledFor: _s, discardAt: _d, startedAt: _st, endedAt: _en, expiresAt: _x, ...data } = jobDataWithoutTimes(row)
+    Object.assign(this, data)
+    this.#times = { created_at: row.created_at, enqueued_at: row.enqueued_at, scheduled_for: row.scheduled_for, discard_at: row.discard_at, started_at: row.started_at, ended_at: row.ended_at, expires_at: row.expires_at }
+    this.#dates.clear()
   }
+
+  // Timestamps become luxon DateTimes when first read: a worker or a bulk enqueue builds thousands of
+  // Jobs whose times nobody looks at, and eight DateTimes per job were most of that cost.
+  #times!: Record<TimeColumn, Date | string | null>
+  readonly #dates = new Map<TimeColumn, DateTime | null>()
+
+  #date(column: TimeColumn): DateTime | null {
+    if (!this.#dates.has(column)) this.#dates.set(column, toDateTime(this.#times[column]))
+    return this.#dates.get(column)!
+  }
+
+  get createdAt(): DateTime { return this.#date('created_at')! }
+  get enqueuedAt(): DateTime | null { return this.#date('enqueued_at') }
+  get scheduledFor(): DateTime | null { return this.#date('scheduled_for') }
+  get discardAt(): DateTime | null { return this.#date('discard_at') }
+  get startedAt(): DateTime | null { return this.#date('started_at') }
+  get endedAt(): DateTime | null { return this.#date('ended_at') }
+  get expiresAt(): DateTime | null { return this.#date('expires_at') }
 
   /** The queue the job belongs to (RQ's `origin`). */
   get queue(): string {

@@ -68,11 +68,21 @@ export interface JobData {
   expiresAt: DateTime | null
 }
 
-const toDateTime = (d: Date | string | null): DateTime | null =>
+/** A timestamp column's value as a UTC DateTime. @internal */
+export const toDateTime = (d: Date | string | null): DateTime | null =>
   d === null ? null : (typeof d === 'string' ? DateTime.fromISO(d) : DateTime.fromJSDate(d)).toUTC()
 
 /** Maps a job row to its domain data. */
 export function jobDataFromRow(row: JobRow): JobData {
+  return jobData(row, toDateTime)
+}
+
+/** The same without the DateTimes, for callers that convert them lazily. @internal */
+export function jobDataWithoutTimes(row: JobRow): JobData {
+  return jobData(row, () => null)
+}
+
+function jobData(row: JobRow, time: (d: Date | string | null) => DateTime | null): JobData {
   return {
     id: row.id,
     func: row.func,
@@ -97,13 +107,13 @@ export function jobDataFromRow(row: JobRow): JobData {
     worker: row.worker,
     flowId: row.flow_id,
     scheduleId: row.schedule_id,
-    createdAt: toDateTime(row.created_at)!,
-    enqueuedAt: toDateTime(row.enqueued_at),
-    scheduledFor: toDateTime(row.scheduled_for),
-    discardAt: toDateTime(row.discard_at),
-    startedAt: toDateTime(row.started_at),
-    endedAt: toDateTime(row.ended_at),
-    expiresAt: toDateTime(row.expires_at),
+    createdAt: time(row.created_at)!,
+    enqueuedAt: time(row.enqueued_at),
+    scheduledFor: time(row.scheduled_for),
+    discardAt: time(row.discard_at),
+    startedAt: time(row.started_at),
+    endedAt: time(row.ended_at),
+    expiresAt: time(row.expires_at),
   }
 }
 

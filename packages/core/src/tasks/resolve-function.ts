@@ -20,6 +20,21 @@ const moduleCache = new Map<string, Promise<Record<string, unknown>>>()
  * package. 'pq.utils.testJob' is pq's own test job. The error names what was tried.
  */
 export async function resolveFunction(name: string, root: string = process.cwd()): Promise<TaskFunction> {
+  // Resolved once per (root, name): a worker resolves the same few names for every job, and each
+  // lookup otherwise costs file checks and a trip through the module loader's hooks.
+  const key = `${root}\0${name}`
+  let found = resolved.get(key)
+  if (!found) {
+    found = lookUp(name, root)
+    resolved.set(key, found)
+    found.catch(() => resolved.delete(key))
+  }
+  return found
+}
+
+const resolved = new Map<string, Promise<TaskFunction>>()
+
+async function lookUp(name: string, root: string): Promise<TaskFunction> {
   functionName(name)
   const segments = name.split('.')
   const exportName = segments.pop()!
