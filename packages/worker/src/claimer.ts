@@ -3,6 +3,10 @@ import type { ResolvedWorkerOptions } from './worker-options.js'
 
 /** Jobs shorter than this on average are claimed a round ahead (see `ahead`). */
 const CLAIM_AHEAD_BELOW_MS = 50
+/** How much work (ms per slot) a claim ahead aims to hold. */
+const AHEAD_WORK_MS = 50
+/** The most jobs claimed ahead: bounds what a kill -9 can strand and what a claim locks at once. */
+const MAX_AHEAD = 500
 
 /**
  * How a worker claims: from its queues in priority order, one statement for a list of queues, and
@@ -26,7 +30,11 @@ export class Claimer {
    * idle, and a kill -9 would fail it as "worker lost" although it never ran.
    */
   ahead(): number {
-    return this.#recentRunMs < CLAIM_AHEAD_BELOW_MS ? this.#options.concurrency : 0
+    if (this.#recentRunMs >= CLAIM_AHEAD_BELOW_MS) return 0
+    // Enough in hand for about AHEAD_WORK_MS of work, so a claim's round trip hides behind the runs:
+    // a round of `concurrency` for jobs near the bar, up to MAX_AHEAD for no-op-fast ones.
+    const perSlot = Math.floor(AHEAD_WORK_MS / Math.max(this.#recentRunMs, 0.01))
+    return Math.min(MAX_AHEAD, Math.max(1, perSlot) * this.#options.concurrency)
   }
 
   /** Notes how long a job ran. */

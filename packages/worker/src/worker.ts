@@ -68,6 +68,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #maintenance!: Maintenance
   readonly #running = new Map<string, Promise<void>>()
   #buffer: ClaimedJobRow[] = []
+  /** A claim in flight, resolving to how many jobs it added to the buffer. */
+  #claiming: Promise<number> | undefined
   readonly #interrupted: string[] = []
   #claimer!: Claimer
   #stopMode: StopMode | undefined
@@ -225,12 +227,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
       // Jobs claimed ahead start first; the claim refilling the buffer then overlaps their run.
       this.#startFromBuffer()
       let claimedNothing = false
-      const free = o.concurrency - this.#running.size
-      const wanted = free + this.#claimer.ahead()
-      if (this.#buffer.length === 0 && wanted > 0 && !this.#stopMode) {
-        const jobs = await this.#claim(wanted)
-        claimedNothing = jobs.length === 0
-        this.#buffer.push(...jobs)
+      const ahead = this.#claimer.ahead()
+      const wanted = o.concurrency + ahead - this.#running.size - this.#buffer.length
+      // Refill before the buffer runs dry (at half of what is claimed ahead), in the background.
+      if (!this.#claiming && wanted > 0 && this.#buffer.length <= ahead / 2 && !this.#stopMode) {
+        this.#claiming = this.#claim(wanted).then((jobs) => {
+          this.#buffer.push(...jobs)
+          return jobs.length
+        }).finally(() => {
+          this.#claiming = undefined
+          this.#wakeSlotWaiters()
+        })
+      }
+      if (this.#buffer.length === 0 && this.#claiming) {
+        claimedNothing = (await this.#claiming) === 0 && this.#buffer.length === 0
         this.#startFromBuffer()
       }
       if (this.#stopMode) break
@@ -416,7 +426,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (!this.#started) return
     this.#setState('stopping')
     try {
-      // Claimed jobs nobody will start go back first, so other workers can take them while ours end.
+      // Claimed jobs nobody will start go back first, so other workers can take them while ours end
+      // (after a claim still in flight has landed in the buffer).
+      await this.#claiming?.catch(() => 0)
       await this.#release(this.#buffer.splice(0).map((row) => row.id))
       if (this.#stopMode === 'now') this.#completions.close()
       // A graceful stop waits for the jobs in hand; a stop at once (even one arriving meanwhile)
