@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { DateTime } from 'luxon'
 import { runSql, type QueryContext } from '../db/query-context.js'
 import type { JobRow } from '../db/tables.js'
-import { workChannel, doneChannel } from '../db/schema-name.js'
+import { workChannel, doneChannel, queueWakePayload, dueWakePayload, wakeRunnableSql } from '../db/schema-name.js'
 
 const tsOrNull = (d: DateTime | null | undefined) => (d ? d.toJSDate() : null)
 const seq = (q: QueryContext) => sql.lit(`${q.schema}.job_position_seq`)
@@ -234,7 +234,7 @@ export async function jobFinishMany(q: QueryContext, p: { worker: string; outcom
       select pg_notify(${doneChannel(q.schema)}, case when length(ids) < 7900 then ids else '*' end)
       from ended where ids is not null
       union all
-      select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
+      select pg_notify(${workChannel(q.schema)}, ${queueWakePayload})
       from (select distinct queue from touched where status = 'queued' union select name from unlock) s
     )
     select touched.*, (select count(*) from notified) as notified from touched`)
@@ -272,11 +272,7 @@ export async function jobReleaseDependents(q: QueryContext, p: { ids: string[]; 
       returning j.id, j.queue, j.status, j.scheduled_for
     ),
     notified as (
-      select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
-      from (select distinct queue from released where status = 'queued') s
-      union all
-      select pg_notify(${workChannel(q.schema)}, '{"due":' || to_json(min(scheduled_for))::text || '}')
-      from released where status = 'scheduled' having count(*) > 0
+      ${wakeRunnableSql(q.schema, 'released')}
     )
     select id, (select count(*) from notified) as notified from released`)
   return rows.map((r) => r.id)
@@ -304,11 +300,7 @@ export async function jobReleaseStuckDependents(q: QueryContext, p: { limit: num
       from stuck where j.id = stuck.id returning j.id, j.queue, j.status, j.scheduled_for
     ),
     notified as (
-      select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
-      from (select distinct queue from released where status = 'queued') s
-      union all
-      select pg_notify(${workChannel(q.schema)}, '{"due":' || to_json(min(scheduled_for))::text || '}')
-      from released where status = 'scheduled' having count(*) > 0
+      ${wakeRunnableSql(q.schema, 'released')}
     )
     select id, (select count(*) from notified) as notified from released`.execute(q.db)
   return rows.length
@@ -328,7 +320,7 @@ export async function jobPromoteDue(q: QueryContext, p: { limit: number; now?: D
       from due where j.id = due.id returning j.id, j.queue
     ),
     notified as (
-      select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
+      select pg_notify(${workChannel(q.schema)}, ${queueWakePayload})
       from (select distinct queue from promoted) s
     )
     select id, (select count(*) from notified) as notified from promoted`.execute(q.db)
@@ -422,7 +414,7 @@ export async function jobRescueLost(q: QueryContext, p: { heartbeatTimeoutSecond
       update ${queue} set serial_job_id = null where serial_job_id in (select id from rescued) returning name
     ),
     notified as (
-      select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
+      select pg_notify(${workChannel(q.schema)}, ${queueWakePayload})
       from (select distinct queue from rescued where status = 'queued' union select name from unlock) s
       union all
       select pg_notify(${doneChannel(q.schema)}, string_agg(id, ',')) from rescued where status = 'failed' having count(*) > 0
@@ -457,7 +449,7 @@ export async function jobRelease(q: QueryContext, p: { ids: string[]; worker: st
       update ${queue} set serial_job_id = null where serial_job_id in (select id from released)
     ),
     notified as (
-      select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
+      select pg_notify(${workChannel(q.schema)}, ${queueWakePayload})
       from (select distinct queue from released) s
     )
     select id, (select count(*) from notified) as notified from released`.execute(q.db)

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { DateTime } from 'luxon'
 import { runSql, type QueryContext } from '../db/query-context.js'
 import type { JobRow } from '../db/tables.js'
-import { workChannel, doneChannel } from '../db/schema-name.js'
+import { workChannel, doneChannel, queueWakePayload, dueWakePayload, wakeRunnableSql } from '../db/schema-name.js'
 import { isPgError, UNIQUE_VIOLATION } from '../db/pg-errors.js'
 import { DuplicateJobId } from '../errors.js'
 import { queueEnsureSql } from '../queue/queue-queries.js'
@@ -151,12 +151,7 @@ export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Pr
         on conflict do nothing
       ),
       notified as (
-        select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
-        from (select distinct queue from ins where status = 'queued') s
-        union all
-        -- A waiting worker sleeps until the earliest due time it knows: tell it about an earlier one.
-        select pg_notify(${workChannel(q.schema)}, '{"due":' || to_json(min(scheduled_for))::text || '}')
-        from ins where status = 'scheduled' having count(*) > 0
+        ${wakeRunnableSql(q.schema, 'ins')}
       )
       select ins.*, (select count(*) from notified) as notified from ins`)
     const byId = new Map(rows.map((row) => [row.id, row]))
@@ -213,7 +208,7 @@ async function jobInsertOne(q: QueryContext, p: { row: JobInsertRow; queues: { n
       ),
       notified as (
         select pg_notify(${workChannel(q.schema)}, case when status = 'queued'
-          then '{"queue":' || to_json(queue)::text || '}' else '{"due":' || to_json(scheduled_for)::text || '}' end)
+          then ${queueWakePayload} else ${dueWakePayload(sql`scheduled_for`)} end)
         from ins
       )
       select ins.*, (select count(*) from notified) as notified from ins`)
@@ -344,7 +339,7 @@ export async function jobRequeue(q: QueryContext, p: { ids: string[]; statuses?:
       returning *
     ),
     notified as (
-      select pg_notify(${workChannel(q.schema)}, '{"queue":' || to_json(queue)::text || '}')
+      select pg_notify(${workChannel(q.schema)}, ${queueWakePayload})
       from (select distinct queue from up) s
     )
     select up.*, (select count(*) from notified) as notified from up`.execute(q.db)

@@ -7,11 +7,6 @@ export async function queueList(q: QueryContext, _p: Record<string, never>): Pro
   return q.db.withSchema(q.schema).selectFrom('queue').selectAll().orderBy('name').execute()
 }
 
-/** Names of serial queues (workers claim from them one job at a time). */
-export async function queueSerialNames(q: QueryContext): Promise<string[]> {
-  const rows = await q.db.withSchema(q.schema).selectFrom('queue').select('name').where('serial', '=', true).execute()
-  return rows.map((r) => r.name)
-}
 
 /**
  * Frees serial locks whose job is no longer running (deleted, or recovered from a lost worker).
@@ -28,12 +23,6 @@ export async function queueReleaseStaleSerialLocks(q: QueryContext): Promise<num
   return Number(res.numAffectedRows ?? 0)
 }
 
-/** Serial queues whose lock is free (a worker serving every queue claims them one job each). */
-export async function queueFreeSerialNames(q: QueryContext, p: { limit: number }): Promise<string[]> {
-  const rows = await q.db.withSchema(q.schema).selectFrom('queue').select('name')
-    .where('serial', '=', true).where('serial_job_id', 'is', null).orderBy('name').limit(p.limit).execute()
-  return rows.map((r) => r.name)
-}
 
 /**
  * The CTE body that creates missing queue rows for an insert of jobs or schedules. Plain queues use

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { DateTime } from 'luxon'
 import type { QueryContext } from '../db/query-context.js'
 import type { ScheduleRow } from '../db/tables.js'
-import { workChannel } from '../db/schema-name.js'
+import { workChannel, dueWakePayload } from '../db/schema-name.js'
 import { queueEnsureSql } from '../queue/queue-queries.js'
 
 const ts = (d: DateTime | null) => (d ? d.toJSDate() : null)
@@ -46,7 +46,7 @@ export async function scheduleInsert(q: QueryContext, p: { row: ScheduleInsertRo
       returning *
     ),
     notified as (
-      select pg_notify(${workChannel(q.schema)}, '{"due":' || to_json(next_run_at)::text || '}')
+      select pg_notify(${workChannel(q.schema)}, ${dueWakePayload(sql`next_run_at`)})
       from ins where next_run_at is not null
     )
     select ins.*, (select count(*) from notified) as notified from ins`.execute(q.db)
