@@ -30,6 +30,10 @@ describe('crash recovery', () => {
     const victim = pqWorker('crash', '--name', 'victim', '--concurrency', '2', '--heartbeat-timeout', '2')
     await startedBy(retried, 'victim')
     await startedBy(lost, 'victim')
+    // Killed once both have really begun (a worker marks that a moment after the start): a job
+    // that never began would go back to its queue with its attempt unspent instead.
+    await waitFor(async () => (await db.pool.query('select count(*)::int as n from pq.job where id = any($1) and began',
+      [[retried.id, lost.id]])).rows[0].n === 2, { what: 'both jobs to be marked as begun' })
     victim.kill('SIGKILL')
     expect((await victim.exited).signal).toBe('SIGKILL')
     const rescuer = pqWorker('crash', '--name', 'rescuer', '--heartbeat-timeout', '2')

@@ -17,6 +17,7 @@ import { runJob, type JobRunReport } from './run/job-runner.js'
 import { Heartbeat } from './heartbeat.js'
 import { Claimer } from './claimer.js'
 import { Maintenance } from './maintenance/maintenance.js'
+import { BeganMarks } from './run/began-marks.js'
 
 /** Events a Worker emits, with their arguments. */
 export interface WorkerEvents {
@@ -65,6 +66,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #waker!: Waker & { poke(): void }
   #executor!: Executor
   #completions!: Completions
+  #began!: BeganMarks
   #maintenance!: Maintenance
   readonly #running = new Map<string, Promise<void>>()
   #buffer: ClaimedJobRow[] = []
@@ -172,6 +174,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#claimer = new Claimer(this.#ctx, o)
     this.#executor = new Executor(o.path, { databaseUrl: connectionString(o.connection), schema: o.schema })
     this.#completions = new Completions(this.#ctx, o.name, () => this.#waker.poke(), (m) => this.emit('warning', m))
+    this.#began = new BeganMarks(this.#ctx, o.name, (err) => this.#warn('marking started jobs failed', err))
     this.#maintenance = new Maintenance(this.#ctx, pool, o.heartbeatTimeout)
     this.#heartbeat.start()
     this.emit('worker:started', { name: o.name, queues: o.queues, mode: this.#waker.mode })
@@ -290,6 +293,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#setState('busy')
     this.emit('job:started', job)
     const serial = row.serial_claim === true
+    this.#began.started(row.id)
     const run = runJob(job, this.#executor, {
       path: this.options.path, defaultTimeout: this.options.defaultTimeout, isolate: this.options.isolate,
       exceptionHandlers: this.options.exceptionHandlers, warn: (m) => this.emit('warning', m),
@@ -297,6 +301,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     // The slot frees when the run ends, not when its outcome is recorded: the next job runs while
     // the completion batch is written, and outcomes of jobs ending close together share a batch.
     this.#running.set(row.id, run.then(() => {}, () => {}).finally(() => {
+      this.#began.ended(row.id)
       this.#running.delete(row.id)
       this.#wakeSlotWaiters()
     }))
@@ -439,6 +444,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       await this.#release(this.#interrupted.splice(0))
       await this.#maintaining
       // Heartbeats go on until here: a long graceful stop must not look like a lost worker.
+      await this.#began.stop()
       await this.#heartbeat.stop()
       await this.#waker.close()
       await this.#executor.close()

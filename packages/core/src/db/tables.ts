@@ -38,6 +38,7 @@ export interface JobTable {
   on_failure: string | null
   allow_dependency_failure: Generated<boolean>
   has_dependents: Generated<boolean>
+  began: Generated<boolean>
   isolate: boolean | null
   worker: string | null
   flow_id: string | null

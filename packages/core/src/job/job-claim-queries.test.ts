@@ -50,3 +50,28 @@ describe('jobClaimFrom', () => {
     expect(ids.length).toBe(200)
   })
 })
+
+describe('jobRescueLost', () => {
+  it('puts back a lost worker\'s jobs that never began, attempt unspent, and fails the one that began', async () => {
+    const { jobMarkBegan, jobRescueLost } = await import('./job-claim-queries.js')
+    const jobs = await new Queue('rescue', { connection: db.url }).enqueueMany([
+      { func: 'fixtures.add', args: [1] }, { func: 'fixtures.add', args: [2] }, { func: 'fixtures.add', args: [3], retry: { max: 1 } },
+    ])
+    await db.pool.query(`insert into pq.worker (name, host, pid, queues, state, heartbeat_at)
+      values ('ghost', 'h', 1, '{}', 'busy', now() - interval '1 hour')`)
+    const claimed = await jobClaimFrom(db.ctx, { queues: ['rescue'], limit: 3, worker: 'ghost' })
+    expect(claimed).toHaveLength(3)
+    // The first and third were running when the worker died; the second waited in its buffer.
+    await jobMarkBegan(db.ctx, { ids: [jobs[0]!.id, jobs[2]!.id], worker: 'ghost' })
+    const rescued = await jobRescueLost(db.ctx, { heartbeatTimeoutSeconds: 60 })
+    const ours = new Set(jobs.map((j) => j.id)) // earlier tests left jobs of workers that never existed
+    expect(rescued.filter((r) => ours.has(r.id)).map((r) => [r.id, r.status, r.worker]).sort()).toEqual([
+      [jobs[0]!.id, 'failed', 'ghost'], [jobs[1]!.id, 'queued', 'ghost'], [jobs[2]!.id, 'queued', 'ghost'],
+    ].sort())
+    const [ran, waited, retried] = await Promise.all(jobs.map((j) => j.refresh()))
+    expect(ran).toMatchObject({ status: 'failed', attempts: 1 })
+    expect(ran!.excInfo).toMatch(/worker lost: ghost/)
+    expect(waited).toMatchObject({ status: 'queued', attempts: 0, excInfo: null, worker: null })
+    expect(retried).toMatchObject({ status: 'queued', attempts: 1 })
+  })
+})

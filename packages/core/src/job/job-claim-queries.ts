@@ -38,7 +38,7 @@ export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<Clai
         where status = 'queued' and not exists (select 1 from ${queue} s where s.name = j.queue and s.serial)
         order by position limit ${p.limit} for update skip locked
       )
-      update ${job} j set status = 'started', worker = ${p.worker}, started_at = ${now}, attempts = j.attempts + 1
+      update ${job} j set status = 'started', worker = ${p.worker}, started_at = ${now}, attempts = j.attempts + 1, began = false
       from pick where j.id = pick.id
       returning j.*`)
     return rows.sort(byPosition)
@@ -64,7 +64,7 @@ export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<Clai
       update ${queue} set serial_job_id = (select id from pick)
       where name in (select name from serial_lock) and exists (select 1 from pick)
     )
-    update ${job} j set status = 'started', worker = ${p.worker}, started_at = ${now}, attempts = j.attempts + 1
+    update ${job} j set status = 'started', worker = ${p.worker}, started_at = ${now}, attempts = j.attempts + 1, began = false
     from pick where j.id = pick.id
     returning j.*, (select serial from info) as serial_claim`)
   return rows.sort(byPosition)
@@ -122,7 +122,7 @@ export async function jobClaimFrom(q: QueryContext, p: JobClaimFromParams): Prom
     take_lock as (
       update ${queue} s set serial_job_id = pick.id from pick where s.name = pick.queue and pick.serial
     )
-    update ${job} j set status = 'started', worker = ${p.worker}, started_at = ${now}, attempts = j.attempts + 1
+    update ${job} j set status = 'started', worker = ${p.worker}, started_at = ${now}, attempts = j.attempts + 1, began = false
     from pick where j.id = pick.id
     returning j.*, pick.serial as serial_claim`)
   return rows.sort(byClaimOrder(p.queues))
@@ -387,7 +387,7 @@ export async function jobRescueLost(q: QueryContext, p: { heartbeatTimeoutSecond
       returning name
     ),
     orphan as (
-      select j.id from ${job} j
+      select j.id, j.worker from ${job} j
       where j.status = 'started'
         and (j.worker in (select name from dead)
              or not exists (select 1 from ${worker} w where w.name = j.worker)
@@ -399,16 +399,21 @@ export async function jobRescueLost(q: QueryContext, p: { heartbeatTimeoutSecond
       for update skip locked
     ),
     rescued as (
+      -- A job that never began (claimed ahead, still in the lost worker's buffer) goes back to its
+      -- place, its attempt not spent; one that began is retried if it has attempts left, else failed.
       update ${job} j set
-        status = case when j.attempts <= j.retry_max then 'queued' else 'failed' end,
-        exc_info = 'worker lost: ' || coalesce(j.worker, '?') || ' stopped while running this job',
-        position = case when j.attempts <= j.retry_max then nextval(${seq(q)}::regclass) else j.position end,
-        enqueued_at = case when j.attempts <= j.retry_max then ${now} else j.enqueued_at end,
-        ended_at = case when j.attempts <= j.retry_max then null else ${now} end,
-        expires_at = case when j.attempts <= j.retry_max or j.failure_ttl < 0 then null
+        status = case when not j.began or j.attempts <= j.retry_max then 'queued' else 'failed' end,
+        attempts = case when j.began then j.attempts else greatest(j.attempts - 1, 0) end,
+        worker = case when j.began then j.worker end,
+        exc_info = case when j.began then 'worker lost: ' || coalesce(j.worker, '?') || ' stopped while running this job' end,
+        position = case when not j.began then j.position when j.attempts <= j.retry_max then nextval(${seq(q)}::regclass) else j.position end,
+        enqueued_at = case when not j.began or j.attempts <= j.retry_max then ${now} else j.enqueued_at end,
+        started_at = case when j.began then j.started_at end,
+        ended_at = case when not j.began or j.attempts <= j.retry_max then null else ${now} end,
+        expires_at = case when not j.began or j.attempts <= j.retry_max or j.failure_ttl < 0 then null
                           else ${now} + j.failure_ttl * interval '1 second' end
       from orphan o where j.id = o.id
-      returning j.id, j.status, j.queue, j.worker
+      returning j.id, j.status, j.queue, o.worker
     ),
     unlock as (
       update ${queue} set serial_job_id = null where serial_job_id in (select id from rescued) returning name
@@ -441,7 +446,7 @@ export async function jobRelease(q: QueryContext, p: { ids: string[]; worker: st
   const queue = sql.id(q.schema, 'queue')
   const { rows } = await sql<{ id: string }>`
     with released as (
-      update ${job} set status = 'queued', worker = null, started_at = null, attempts = greatest(attempts - 1, 0)
+      update ${job} set status = 'queued', worker = null, started_at = null, attempts = greatest(attempts - 1, 0), began = false
       where id = any(${p.ids}::text[]) and status = 'started' and worker = ${p.worker}
       returning id, queue
     ),
@@ -454,4 +459,15 @@ export async function jobRelease(q: QueryContext, p: { ids: string[]; worker: st
     )
     select id, (select count(*) from notified) as notified from released`.execute(q.db)
   return rows.map((r) => r.id)
+}
+
+/**
+ * Records that these claimed jobs really began running (a worker marks its starts in batches, a
+ * moment after them): from then on, losing the worker spends their attempt.
+ */
+export async function jobMarkBegan(q: QueryContext, p: { ids: string[]; worker: string }): Promise<void> {
+  if (p.ids.length === 0) return
+  await runSql(q, sql`
+    update ${sql.id(q.schema, 'job')} set began = true
+    where id = any(${p.ids}::text[]) and worker = ${p.worker} and status = 'started' and not began`)
 }

@@ -1,0 +1,69 @@
+import { jobMarkBegan, type QueryContext } from '@pq/core/internal'
+
+/** How long a job runs before it is marked as begun: jobs shorter than this cost no write. */
+const MARK_AFTER_MS = 250
+
+/**
+ * Marks claimed jobs as really begun, in batches. A claim marks jobs started, including the ones
+ * claimed ahead that wait in the worker's buffer; if the worker is lost, rescue must not fail those
+ * as "worker lost" when they never ran. So a job that is still running MARK_AFTER_MS after it
+ * started is marked `began` (one statement for all such jobs); a job that ends sooner needs no mark,
+ * and if the worker dies before its outcome is recorded it simply runs again elsewhere.
+ */
+export class BeganMarks {
+  readonly #ctx: QueryContext
+  readonly #worker: string
+  readonly #onError: (err: unknown) => void
+  readonly #pending = new Map<string, number>()
+  #timer: NodeJS.Timeout | undefined
+  #writing: Promise<void> | undefined
+
+  constructor(ctx: QueryContext, worker: string, onError: (err: unknown) => void) {
+    this.#ctx = ctx
+    this.#worker = worker
+    this.#onError = onError
+  }
+
+  /** A job started running now. */
+  started(id: string): void {
+    this.#pending.set(id, Date.now())
+    this.#schedule()
+  }
+
+  /** A job's run ended: no mark needed any more. */
+  ended(id: string): void {
+    this.#pending.delete(id)
+  }
+
+  /** Stops the timer and waits for a write in flight. */
+  async stop(): Promise<void> {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    await this.#writing
+  }
+
+  #schedule(): void {
+    if (this.#timer || this.#pending.size === 0) return
+    const oldest = Math.min(...this.#pending.values())
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      this.#writing = this.#mark().finally(() => {
+        this.#writing = undefined
+        this.#schedule()
+      })
+    }, Math.max(0, oldest + MARK_AFTER_MS - Date.now()))
+    this.#timer.unref()
+  }
+
+  async #mark(): Promise<void> {
+    const due = Date.now() - MARK_AFTER_MS
+    const ids = [...this.#pending].filter(([, at]) => at <= due).map(([id]) => id)
+    if (ids.length === 0) return
+    try {
+      await jobMarkBegan(this.#ctx, { ids, worker: this.#worker })
+      for (const id of ids) this.#pending.delete(id)
+    } catch (err) {
+      this.#onError(err) // kept pending: the next round tries again
+    }
+  }
+}
