@@ -3,7 +3,7 @@
  * Not for applications: it may change in any release.
  */
 export { queryContext, kyselyOverPool, type QueryContext, type Executor } from './db/query-context.js'
-export { acquirePool, connectionError } from './db/pools.js'
+export { acquirePool } from './db/pools.js'
 export { schemaName, workChannel, doneChannel, controlChannel, DEFAULT_SCHEMA } from './db/schema-name.js'
 export * from './db/pg-errors.js'
 export type * from './db/tables.js'

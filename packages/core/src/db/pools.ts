@@ -1,5 +1,4 @@
 import pg from 'pg'
-import { ConnectionError } from '../errors.js'
 
 /**
  * How pq is told which database to use: a pg Pool you own, a connection string, or pg pool config.
@@ -55,10 +54,4 @@ export async function closePools(): Promise<void> {
   const entries = [...shared.values()]
   shared.clear()
   await Promise.all(entries.map((e) => e.pool.end()))
-}
-
-/** Wraps a connection failure in a one-line ConnectionError naming where pq tried to connect. */
-export function connectionError(err: unknown, where: string): ConnectionError {
-  const reason = err instanceof Error ? err.message : String(err)
-  return new ConnectionError(`cannot connect to Postgres at ${where}: ${reason}; pass --database-url or set DATABASE_URL`, { cause: err })
 }

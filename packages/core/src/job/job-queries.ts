@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { DateTime } from 'luxon'
 import { runSql, type QueryContext } from '../db/query-context.js'
 import type { JobRow } from '../db/tables.js'
-import { workChannel, doneChannel, queueWakePayload, dueWakePayload, wakeRunnableSql } from '../db/schema-name.js'
+import { workChannel, queueWakePayload, dueWakePayload, wakeRunnableSql } from '../db/schema-name.js'
 import { isPgError, UNIQUE_VIOLATION } from '../db/pg-errors.js'
 import { DuplicateJobId } from '../errors.js'
 import { queueEnsureSql } from '../queue/queue-queries.js'
@@ -368,20 +368,6 @@ export async function jobSaveMeta(q: QueryContext, p: { id: string; meta: string
   const res = await q.db.withSchema(q.schema).updateTable('job')
     .set({ meta: sql`${p.meta}::jsonb` }).where('id', '=', p.id).executeTakeFirst()
   return Number(res.numUpdatedRows) > 0
-}
-
-/** Sends the completion notification that `waitForResult` callers listen for. */
-export async function jobNotifyDone(q: QueryContext, p: { ids: string[] }): Promise<void> {
-  await sql`select pg_notify(${doneChannel(q.schema)}, ${donePayload(p.ids)})`.execute(q.db)
-}
-
-/**
- * The payload of a completion notification: the ids, comma-separated, when they fit in Postgres'
- * 8000-byte limit; else '*', which tells every waiter to look.
- */
-export function donePayload(ids: readonly string[]): string {
-  const text = ids.join(',')
-  return text.length < 7900 ? text : '*'
 }
 
 /** Parameters of `jobRecordOutcome`. */

@@ -212,13 +212,10 @@ export class Queue {
 
   /** Every queue known to the database (every queue ever enqueued to), by name. */
   static async all(options: QueueOptions = {}): Promise<Queue[]> {
+    // The returned queues share the probe's pool; it stays open until closePools() or process exit.
     const probe = new Queue('default', options)
-    try {
-      const rows = await queueList(probe.#exec, {})
-      return rows.map((row) => new Queue(row.name, { ...options, serial: row.serial }, { source: probe.#source, exec: probe.#exec }))
-    } finally {
-      // The returned queues share the probe's pool; it stays open until closePools() or process exit.
-    }
+    const rows = await queueList(probe.#exec, {})
+    return rows.map((row) => new Queue(row.name, { ...options, serial: row.serial }, { source: probe.#source, exec: probe.#exec }))
   }
 
   #job(row: JobRow): Job {
