@@ -1,4 +1,4 @@
-import { commandParser, withConnectionOptions, helpShown, type CliIo } from '@pq/core/cli'
+import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/core/cli'
 import { readEnv } from '@pq/core/internal'
 import { createDashboard, type Dashboard } from './dashboard.js'
 
@@ -15,11 +15,8 @@ export async function dashboardCli(argv: readonly string[], env: Record<string, 
     .option('refresh', { type: 'number', default: 5, describe: 'Seconds between page reloads (0: never)' })
     .example('pq-dashboard', 'http://127.0.0.1:8080/')
     .example('PQ_DASHBOARD_TOKEN=$(openssl rand -hex 16) pq-dashboard --host 0.0.0.0', 'on the network; open http://HOST:8080/?token=… once'))
-  const args = await parser.parseAsync()
-  if (helpShown(argv)) {
-    io.out.write(`${await parser.getHelp()}\n`)
-    return undefined
-  }
+  const args = await parseCommand(parser, argv, io)
+  if (!args) return undefined
   const e = readEnv(env)
   const dashboard = createDashboard({
     connection: args['database-url'] ?? e.databaseUrl, schema: args.schema ?? e.schema, host: args.host, port: args.port,

@@ -1,5 +1,5 @@
 import { Queue, resolveFunction, type EnqueueCall } from '@pq/core'
-import { commandParser, withConnectionOptions, helpShown, type CliIo } from '@pq/core/cli'
+import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/core/cli'
 import { readEnv } from '@pq/core/internal'
 import { parseCallArguments, parseKwargs, parseMeta } from '../shared/call-arguments.js'
 
@@ -36,11 +36,8 @@ export async function enqueueCli(argv: readonly string[], env: Record<string, st
     .example('pq-enqueue fixtures.sayHello Bob --timeout=10', 'a call with one string argument')
     .example(`pq-enqueue tasks.add 1 2 --queue high --wait`, 'enqueue, wait for a worker, print 3')
     .example(`pq-enqueue emails.send --kwargs '{"to":"ada@example.com"}' --depends-on 9f1c...`, 'keyword arguments and a dependency'))
-  const args = await parser.parseAsync()
-  if (helpShown(argv)) {
-    io.out.write(`${await parser.getHelp()}\n`)
-    return 0
-  }
+  const args = await parseCommand(parser, argv, io)
+  if (!args) return 0
   const e = readEnv(env)
   const path = args.path ?? e.path ?? process.cwd()
   const call: EnqueueCall = {

@@ -1,5 +1,5 @@
 import { migrate, LATEST_VERSION } from '@pq/core'
-import { commandParser, withConnectionOptions, helpShown, type CliIo } from '@pq/core/cli'
+import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/core/cli'
 import { readEnv } from '@pq/core/internal'
 
 /** `pq-migrate`: applies pending migrations to pq's schema (safe to run from many places at once). */
@@ -9,11 +9,8 @@ export async function migrateCli(argv: readonly string[], env: Record<string, st
     .option('json', { type: 'boolean', describe: 'Print the result as JSON' })
     .example('pq-migrate', 'migrate the schema pq in DATABASE_URL')
     .example('pq-migrate --schema app2 --database-url postgres://localhost/shop', 'a second application in the same database'))
-  const args = await parser.parseAsync()
-  if (helpShown(argv)) {
-    io.out.write(`${await parser.getHelp()}\n`)
-    return 0
-  }
+  const args = await parseCommand(parser, argv, io)
+  if (!args) return 0
   const e = readEnv(env)
   const result = await migrate(args['database-url'] ?? e.databaseUrl, { schema: args.schema ?? e.schema })
   if (args.json) io.out.write(`${JSON.stringify(result)}\n`)

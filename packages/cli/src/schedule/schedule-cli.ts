@@ -1,5 +1,5 @@
 import { Queue, Schedule, UsageError, resolveFunction, type ScheduleCall } from '@pq/core'
-import { commandParser, withConnectionOptions, helpShown, type CliIo } from '@pq/core/cli'
+import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/core/cli'
 import { readEnv } from '@pq/core/internal'
 import { parseCallArguments, parseKwargs } from '../shared/call-arguments.js'
 
@@ -41,11 +41,8 @@ export async function scheduleCli(argv: readonly string[], env: Record<string, s
     .example("pq-schedule now backup.run --cron '0 3 * * *' --tz Europe/Paris", 'every day at 03:00 Paris time')
     .example('pq-schedule --list --json', 'list live schedules as JSON')
     .example('pq-schedule --cancel 4f0c...', 'cancel a schedule')
-  const args = await full.parseAsync()
-  if (helpShown(argv)) {
-    io.out.write(`${await full.getHelp()}\n`)
-    return 0
-  }
+  const args = await parseCommand(full, argv, io)
+  if (!args) return 0
   const e = readEnv(env)
   const lookup = { connection: args['database-url'] ?? e.databaseUrl, schema: args.schema ?? e.schema }
   if (args.list) return listSchedules(io, lookup, args.all ?? false, args.json ?? false)

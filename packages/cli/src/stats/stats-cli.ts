@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DateTime } from 'luxon'
 import { UsageError } from '@pq/core'
-import { commandParser, withConnectionOptions, helpShown, type CliIo } from '@pq/core/cli'
+import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/core/cli'
 import {
   readEnv, acquirePool, queryContext, schemaName, queueName, collectQueueStats, toRqStats, type CountMode,
 } from '@pq/core/internal'
@@ -32,11 +32,8 @@ export async function statsCli(argv: readonly string[], env: Record<string, stri
     .example('pq-stats', 'the table, once')
     .example('pq-stats --interval 5', 'redraw every 5 seconds until Ctrl-C')
     .example('pq-stats --json --queue emails', 'one queue, as JSON'))
-  const args = await parser.parseAsync()
-  if (helpShown(argv)) {
-    io.out.write(`${await parser.getHelp()}\n`)
-    return 0
-  }
+  const args = await parseCommand(parser, argv, io)
+  if (!args) return 0
   const interval = args.interval
   if (interval !== undefined && !(interval > 0 && interval <= 86400)) throw new UsageError(`--interval ${interval} is not a number of seconds; use e.g. --interval 5`)
   const count = args.count

@@ -1,4 +1,5 @@
-import yargs, { type Argv } from 'yargs'
+import yargs, { type Argv, type ArgumentsCamelCase } from 'yargs'
+import type { CliIo } from './run-cli.js'
 import { UsageError } from '../errors.js'
 
 /**
@@ -27,7 +28,21 @@ export function withConnectionOptions<T>(parser: Argv<T>) {
     .option('verbose', { type: 'boolean', alias: 'v', describe: 'More output; stack traces on errors' })
 }
 
-/** True when yargs handled --help (or --version): the command should print it and exit 0. */
+/** True when the command line asks for --help: the command should print it and exit 0. */
 export function helpShown(argv: readonly string[]): boolean {
   return argv.includes('--help') || argv.includes('-h')
+}
+
+/** What a command's parser yields. */
+type Parsed<T> = ArgumentsCamelCase<T>
+
+/**
+ * Parses a command line, or prints the command's help to stdout and returns undefined when it asks
+ * for --help (the command then exits 0).
+ */
+export async function parseCommand<T>(parser: Argv<T>, argv: readonly string[], io: CliIo): Promise<Parsed<T> | undefined> {
+  const args: Parsed<T> = await parser.parseAsync()
+  if (!helpShown(argv)) return args
+  io.out.write(`${await parser.getHelp()}\n`)
+  return undefined
 }

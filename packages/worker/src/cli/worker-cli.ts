@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon'
 import { NoSuchWorker, UsageError } from '@pq/core'
-import { commandParser, withConnectionOptions, helpShown, type CliIo } from '@pq/core/cli'
+import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/core/cli'
 import { acquirePool, queryContext, readEnv, schemaName, workerRequestStop, workerAlive, workerList, toSeconds } from '@pq/core/internal'
 import { Worker } from '../worker.js'
 import { DEFAULT_HEARTBEAT_TIMEOUT } from '../worker-options.js'
@@ -43,11 +43,8 @@ export async function workerCli(argv: readonly string[], env: Record<string, str
     .option('quiet', { type: 'boolean', alias: 'q', describe: 'Print only warnings and errors' })
     .option('json', { type: 'boolean', describe: 'Log one JSON object per line' }))
   for (const [cmd, what] of EXAMPLES) parser.example(cmd, what)
-  const args = await parser.parseAsync()
-  if (helpShown(argv)) {
-    io.out.write(`${await parser.getHelp()}\n`)
-    return 0
-  }
+  const args = await parseCommand(parser, argv, io)
+  if (!args) return 0
   const e = readEnv(env)
   const connection = args['database-url'] ?? e.databaseUrl
   const schema = schemaName(args.schema ?? e.schema)
