@@ -293,11 +293,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#setState('busy')
     this.emit('job:started', job)
     const serial = row.serial_claim === true
-    this.#began.started(row.id)
-    const run = runJob(job, this.#executor, {
+    const settings = {
       path: this.options.path, defaultTimeout: this.options.defaultTimeout, isolate: this.options.isolate,
-      exceptionHandlers: this.options.exceptionHandlers, warn: (m) => this.emit('warning', m),
-    }, this.#runAbort.signal)
+      exceptionHandlers: this.options.exceptionHandlers, warn: (m: string) => this.emit('warning', m),
+    }
+    let run: Promise<JobRunReport>
+    if (row.confirm_start && !row.began) {
+      // A lost worker held this job before (it may be what killed it): record the start before
+      // running, so that if it kills this worker too, the death counts against it.
+      run = this.#began.markNow(row.id).then(() => runJob(job, this.#executor, settings, this.#runAbort.signal))
+    } else {
+      this.#began.started(row.id)
+      run = runJob(job, this.#executor, settings, this.#runAbort.signal)
+    }
     // The slot frees when the run ends, not when its outcome is recorded: the next job runs while
     // the completion batch is written, and outcomes of jobs ending close together share a batch.
     this.#running.set(row.id, run.then(() => {}, () => {}).finally(() => {
