@@ -1,6 +1,7 @@
 import { describe, expect, it, jest, beforeAll, afterEach } from '@jest/globals'
 import { Queue } from '@pq/core'
 import { useTestDatabase, FIXTURES_PATH, waitFor } from '@pq/core/testing'
+import { Worker } from './worker.js'
 import { spawnWorker, reapLeftovers, type WorkerProcess } from './testing/worker-process.js'
 
 // Real pq-worker processes whose tasks kill, block or break them (issue 13, items 1, 2 and 4).
@@ -81,7 +82,7 @@ describe('stray errors from task code', () => {
     await new Promise((resolve) => setTimeout(resolve, 300))
     const next = await q.enqueueCall({ func: 'fixtures.add', args: [2, 3] })
     expect(await next.waitForResult({ timeout: 30 })).toBe(5)
-    expect(w.stderr()).toMatch(isolate ? /thread/ : /thrown from a timer after returning/)
+    expect(w.stderr()).toMatch(isolate ? /an idle job thread failed and was terminated: .*thrown from a timer after returning/ : /threw after its run had ended: thrown from a timer after returning/)
     w.kill('SIGTERM')
     expect((await w.exited).code).toBe(0)
   }
@@ -92,6 +93,20 @@ describe('stray errors from task code', () => {
 
   it('under --isolate terminate only the thread they come from', async () => {
     await strays(pqWorker('strays-iso', '--name', 'strays-iso', '--concurrency', '4', '--isolate'), queue('strays-iso'), true)
+  })
+})
+
+describe('a stray error no job can be blamed for', () => {
+  it('stops the worker in good order, puts its jobs back, and rejects work()', async () => {
+    const job = await queue('orphan-error').enqueueCall({ func: 'fixtures.sleepAbortable', args: [30_000] })
+    const w = new Worker({ queues: ['orphan-error'], connection: db.url, migrate: false, name: 'orphan-error', path: FIXTURES_PATH })
+    const started = new Promise((resolve) => w.once('job:started', resolve))
+    const done = w.work()
+    await started
+    // Raised outside any job's async context, as an error of the app around the worker would be.
+    setImmediate(() => process.emit('uncaughtException', new Error('nobody owns this'), 'uncaughtException'))
+    await expect(done).rejects.toThrow('nobody owns this')
+    expect(await row(job.id)).toMatchObject({ status: 'queued', attempts: 0, exc_info: null })
   })
 })
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { DateTime } from 'luxon'
 import type pg from 'pg'
-import { Job, migrate, checkSchema, Workers, type WorkerInfo, type WorkersOptions, type JobStatus } from '@pq/core'
+import { Job, migrate, checkSchema, getCurrentJob, Workers, type WorkerInfo, type WorkersOptions, type JobStatus } from '@pq/core'
 import {
   acquirePool, queryContext, readEnv, workChannel, controlChannel, jobRelease,
   jobAnyRunnable,
@@ -42,6 +42,39 @@ const ORPHAN_AFTER_SECONDS = 60
 
 /** Workers of this process between start and stop. */
 const liveWorkers = new Set<Worker>()
+
+/**
+ * Stray errors of task code (thrown from a timer, a rejection left unhandled) would crash the
+ * process, failing every job in hand as "worker lost". While a worker runs they are caught here: the
+ * job they come from (its async context says which) fails with the error; an error no running job
+ * can be blamed for is reported, and if no job at all can be, every worker stops in good order and
+ * its `work()` rejects with the error.
+ */
+function onStrayError(error: unknown): void {
+  const job = getCurrentJob()
+  for (const worker of liveWorkers) if (worker.strayError(job, error)) return
+  if (job) {
+    const text = error instanceof Error ? error.message : String(error)
+    for (const worker of liveWorkers) worker.emit('warning', `job ${job.id} (${job.func}) threw after its run had ended: ${text}`)
+    return
+  }
+  for (const worker of liveWorkers) worker.fatalError(error)
+}
+
+const onStrayRejection = (reason: unknown) => onStrayError(reason)
+
+function trackLive(worker: Worker, live: boolean): void {
+  const before = liveWorkers.size
+  if (live) liveWorkers.add(worker)
+  else liveWorkers.delete(worker)
+  if (before === 0 && liveWorkers.size > 0) {
+    process.on('uncaughtException', onStrayError)
+    process.on('unhandledRejection', onStrayRejection)
+  } else if (before > 0 && liveWorkers.size === 0) {
+    process.off('uncaughtException', onStrayError)
+    process.off('unhandledRejection', onStrayRejection)
+  }
+}
 
 /** Workers started in this process and not yet stopped: tests check that none is left running. @internal */
 export function runningWorkers(): readonly Worker[] {
@@ -86,6 +119,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #started = false
   #state: 'idle' | 'busy' | 'stopping' = 'idle'
   #done: Promise<void> | undefined
+  /** An error no job could be blamed for: the worker stopped because of it, and work() rejects with it. */
+  #fatal: { error: unknown } | undefined
 
   constructor(options: WorkerOptions = {}) {
     super()
@@ -145,6 +180,21 @@ export class Worker extends EventEmitter<WorkerEvents> {
     } finally {
       await this.#shutdown()
     }
+    if (this.#fatal) throw this.#fatal.error
+  }
+
+  /** Fails the run of `job` with a stray error of its task, if this worker runs it in-process. @internal */
+  strayError(job: Job | undefined, error: unknown): boolean {
+    if (!job || !this.#running.has(job.id) || !this.#executor.failRun(job.id, error)) return false
+    this.#warn(`job ${job.id} (${job.func}) failed with an error thrown outside its run`, error)
+    return true
+  }
+
+  /** An error no job can be blamed for: stop now (jobs in hand go back to their queue), then reject work(). @internal */
+  fatalError(error: unknown): void {
+    this.#fatal ??= { error }
+    this.#warn('an error outside any job; stopping, jobs in hand go back to their queue', error)
+    void this.stop('now', 'stopped by an error outside any job')
   }
 
   async #start(): Promise<void> {
@@ -170,9 +220,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
       throw err
     }
     this.#started = true
-    liveWorkers.add(this)
+    trackLive(this, true)
     this.#claimer = new Claimer(this.#ctx, o)
-    this.#executor = new Executor(o.path, { databaseUrl: connectionString(o.connection), schema: o.schema })
+    this.#executor = new Executor(o.path, { databaseUrl: connectionString(o.connection), schema: o.schema }, (m) => this.emit('warning', m))
     this.#completions = new Completions(this.#ctx, o.name, () => this.#waker.poke(), (m) => this.emit('warning', m))
     this.#began = new BeganMarks(this.#ctx, o.name, (err) => this.#warn('marking started jobs failed', err))
     this.#maintenance = new Maintenance(this.#ctx, pool, o.heartbeatTimeout)
@@ -458,7 +508,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       await this.#executor.close()
       await this.#releasePool()
     } finally {
-      liveWorkers.delete(this)
+      trackLive(this, false)
     }
     this.emit('worker:stopped', { name: this.options.name, reason: this.#stopReason || 'stopped' })
   }
