@@ -104,7 +104,7 @@ describe('a stray error no job can be blamed for', () => {
     const done = w.work()
     await started
     // Raised outside any job's async context, as an error of the app around the worker would be.
-    setImmediate(() => process.emit('uncaughtException', new Error('nobody owns this'), 'uncaughtException'))
+    setImmediate(() => (process.emit as (event: string, ...args: unknown[]) => boolean)('uncaughtException', new Error('nobody owns this'), 'uncaughtException'))
     await expect(done).rejects.toThrow('nobody owns this')
     expect(await row(job.id)).toMatchObject({ status: 'queued', attempts: 0, exc_info: null })
   })
