@@ -4,7 +4,7 @@ import type pg from 'pg'
 import { Job, migrate, checkSchema, getCurrentJob, Workers, type WorkerInfo, type WorkersOptions, type JobStatus } from '@pq/core'
 import {
   acquirePool, queryContext, readEnv, workChannel, controlChannel, jobRelease,
-  jobAnyRunnable,
+  jobAnyRunnable, workerNotifyProbe,
   type QueryContext, type ClaimedJobRow,
 } from '@pq/core/internal'
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js'
@@ -237,6 +237,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       connection: { ...clientConfig(this.options.connection), application_name: `pq-listen ${this.options.name}`.slice(0, 63) },
       channels: [workChannel(this.options.schema), controlChannel(this.options.schema)],
       onNotification: (channel, payload) => this.#onNotification(channel, payload),
+      sendProbe: (channel, payload) => workerNotifyProbe(this.#ctx, { channel, payload }),
     })
     waker.on('mode', (mode: 'listen' | 'poll') => this.emit('waker:mode-changed', mode))
     const ok = await waker.start()

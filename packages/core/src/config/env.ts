@@ -8,6 +8,8 @@ export interface PqEnv {
   defaultResultTtl: string | undefined
   dashboardToken: string | undefined
   redisUrl: string | undefined
+  /** PQ_PREPARED=0 turns named prepared statements off (PgBouncer in transaction mode). */
+  prepared: string | undefined
 }
 
 /** Reads pq's variables from an environment (process.env in a bin, a plain object in tests). */
@@ -22,6 +24,7 @@ export function readEnv(env: Record<string, string | undefined>): PqEnv {
     defaultResultTtl: get('PQ_DEFAULT_RESULT_TTL'),
     dashboardToken: get('PQ_DASHBOARD_TOKEN'),
     redisUrl: get('REDIS_URL'),
+    prepared: get('PQ_PREPARED'),
   }
 }
 

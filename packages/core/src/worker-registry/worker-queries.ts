@@ -108,3 +108,11 @@ export async function workerAlive(q: QueryContext, p: { names: string[]; liveSec
     .where('heartbeat_at', '>=', sql<Date>`now() - ${p.liveSeconds} * interval '1 second'`).execute()
   return rows.map((r) => r.name)
 }
+
+/**
+ * Sends a notification through the pool, as an enqueue's would travel: the LISTEN self-test, which
+ * must not go out on the LISTEN connection itself (a transaction-mode pooler delivers that one only).
+ */
+export async function workerNotifyProbe(q: QueryContext, p: { channel: string; payload: string }): Promise<void> {
+  await sql`select pg_notify(${p.channel}, ${p.payload})`.execute(q.db)
+}
