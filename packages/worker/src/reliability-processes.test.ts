@@ -131,3 +131,33 @@ describe('a worker restarted under the same --name', () => {
     await second.exited
   })
 })
+
+describe('a claim that fails', () => {
+  it('is retried after its short pause, not at the next maintenance tick', async () => {
+    // A real failure: the worker's role may not update jobs until the grant comes back.
+    const role = `pq_claim_${Math.random().toString(36).slice(2, 8)}`
+    await db.pool.query(`create role ${role} login; grant usage on schema pq to ${role};
+      grant all on all tables in schema pq to ${role}; grant all on all sequences in schema pq to ${role}`)
+    try {
+      const u = new URL(db.url)
+      u.username = role
+      const w = new Worker({ queues: ['claim-fails'], connection: u.toString(), migrate: false, path: FIXTURES_PATH, maintenanceInterval: 60, name: 'claim-fails' })
+      const idle = new Promise((resolve) => w.once('worker:idle', resolve))
+      const failed = new Promise((resolve) => w.on('warning', (m) => { if (m.startsWith('claiming jobs failed')) resolve(m) }))
+      const done = w.work()
+      await idle
+      await db.pool.query(`revoke update on pq.job from ${role}`)
+      const job = await queue('claim-fails').enqueueCall({ func: 'fixtures.add', args: [1, 1] })
+      await failed
+      await db.pool.query(`grant update on pq.job to ${role}`)
+      const t0 = Date.now()
+      expect(await job.waitForResult({ timeout: 20 })).toBe(2)
+      // The pause is half a second; the next maintenance tick (which used to bring the retry) is a minute away.
+      expect(Date.now() - t0).toBeLessThan(3000)
+      await w.stop()
+      await done
+    } finally {
+      await db.pool.query(`drop owned by ${role}; drop role ${role}`)
+    }
+  })
+})

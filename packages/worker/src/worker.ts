@@ -105,6 +105,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #buffer: ClaimedJobRow[] = []
   /** A claim in flight, resolving to how many jobs it added to the buffer. */
   #claiming: Promise<number> | undefined
+  /** The last claim failed: its empty answer does not mean "nothing to claim". */
+  #claimFailed = false
   readonly #interrupted: string[] = []
   #claimer!: Claimer
   #stopMode: StopMode | undefined
@@ -296,6 +298,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (this.#buffer.length === 0 && this.#claiming) {
         claimedNothing = (await this.#claiming) === 0 && this.#buffer.length === 0
         this.#startFromBuffer()
+        // A claim that failed found out nothing: claim again now (it paused), not at the next tick.
+        if (this.#claimFailed) {
+          this.#claimFailed = false
+          claimedNothing = false
+        }
       }
       if (this.#stopMode) break
       if (this.#running.size >= o.concurrency) {
@@ -333,6 +340,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async #claim(limit: number): Promise<ClaimedJobRow[]> {
     const { rows, error } = await this.#claimer.claim(limit)
     if (error !== undefined) {
+      this.#claimFailed = true
       this.#warn('claiming jobs failed', error)
       await this.#waitFor(DateTime.utc().plus({ milliseconds: 500 }), false)
     }
