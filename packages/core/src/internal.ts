@@ -8,7 +8,7 @@ export { schemaName, workChannel, doneChannel, controlChannel, DEFAULT_SCHEMA } 
 export * from './db/pg-errors.js'
 export type * from './db/tables.js'
 export { readEnv, describeConnection, redactConnectionString, type PqEnv } from './config/env.js'
-export { toSeconds, toTtlSeconds, type DurationInput } from './config/duration.js'
+export { toSeconds, toTtlSeconds, MAX_TIMEOUT_SECONDS, type DurationInput } from './config/duration.js'
 export { jobDataFromRow } from './job/job.js'
 export type { JobHome } from './job/job.js'
 export * from './job/job-queries.js'
