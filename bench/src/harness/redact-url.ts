@@ -1,10 +1,6 @@
-/** A connection string without its password, for messages. */
+import { redactConnectionString } from '@pq/core/internal'
+
+/** A connection string without its secrets, for messages (pq's one redaction function). */
 export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return url.replace(/:[^:@/]*@/, ':***@')
-  }
+  return redactConnectionString(url)
 }

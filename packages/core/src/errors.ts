@@ -203,5 +203,11 @@ export class ConnectionError extends PqError {
   }
 }
 
+/** Up to `shown` items, then "and 9,990 more": long lists in messages stay one readable line. */
+export function listSome(items: readonly string[], shown = 5): string {
+  const head = items.slice(0, shown).join(', ')
+  return items.length > shown ? `${head} and ${(items.length - shown).toLocaleString('en-US')} more` : head
+}
+
 /** True for any pq error. */
 export const isPqError = (err: unknown): err is PqError => err instanceof PqError

@@ -6,7 +6,7 @@ import {
   workerList, workerRequestStop, collectQueueStats, statsPing, statsStartedByWorker, statsThroughput, statsFlowList,
   statsScheduleList, isLiveWorker, DEFAULT_LIVE_SECONDS, type QueryContext,
 } from '@pq/core/internal'
-import { checkExposure, authorized, hostAllowed, Csrf, TOKEN_COOKIE } from './security.js'
+import { checkExposure, authorized, hostAllowed, Csrf, TOKEN_COOKIE, sameOriginPath } from './security.js'
 import { fillBuckets, throughputSvg } from './chart.js'
 import type { PageContext } from './layout.js'
 import { overviewPage, queuePage, jobPage, workersPage, flowsPage, schedulesPage, messagePage, type WorkerView } from './pages.js'
@@ -132,8 +132,7 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
 
   /** Runs one action; returns where to send the browser. */
   async function post(path: string, form: URLSearchParams): Promise<string> {
-    const back = form.get('back') ?? '/'
-    const safeBack = /^\/(?!\/)[^\\]*$/.test(back) ? back : '/' // same-site paths only, never //evil.example
+    const safeBack = sameOriginPath(form.get('back'))
     const jobAction = /^\/jobs\/([^/]+)\/(requeue|delete|cancel)$/.exec(path)
     if (jobAction) {
       const id = decodeURIComponent(jobAction[1]!)

@@ -92,3 +92,21 @@ function safeOrigin(referer: string): string | undefined {
     return 'null'
   }
 }
+
+/**
+ * Where a form's `back` may send the browser: a path of this site only. Refused (giving '/'): other
+ * origins (`//evil.example`, `/\evil.example`), any control character (browsers drop tabs and
+ * newlines, so `/<TAB>/evil.example` would become `//evil.example`; a newline would also break the
+ * Location header), and anything that resolves to another origin.
+ */
+export function sameOriginPath(back: string | null | undefined): string {
+  if (typeof back !== 'string' || back.length > 2000) return '/'
+  // eslint-disable-next-line no-control-regex
+  if (!/^\/(?![/\\])/.test(back) || /[\u0000-\u001f\u007f\\]/.test(back)) return '/'
+  const base = 'http://pq.invalid'
+  try {
+    return new URL(back, base).origin === base ? back : '/'
+  } catch {
+    return '/'
+  }
+}

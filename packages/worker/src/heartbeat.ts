@@ -1,6 +1,6 @@
 import { hostname } from 'node:os'
 import { InvalidOption } from '@pq/core'
-import { workerRegister, workerHeartbeat, workerDeregister, type QueryContext } from '@pq/core/internal'
+import { workerRegister, workerHeartbeat, workerDeregister, workerWhere, type QueryContext } from '@pq/core/internal'
 import type { ResolvedWorkerOptions } from './worker-options.js'
 
 /** What the heartbeat reads from its worker at each beat. */
@@ -32,7 +32,7 @@ export class Heartbeat {
 
   /** Registers the worker; refuses a name a live worker holds. */
   async register(): Promise<void> {
-    if (!await this.#register()) {
+    if (!await this.#register() && !await this.#replaceGoneProcess()) {
       throw new InvalidOption('name', `a live worker named "${this.#options.name}" is already running; choose another --name`)
     }
   }
@@ -79,11 +79,32 @@ export class Heartbeat {
     await workerDeregister(this.#ctx, { name: this.#options.name }).catch((err) => this.#source.warn('deregistering failed', err))
   }
 
-  #register(): Promise<boolean> {
+  /**
+   * The name's row looks alive, but if it belongs to a process of this host that is gone (killed
+   * with -9, restarted by a supervisor under the same --name), take it over now rather than after
+   * the heartbeat timeout; the first maintenance pass then rescues the jobs it left started.
+   */
+  async #replaceGoneProcess(): Promise<boolean> {
+    const held = await workerWhere(this.#ctx, { name: this.#options.name })
+    if (!held || held.host !== hostname() || held.pid === process.pid || processAlive(held.pid)) return false
+    return this.#register(held.pid)
+  }
+
+  #register(replacesPid?: number): Promise<boolean> {
     const o = this.#options
     return workerRegister(this.#ctx, {
       name: o.name, host: hostname(), pid: process.pid, queues: [...o.queues], concurrency: o.concurrency,
-      listenMode: this.#source.listenMode(), liveSeconds: o.heartbeatTimeout,
+      listenMode: this.#source.listenMode(), liveSeconds: o.heartbeatTimeout, replacesPid,
     })
+  }
+}
+
+/** Whether a process of this host is alive (EPERM: it is, but not ours to signal). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

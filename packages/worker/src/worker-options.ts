@@ -1,7 +1,7 @@
 import { hostname } from 'node:os'
 import type { ConnectionOption } from '@pq/core'
 import { InvalidOption } from '@pq/core'
-import { queueName, schemaName, toSeconds, functionName, type DurationInput } from '@pq/core/internal'
+import { queueName, schemaName, toSeconds, functionName, MAX_TIMEOUT_SECONDS, type DurationInput } from '@pq/core/internal'
 
 /** Options of a Worker; every field has a default. */
 export interface WorkerOptions {
@@ -94,7 +94,7 @@ export function resolveWorkerOptions(input: WorkerOptions, env: { databaseUrl?: 
     workerTtl: toSeconds('workerTtl', input.workerTtl ?? env.workerTtl ?? DEFAULT_WORKER_TTL),
     fallbackPollInterval: toSeconds('fallbackPollInterval', input.fallbackPollInterval ?? 1),
     heartbeatTimeout,
-    defaultTimeout: toSeconds('defaultTimeout', input.defaultTimeout ?? env.defaultJobTimeout ?? DEFAULT_JOB_TIMEOUT),
+    defaultTimeout: toSeconds('defaultTimeout', input.defaultTimeout ?? env.defaultJobTimeout ?? DEFAULT_JOB_TIMEOUT, MAX_TIMEOUT_SECONDS),
     exceptionHandlers: (input.exceptionHandlers ?? []).map((h) => functionName(h, 'exceptionHandler')),
     isolate: input.isolate ?? false,
     migrate: input.migrate ?? true,

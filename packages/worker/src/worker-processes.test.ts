@@ -40,7 +40,7 @@ describe('crash recovery', () => {
     expect(await retried.waitForResult({ timeout: 20 })).toBe(1500)
     await lost.refresh()
     expect(lost.status).toBe('failed')
-    expect(lost.excInfo).toMatch(/^worker lost: victim stopped while running this job/)
+    expect(lost.excInfo).toMatch(/^worker lost 1 time: victim stopped while running this job/)
     expect(retried.attempts).toBe(2)
     expect(retried.worker).toBe('rescuer')
     await rescuer.waitForOutput(/Recovered job .* from lost worker victim/)

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events'
 import { DateTime } from 'luxon'
 import type pg from 'pg'
-import { Job, migrate, checkSchema, Workers, type WorkerInfo, type WorkersOptions, type JobStatus } from '@pq/core'
+import { Job, migrate, checkSchema, getCurrentJob, Workers, type WorkerInfo, type WorkersOptions, type JobStatus } from '@pq/core'
 import {
   acquirePool, queryContext, readEnv, workChannel, controlChannel, jobRelease,
-  jobAnyRunnable,
+  jobAnyRunnable, workerNotifyProbe,
   type QueryContext, type ClaimedJobRow,
 } from '@pq/core/internal'
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js'
@@ -43,6 +43,39 @@ const ORPHAN_AFTER_SECONDS = 60
 /** Workers of this process between start and stop. */
 const liveWorkers = new Set<Worker>()
 
+/**
+ * Stray errors of task code (thrown from a timer, a rejection left unhandled) would crash the
+ * process, failing every job in hand as "worker lost". While a worker runs they are caught here: the
+ * job they come from (its async context says which) fails with the error; an error no running job
+ * can be blamed for is reported, and if no job at all can be, every worker stops in good order and
+ * its `work()` rejects with the error.
+ */
+function onStrayError(error: unknown): void {
+  const job = getCurrentJob()
+  for (const worker of liveWorkers) if (worker.strayError(job, error)) return
+  if (job) {
+    const text = error instanceof Error ? error.message : String(error)
+    for (const worker of liveWorkers) worker.emit('warning', `job ${job.id} (${job.func}) threw after its run had ended: ${text}`)
+    return
+  }
+  for (const worker of liveWorkers) worker.fatalError(error)
+}
+
+const onStrayRejection = (reason: unknown) => onStrayError(reason)
+
+function trackLive(worker: Worker, live: boolean): void {
+  const before = liveWorkers.size
+  if (live) liveWorkers.add(worker)
+  else liveWorkers.delete(worker)
+  if (before === 0 && liveWorkers.size > 0) {
+    process.on('uncaughtException', onStrayError)
+    process.on('unhandledRejection', onStrayRejection)
+  } else if (before > 0 && liveWorkers.size === 0) {
+    process.off('uncaughtException', onStrayError)
+    process.off('unhandledRejection', onStrayRejection)
+  }
+}
+
 /** Workers started in this process and not yet stopped: tests check that none is left running. @internal */
 export function runningWorkers(): readonly Worker[] {
   return [...liveWorkers]
@@ -72,6 +105,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #buffer: ClaimedJobRow[] = []
   /** A claim in flight, resolving to how many jobs it added to the buffer. */
   #claiming: Promise<number> | undefined
+  /** The last claim failed: its empty answer does not mean "nothing to claim". */
+  #claimFailed = false
   readonly #interrupted: string[] = []
   #claimer!: Claimer
   #stopMode: StopMode | undefined
@@ -86,6 +121,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #started = false
   #state: 'idle' | 'busy' | 'stopping' = 'idle'
   #done: Promise<void> | undefined
+  /** An error no job could be blamed for: the worker stopped because of it, and work() rejects with it. */
+  #fatal: { error: unknown } | undefined
 
   constructor(options: WorkerOptions = {}) {
     super()
@@ -145,6 +182,21 @@ export class Worker extends EventEmitter<WorkerEvents> {
     } finally {
       await this.#shutdown()
     }
+    if (this.#fatal) throw this.#fatal.error
+  }
+
+  /** Fails the run of `job` with a stray error of its task, if this worker runs it in-process. @internal */
+  strayError(job: Job | undefined, error: unknown): boolean {
+    if (!job || !this.#running.has(job.id) || !this.#executor.failRun(job.id, error)) return false
+    this.#warn(`job ${job.id} (${job.func}) failed with an error thrown outside its run`, error)
+    return true
+  }
+
+  /** An error no job can be blamed for: stop now (jobs in hand go back to their queue), then reject work(). @internal */
+  fatalError(error: unknown): void {
+    this.#fatal ??= { error }
+    this.#warn('an error outside any job; stopping, jobs in hand go back to their queue', error)
+    void this.stop('now', 'stopped by an error outside any job')
   }
 
   async #start(): Promise<void> {
@@ -170,9 +222,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
       throw err
     }
     this.#started = true
-    liveWorkers.add(this)
+    trackLive(this, true)
     this.#claimer = new Claimer(this.#ctx, o)
-    this.#executor = new Executor(o.path, { databaseUrl: connectionString(o.connection), schema: o.schema })
+    this.#executor = new Executor(o.path, { databaseUrl: connectionString(o.connection), schema: o.schema }, (m) => this.emit('warning', m))
     this.#completions = new Completions(this.#ctx, o.name, () => this.#waker.poke(), (m) => this.emit('warning', m))
     this.#began = new BeganMarks(this.#ctx, o.name, (err) => this.#warn('marking started jobs failed', err))
     this.#maintenance = new Maintenance(this.#ctx, pool, o.heartbeatTimeout)
@@ -187,6 +239,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       connection: { ...clientConfig(this.options.connection), application_name: `pq-listen ${this.options.name}`.slice(0, 63) },
       channels: [workChannel(this.options.schema), controlChannel(this.options.schema)],
       onNotification: (channel, payload) => this.#onNotification(channel, payload),
+      sendProbe: (channel, payload) => workerNotifyProbe(this.#ctx, { channel, payload }),
     })
     waker.on('mode', (mode: 'listen' | 'poll') => this.emit('waker:mode-changed', mode))
     const ok = await waker.start()
@@ -245,6 +298,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (this.#buffer.length === 0 && this.#claiming) {
         claimedNothing = (await this.#claiming) === 0 && this.#buffer.length === 0
         this.#startFromBuffer()
+        // A claim that failed found out nothing: claim again now (it paused), not at the next tick.
+        if (this.#claimFailed) {
+          this.#claimFailed = false
+          claimedNothing = false
+        }
       }
       if (this.#stopMode) break
       if (this.#running.size >= o.concurrency) {
@@ -282,6 +340,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async #claim(limit: number): Promise<ClaimedJobRow[]> {
     const { rows, error } = await this.#claimer.claim(limit)
     if (error !== undefined) {
+      this.#claimFailed = true
       this.#warn('claiming jobs failed', error)
       await this.#waitFor(DateTime.utc().plus({ milliseconds: 500 }), false)
     }
@@ -293,11 +352,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#setState('busy')
     this.emit('job:started', job)
     const serial = row.serial_claim === true
-    this.#began.started(row.id)
-    const run = runJob(job, this.#executor, {
+    const settings = {
       path: this.options.path, defaultTimeout: this.options.defaultTimeout, isolate: this.options.isolate,
-      exceptionHandlers: this.options.exceptionHandlers, warn: (m) => this.emit('warning', m),
-    }, this.#runAbort.signal)
+      exceptionHandlers: this.options.exceptionHandlers, warn: (m: string) => this.emit('warning', m),
+    }
+    let run: Promise<JobRunReport>
+    if (row.confirm_start && !row.began) {
+      // A lost worker held this job before (it may be what killed it): record the start before
+      // running, so that if it kills this worker too, the death counts against it.
+      run = this.#began.markNow(row.id).then(() => runJob(job, this.#executor, settings, this.#runAbort.signal))
+    } else {
+      this.#began.started(row.id)
+      run = runJob(job, this.#executor, settings, this.#runAbort.signal)
+    }
     // The slot frees when the run ends, not when its outcome is recorded: the next job runs while
     // the completion batch is written, and outcomes of jobs ending close together share a batch.
     this.#running.set(row.id, run.then(() => {}, () => {}).finally(() => {
@@ -450,7 +517,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       await this.#executor.close()
       await this.#releasePool()
     } finally {
-      liveWorkers.delete(this)
+      trackLive(this, false)
     }
     this.emit('worker:stopped', { name: this.options.name, reason: this.#stopReason || 'stopped' })
   }

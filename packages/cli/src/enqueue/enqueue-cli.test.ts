@@ -96,3 +96,17 @@ describe('pq-enqueue', () => {
     expect(res.stderr).toBe('pq-enqueue: invalid timeout "0": must be more than zero; use seconds (e.g. 90) or a number with a unit: 15s, 30m, 1h, 2d\n')
   })
 })
+
+describe('pq-enqueue limits (issue 13, item 7)', () => {
+  it('refuses a result ttl or timeout beyond what a job can hold with exit 2, as the API does', async () => {
+    const before = await jobCount()
+    const ttl = await run('fixtures.add', '1', '2', '--result-ttl', '99999999999')
+    expect(ttl.code).toBe(2)
+    expect(ttl.err).toMatch(/resultTtl.*at most 2147483647 seconds/)
+    const timeout = await run('fixtures.add', '1', '2', '--timeout', '1000000000000')
+    expect(timeout.code).toBe(2)
+    expect(timeout.err).toMatch(/timeout.*at most 2147483 seconds/)
+    await expect(new Queue('limits', { connection: db.url }).enqueueCall({ func: 'fixtures.add', timeout: 1e12 })).rejects.toThrow(/at most 2147483 seconds/)
+    expect(await jobCount()).toBe(before)
+  })
+})

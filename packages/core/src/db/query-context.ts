@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { Kysely, PostgresDialect, type RawBuilder } from 'kysely'
 import pg from 'pg'
 import type { Database } from './tables.js'
+import { readEnv } from '../config/env.js'
 
 /** Runs a named (prepared) statement on pg directly. */
 type PreparedRunner = (config: { name: string; text: string; values: unknown[] }) => Promise<{ rows: unknown[] }>
@@ -15,6 +16,21 @@ export interface QueryContext {
    * statements, which each connection parses and plans once. Absent for a Kysely executor.
    */
   readonly prepared?: PreparedRunner
+}
+
+/**
+ * Named prepared statements live on one server connection; a transaction-mode pooler (PgBouncer)
+ * hands each transaction another one, where the name is unknown or taken. PQ_PREPARED=0 (or
+ * `setPreparedStatements(false)`) sends every statement unnamed instead.
+ */
+let preparedStatements = !/^(0|false|off|no)$/i.test(readEnv(process.env).prepared ?? '')
+
+/**
+ * Turns named prepared statements on or off for this process (default on, or off with PQ_PREPARED=0):
+ * off to run behind PgBouncer in transaction mode. Set it before the first query.
+ */
+export function setPreparedStatements(enabled: boolean): void {
+  preparedStatements = enabled
 }
 
 const statementNames = new Map<string, string>()
@@ -40,7 +56,7 @@ const CACHED_PLAN_CHANGED = '0A000'
  * names covers every call.
  */
 export async function runSql<R>(q: QueryContext, query: RawBuilder<R>): Promise<R[]> {
-  if (!q.prepared) return (await query.execute(q.db)).rows
+  if (!q.prepared || !preparedStatements) return (await query.execute(q.db)).rows
   const compiled = query.compile(q.db)
   try {
     const { rows } = await q.prepared({ name: statementName(compiled.sql), text: compiled.sql, values: [...compiled.parameters] })

@@ -39,6 +39,8 @@ export interface JobTable {
   allow_dependency_failure: Generated<boolean>
   has_dependents: Generated<boolean>
   began: Generated<boolean>
+  crashes: Generated<number>
+  confirm_start: Generated<boolean>
   isolate: boolean | null
   worker: string | null
   flow_id: string | null

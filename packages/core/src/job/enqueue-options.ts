@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { DateTime, Duration } from 'luxon'
 import { InvalidOption, InvalidDate } from '../errors.js'
-import { toSeconds, toTtlSeconds, type DurationInput } from '../config/duration.js'
+import { toSeconds, toTtlSeconds, toWholeSeconds, MAX_TIMEOUT_SECONDS, MAX_SECONDS, type DurationInput } from '../config/duration.js'
 import type { Json } from '../db/tables.js'
-import { toJson } from './json-value.js'
+import { toJson, checkText, checkJsonSize } from './json-value.js'
 import type { JobInsertRow } from './job-queries.js'
 import { functionName } from '../tasks/function-name.js'
 
@@ -107,15 +107,15 @@ export function resolveEnqueueCall(queue: string, call: EnqueueCall, defaults: Q
     id,
     queue,
     func,
-    args: JSON.stringify(args),
-    kwargs: JSON.stringify(kwargs),
+    args: checkJsonSize('args', JSON.stringify(args)),
+    kwargs: checkJsonSize('kwargs', JSON.stringify(kwargs)),
     atFront: call.atFront === true,
-    description: call.description === undefined ? null : String(call.description),
-    timeout: call.timeout === undefined ? defaults.timeout : toSeconds('timeout', call.timeout),
+    description: call.description === undefined ? null : checkText('description', String(call.description), 'option'),
+    timeout: call.timeout === undefined ? defaults.timeout : toSeconds('timeout', call.timeout, MAX_TIMEOUT_SECONDS),
     resultTtl: call.resultTtl === undefined ? defaults.resultTtl : toTtlSeconds('resultTtl', call.resultTtl),
     failureTtl: call.failureTtl === undefined ? defaults.failureTtl : toTtlSeconds('failureTtl', call.failureTtl),
-    ttl: call.ttl === undefined ? null : toSeconds('ttl', call.ttl),
-    meta: JSON.stringify(meta),
+    ttl: call.ttl === undefined ? null : toWholeSeconds('ttl', call.ttl),
+    meta: checkJsonSize('meta', JSON.stringify(meta)),
     retryMax: retry.max,
     retryIntervals: retry.intervals,
     onSuccess: call.onSuccess === undefined ? null : functionName(call.onSuccess, 'onSuccess'),
@@ -131,12 +131,12 @@ export function resolveEnqueueCall(queue: string, call: EnqueueCall, defaults: Q
 
 function resolveRetry(retry: EnqueueOptions['retry']): { max: number; intervals: number[] } {
   if (retry === undefined) return { max: 0, intervals: [] }
-  if (typeof retry !== 'object' || retry === null || !Number.isInteger(retry.max) || retry.max < 0) {
-    throw new InvalidOption('retry', `retry must look like { max: 3, intervals: [10, 60] } with max a whole number >= 0, got ${JSON.stringify(retry)}`)
+  if (typeof retry !== 'object' || retry === null || !Number.isInteger(retry.max) || retry.max < 0 || retry.max > MAX_SECONDS) {
+    throw new InvalidOption('retry.max', `retry must look like { max: 3, intervals: [10, 60] } with max a whole number from 0 to ${MAX_SECONDS}, got ${JSON.stringify(retry)}`)
   }
   const raw = retry.intervals === undefined ? [] : typeof retry.intervals === 'number' ? [retry.intervals] : [...retry.intervals]
   for (const s of raw) {
-    if (!Number.isInteger(s) || s < 0) throw new InvalidOption('retry', `retry.intervals must be whole seconds >= 0, got ${JSON.stringify(retry.intervals)}`)
+    if (!Number.isInteger(s) || s < 0 || s > MAX_SECONDS) throw new InvalidOption('retry.intervals', `retry.intervals must be whole seconds from 0 to ${MAX_SECONDS}, got ${JSON.stringify(retry.intervals)}`)
   }
   return { max: retry.max, intervals: raw }
 }

@@ -70,7 +70,7 @@ describe('jobRescueLost', () => {
     ].sort())
     const [ran, waited, retried] = await Promise.all(jobs.map((j) => j.refresh()))
     expect(ran).toMatchObject({ status: 'failed', attempts: 1 })
-    expect(ran!.excInfo).toMatch(/worker lost: ghost/)
+    expect(ran!.excInfo).toMatch(/worker lost 1 time: ghost/)
     expect(waited).toMatchObject({ status: 'queued', attempts: 0, excInfo: null, worker: null })
     expect(retried).toMatchObject({ status: 'queued', attempts: 1 })
   })

@@ -400,12 +400,17 @@ export async function jobRescueLost(q: QueryContext, p: { heartbeatTimeoutSecond
     ),
     rescued as (
       -- A job that never began (claimed ahead, still in the lost worker's buffer) goes back to its
-      -- place, its attempt not spent; one that began is retried if it has attempts left, else failed.
+      -- place, its attempt not spent; one that began counts a crash and is retried if it has attempts
+      -- left, else failed. Either way its next start is recorded before it runs (confirm_start): a
+      -- job that kills its worker within the moment before the start mark must still count.
       update ${job} j set
         status = case when not j.began or j.attempts <= j.retry_max then 'queued' else 'failed' end,
         attempts = case when j.began then j.attempts else greatest(j.attempts - 1, 0) end,
+        crashes = j.crashes + case when j.began then 1 else 0 end,
+        confirm_start = true,
         worker = case when j.began then j.worker end,
-        exc_info = case when j.began then 'worker lost: ' || coalesce(j.worker, '?') || ' stopped while running this job' end,
+        exc_info = case when j.began then 'worker lost ' || (j.crashes + 1) || case when j.crashes = 0 then ' time: ' else ' times: ' end
+          || coalesce(j.worker, '?') || ' stopped while running this job' end,
         position = case when not j.began then j.position when j.attempts <= j.retry_max then nextval(${seq(q)}::regclass) else j.position end,
         enqueued_at = case when not j.began or j.attempts <= j.retry_max then ${now} else j.enqueued_at end,
         started_at = case when j.began then j.started_at end,

@@ -1,4 +1,4 @@
-import { InvalidArgument } from '../errors.js'
+import { InvalidArgument, InvalidOption } from '../errors.js'
 import type { Json } from '../db/tables.js'
 
 /**
@@ -12,9 +12,41 @@ export function toJson(path: string, value: unknown): Json {
   return walk(path, value, new Set())
 }
 
+/** Half of a UTF-16 surrogate pair without its other half. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** Whether text holds a lone surrogate, which Postgres would store as U+FFFD. */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text)
+}
+
+/** The most JSON one field (args, kwargs, meta) may hold: far below Postgres' 255 MB jsonb limit, and a job row stays movable. */
+export const MAX_JSON_CHARS = 64 * 1024 * 1024
+
+/** Refuses a field whose JSON text is too large, naming it. */
+export function checkJsonSize(path: string, json: string): string {
+  if (json.length > MAX_JSON_CHARS) {
+    throw new InvalidArgument(path, `is ${(json.length / 1024 / 1024).toFixed(0)} MB as JSON; a job carries at most ${MAX_JSON_CHARS / 1024 / 1024} MB per field (store big data elsewhere and pass its key)`)
+  }
+  return json
+}
+
+/**
+ * Refuses text Postgres cannot store: the NUL character (jsonb and text refuse \u0000) and lone
+ * UTF-16 surrogates (they would be stored as U+FFFD), naming where it was found.
+ */
+export function checkText(path: string, text: string, kind: 'argument' | 'option' = 'argument'): string {
+  let problem: string | undefined
+  if (text.includes('\u0000')) problem = 'it holds the character \\u0000, which Postgres cannot store; strip it, or encode the value (base64)'
+  else if (hasLoneSurrogate(text)) problem = 'it holds a lone UTF-16 surrogate (half of a character), which Postgres would store as U+FFFD; pass whole characters'
+  if (problem === undefined) return text
+  throw kind === 'option' ? new InvalidOption(path, `invalid ${path}: ${problem}`) : new InvalidArgument(path, problem)
+}
+
 function walk(path: string, value: unknown, seen: Set<object>): Json {
   switch (typeof value) {
     case 'string':
+      return checkText(path, value)
     case 'boolean':
       return value
     case 'number':
@@ -49,6 +81,7 @@ function walk(path: string, value: unknown, seen: Set<object>): Json {
     const out: { [key: string]: Json } = {}
     for (const [key, item] of Object.entries(obj)) {
       if (item === undefined) continue
+      checkText(`${path} key ${JSON.stringify(key).slice(0, 40)}`, key)
       out[key] = walk(`${path}.${key}`, item, seen)
     }
     return out

@@ -4,8 +4,9 @@ import { acquirePool, type ConnectionOption } from '../db/pools.js'
 import { queryContext, type Executor, type QueryContext } from '../db/query-context.js'
 import { schemaName } from '../db/schema-name.js'
 import { readEnv } from '../config/env.js'
-import { toSeconds, toTtlSeconds, type DurationInput } from '../config/duration.js'
-import { NoSuchJob, DependencyCycle, InvalidOption } from '../errors.js'
+import { toSeconds, toTtlSeconds, MAX_TIMEOUT_SECONDS, type DurationInput } from '../config/duration.js'
+import { NoSuchJob, DependencyCycle, InvalidOption, PqError, listSome } from '../errors.js'
+import { asConnectionError } from '../db/pg-errors.js'
 import type { JobRow } from '../db/tables.js'
 import { Job } from '../job/job-model.js'
 import type { JobHome, JobStatus } from '../job/job.js'
@@ -83,7 +84,7 @@ export class Queue {
     this.serial = options.serial ?? false
     this.path = options.path ?? env.path ?? process.cwd()
     this.defaults = Object.freeze({
-      timeout: options.timeout === undefined ? null : toSeconds('timeout', options.timeout),
+      timeout: options.timeout === undefined ? null : toSeconds('timeout', options.timeout, MAX_TIMEOUT_SECONDS),
       resultTtl: options.resultTtl === undefined ? Number(env.defaultResultTtl ?? DEFAULT_RESULT_TTL) : toTtlSeconds('resultTtl', options.resultTtl),
       failureTtl: options.failureTtl === undefined ? DEFAULT_FAILURE_TTL : toTtlSeconds('failureTtl', options.failureTtl),
       isolate: options.isolate ?? null,
@@ -133,7 +134,15 @@ export class Queue {
   async enqueueMany(calls: readonly EnqueueCall[]): Promise<Job[]> {
     if (!Array.isArray(calls)) throw new InvalidOption('calls', 'enqueueMany takes an array of calls')
     const now = DateTime.utc()
-    const rows = calls.map((call) => resolveEnqueueCall(this.name, call, this.defaults, now))
+    const rows = calls.map((call, i) => {
+      try {
+        return resolveEnqueueCall(this.name, call, this.defaults, now)
+      } catch (err) {
+        // Say which call of the batch is wrong, not only which of its fields.
+        if (err instanceof PqError && calls.length > 1) err.message = `calls[${i}]: ${err.message}`
+        throw err
+      }
+    })
     return this.insertRows(rows)
   }
 
@@ -141,11 +150,15 @@ export class Queue {
    * Validates dependencies and writes prepared rows; flows and schedules reuse it. @internal
    */
   async insertRows(rows: JobInsertRow[], extraQueues: { name: string; serial: boolean }[] = [], flow: FlowInsert | null = null): Promise<Job[]> {
-    await this.#checkDependencies(rows)
-    const queues = [{ name: this.name, serial: this.serial }, ...extraQueues.filter((x) => x.name !== this.name)]
-    if (!this.isAsync) return this.#runInProcess(rows, queues, flow)
-    const inserted = await jobInsertMany(this.#exec, { rows, queues, flow })
-    return inserted.map((row) => this.#job(row))
+    try {
+      await this.#checkDependencies(rows)
+      const queues = [{ name: this.name, serial: this.serial }, ...extraQueues.filter((x) => x.name !== this.name)]
+      if (!this.isAsync) return await this.#runInProcess(rows, queues, flow)
+      const inserted = await jobInsertMany(this.#exec, { rows, queues, flow })
+      return inserted.map((row) => this.#job(row))
+    } catch (err) {
+      throw asConnectionError(err, this.#options.connection)
+    }
   }
 
   /**
@@ -228,7 +241,7 @@ export class Queue {
     if (external.length > 0) {
       const found = await jobStatuses(this.#exec, { ids: external })
       const missing = external.filter((id) => !found.has(id))
-      if (missing.length > 0) throw new NoSuchJob(missing[0]!, `dependsOn names a job that does not exist${missing.length > 1 ? ` (nor do ${missing.slice(1).join(', ')})` : ''}`)
+      if (missing.length > 0) throw new NoSuchJob(missing[0]!, `dependsOn names ${missing.length === 1 ? 'a job that does' : `${missing.length.toLocaleString('en-US')} jobs that do`} not exist: ${listSome(missing)}`)
     }
     const cycle = findCycle(batch)
     if (cycle) throw new DependencyCycle(cycle)

@@ -2,6 +2,8 @@ import { DateTime } from 'luxon'
 import { InvalidSchedule } from '../errors.js'
 import { parseAt, type AtInput } from './at.js'
 
+/** The largest count Postgres' integer column holds. */
+const MAX_INT = 2 ** 31 - 1
 const EXPECTED = 'use 0 (run once), N (run N more times), -1 (forever) or an end date such as 2030-01-01'
 
 /**
@@ -17,7 +19,7 @@ export function resolveRepeat(
   if (input === undefined) return { repeat: repeatsByDefault ? -1 : 0, until }
   const count = typeof input === 'number' ? input : typeof input === 'string' && /^\s*-?\d+\s*$/.test(input) ? Number(input) : null
   if (count !== null) {
-    if (!Number.isInteger(count) || count < -1) throw new InvalidSchedule('repeat', `invalid repeat ${JSON.stringify(input)}: ${EXPECTED}`)
+    if (!Number.isInteger(count) || count < -1 || count > MAX_INT) throw new InvalidSchedule('repeat', `invalid repeat ${JSON.stringify(input)}: ${EXPECTED}, with N at most ${MAX_INT}`)
     return { repeat: count, until }
   }
   let end: DateTime

@@ -110,6 +110,15 @@ export function resolveScheduleRule(input: ScheduleRuleInput, now: DateTime): Sc
   if (interval !== null && new IntervalSlots(anchor, interval, tz).at(1).toMillis() <= anchor.toMillis()) {
     throw new InvalidDuration('interval', interval, `moves the second run to or before the first (at ${anchor.toISO()}); make the month or year part outweigh the negative parts`)
   }
+  if (interval !== null && cron === null) {
+    // Slots are counted from the anchor in an integer column: one so far back that today's slot
+    // number passes 2^31 (1900 with a 1 s interval) cannot be stored.
+    const step = new IntervalSlots(anchor, interval, tz).at(1).toMillis() - anchor.toMillis()
+    const slotsToNow = (now.toMillis() - anchor.toMillis()) / step
+    if (slotsToNow > 2 ** 31 - 1) {
+      throw new InvalidSchedule('at', `at ${anchor.toISO()} with an interval of ${interval} puts today's run past slot 2147483647; anchor the schedule nearer now (for example at: 'now')`)
+    }
+  }
   return Object.freeze({ anchor, repeat, until, interval, between, weekdays, cron, tz })
 }
 

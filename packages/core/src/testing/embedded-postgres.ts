@@ -11,6 +11,8 @@ export interface EmbeddedPostgresHandle {
   dataDir: string
   /** Stops the server and removes its directory. */
   stop(): Promise<void>
+  /** Stops the server (its data kept), waits `downMs`, starts it again on the same port (fault tests). */
+  restart(downMs?: number): Promise<void>
 }
 
 async function freePort(): Promise<number> {
@@ -42,7 +44,8 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresHandle> {
     port,
     user: 'postgres',
     password,
-    persistent: false,
+    // Kept across restart(); stop() removes the directory itself.
+    persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
     onLog: () => {},
@@ -61,6 +64,11 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresHandle> {
     async stop() {
       await server.stop()
       rmSync(dir, { recursive: true, force: true })
+    },
+    async restart(downMs = 0) {
+      await server.stop()
+      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs))
+      await server.start()
     },
   }
 }

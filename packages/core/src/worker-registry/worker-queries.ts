@@ -15,9 +15,10 @@ export interface WorkerRegisterParams {
 
 /**
  * Registers a worker, or takes over the row of a dead one by the same name. Returns false when a live
- * worker (heartbeat within `liveSeconds`) already holds the name.
+ * worker (heartbeat within `liveSeconds`) already holds the name, unless it is the process
+ * `replacesPid` on this same host, which the caller has found gone (a restart after kill -9).
  */
-export async function workerRegister(q: QueryContext, p: WorkerRegisterParams & { liveSeconds: number }): Promise<boolean> {
+export async function workerRegister(q: QueryContext, p: WorkerRegisterParams & { liveSeconds: number; replacesPid?: number }): Promise<boolean> {
   const worker = sql.id(q.schema, 'worker')
   const { rows } = await sql<{ name: string }>`
     insert into ${worker} (name, host, pid, queues, state, concurrency, listen_mode)
@@ -27,8 +28,15 @@ export async function workerRegister(q: QueryContext, p: WorkerRegisterParams & 
       birth_at = now(), heartbeat_at = now(), successful_count = 0, failed_count = 0,
       working_seconds = 0, stop_requested = false
     where ${worker}.heartbeat_at < now() - ${p.liveSeconds} * interval '1 second' or ${worker}.state = 'stopped'
+      or (${worker}.host = ${p.host} and ${worker}.pid = ${p.replacesPid ?? null}::int)
     returning name`.execute(q.db)
   return rows.length === 1
+}
+
+/** Where the worker holding a name runs (host, pid), or undefined when no row has it. */
+export async function workerWhere(q: QueryContext, p: { name: string }): Promise<{ host: string; pid: number } | undefined> {
+  const row = await q.db.withSchema(q.schema).selectFrom('worker').select(['host', 'pid']).where('name', '=', p.name).executeTakeFirst()
+  return row ? { host: row.host, pid: Number(row.pid) } : undefined
 }
 
 /** Parameters of `workerHeartbeat`. */
@@ -107,4 +115,12 @@ export async function workerAlive(q: QueryContext, p: { names: string[]; liveSec
     .where('name', '=', sql<string>`any(${p.names}::text[])`)
     .where('heartbeat_at', '>=', sql<Date>`now() - ${p.liveSeconds} * interval '1 second'`).execute()
   return rows.map((r) => r.name)
+}
+
+/**
+ * Sends a notification through the pool, as an enqueue's would travel: the LISTEN self-test, which
+ * must not go out on the LISTEN connection itself (a transaction-mode pooler delivers that one only).
+ */
+export async function workerNotifyProbe(q: QueryContext, p: { channel: string; payload: string }): Promise<void> {
+  await sql`select pg_notify(${p.channel}, ${p.payload})`.execute(q.db)
 }

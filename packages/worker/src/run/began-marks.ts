@@ -30,6 +30,19 @@ export class BeganMarks {
     this.#schedule()
   }
 
+  /**
+   * Marks a job begun before it runs (one statement): for a job a lost worker held. If the mark
+   * cannot be written the job runs all the same, falling back to the batched mark.
+   */
+  async markNow(id: string): Promise<void> {
+    try {
+      await jobMarkBegan(this.#ctx, { ids: [id], worker: this.#worker })
+    } catch (err) {
+      this.#onError(err)
+      this.started(id)
+    }
+  }
+
   /** A job's run ended: no mark needed any more. */
   ended(id: string): void {
     this.#pending.delete(id)

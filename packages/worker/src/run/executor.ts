@@ -14,10 +14,12 @@ export type RunResult = TaskOutcome | { ok: false; error: unknown; timedOut: tru
 export class Executor {
   readonly #path: string
   readonly #isolated: IsolatedRunner
+  /** In-process runs by job id: how to fail each with a stray error of its task. */
+  readonly #strays = new Map<string, (error: unknown) => void>()
 
-  constructor(path: string, isolatedOptions: { databaseUrl: string | undefined; schema: string }) {
+  constructor(path: string, isolatedOptions: { databaseUrl: string | undefined; schema: string }, warn: (message: string) => void = () => {}) {
     this.#path = path
-    this.#isolated = new IsolatedRunner({ path, ...isolatedOptions })
+    this.#isolated = new IsolatedRunner({ path, ...isolatedOptions }, warn)
   }
 
   async run(job: Job, timeoutSeconds: number, isolate: boolean, stopSignal: AbortSignal): Promise<RunResult> {
@@ -46,12 +48,27 @@ export class Executor {
         if (stopSignal.aborted) onStop()
         else stopSignal.addEventListener('abort', onStop, { once: true })
       })
-      return await Promise.race([runTask(fn as Parameters<typeof runTask>[0], job), timedOut, stopped])
+      // An error the task throws from a timer, or a rejection it leaves unhandled, fails the run.
+      const stray = new Promise<RunResult>((resolve) => {
+        this.#strays.set(job.id, (error) => {
+          controller.abort(error)
+          resolve({ ok: false, error })
+        })
+      })
+      return await Promise.race([runTask(fn as Parameters<typeof runTask>[0], job), timedOut, stopped, stray])
     } finally {
+      this.#strays.delete(job.id)
       clearTimeout(timer)
       if (onStop) stopSignal.removeEventListener('abort', onStop)
       // job.signal stays: a timed-out task still running in the background must see it aborted.
     }
+  }
+
+  /** Fails the in-process run of job `id` with a stray error of its task; false when it is not running here. */
+  failRun(id: string, error: unknown): boolean {
+    const fail = this.#strays.get(id)
+    fail?.(error)
+    return fail !== undefined
   }
 
   /** Live job threads (isolated runs). */

@@ -22,9 +22,34 @@ export class IsolatedRunner {
   readonly #busy = new Set<Thread>()
   readonly #dying = new Set<Promise<unknown>>()
   readonly #data: { path: string; databaseUrl: string | undefined; schema: string }
+  readonly #warn: (message: string) => void
 
-  constructor(data: { path: string; databaseUrl: string | undefined; schema: string }) {
+  constructor(data: { path: string; databaseUrl: string | undefined; schema: string }, warn: (message: string) => void = () => {}) {
     this.#data = data
+    this.#warn = warn
+  }
+
+  /**
+   * A new thread, with listeners it keeps for life: an error (or exit) while it is idle (a stray
+   * error of the job it ran last, thrown after that job returned) ends that thread alone. Without
+   * a listener, a thread's 'error' event would be unhandled and crash the whole worker.
+   */
+  #spawn(): Thread {
+    const thread = new Thread(new URL('./isolated-entry.mjs', import.meta.url), { workerData: this.#data })
+    thread.on('error', (error: unknown) => {
+      if (this.#busy.has(thread)) return // the run's own listener fails its job
+      this.#drop(thread)
+      this.#warn(`an idle job thread failed and was terminated: ${error instanceof Error ? error.message : String(error)}`)
+    })
+    thread.on('exit', () => { if (!this.#busy.has(thread)) this.#drop(thread) })
+    return thread
+  }
+
+  #drop(thread: Thread): void {
+    const i = this.#idle.indexOf(thread)
+    if (i < 0) return
+    this.#idle.splice(i, 1)
+    this.#terminate(thread)
   }
 
   /** Live threads, idle or busy (tests check that a timed-out job's thread is gone). */
@@ -34,7 +59,7 @@ export class IsolatedRunner {
 
   /** Runs a job in a thread; a stop at once (`stopSignal`) or the timeout terminates the thread. */
   async run(job: Job, timeoutSeconds: number, stopSignal: AbortSignal): Promise<RunResult> {
-    const thread = this.#idle.pop() ?? new Thread(new URL('./isolated-entry.mjs', import.meta.url), { workerData: this.#data })
+    const thread = this.#idle.pop() ?? this.#spawn()
     this.#busy.add(thread)
     const row = toRow(job)
     return new Promise<RunResult>((resolve) => {

@@ -112,7 +112,7 @@ describe('outcomes Postgres refuses', () => {
     const good = await queue('nul').enqueueMany(Array.from({ length: 5 }, (_, i) => ({ func: 'fixtures.add', args: [i, 1] })))
     await worker({ queues: ['nul'], burst: true, concurrency: 6 }).work()
     expect((await bad.refresh()).status).toBe('failed')
-    expect(bad.excInfo).toMatch(/jsonb refuses the character \\u0000/)
+    expect(bad.excInfo).toMatch(/result cannot be stored as JSON: it holds the character \\u0000, which Postgres cannot store/)
     for (const job of good) expect((await job.refresh()).status).toBe('finished')
   })
 })

@@ -11,6 +11,13 @@ export interface ListenWakerOptions {
   channels: string[]
   /** How long the start-up self-notification may take before LISTEN is declared unavailable. @defaultValue 1000 */
   probeTimeoutMs?: number
+  /**
+   * Sends the start-up probe. Give one that notifies through a pooled connection, as enqueues do:
+   * behind a pooler that drops notifications (PgBouncer in transaction mode) a probe sent on the
+   * LISTEN connection itself would still arrive and hide that the others never will.
+   * @defaultValue a NOTIFY on the LISTEN connection
+   */
+  sendProbe?: (channel: string, payload: string) => Promise<unknown>
   /** Sees every payload with its channel; returning false means "not for us": no wake-up. */
   onNotification?: (channel: string, payload: string) => boolean | void
 }
@@ -151,7 +158,8 @@ export class ListenWaker extends EventEmitter implements Waker {
       const timer = setTimeout(() => resolve(false), this.#options.probeTimeoutMs ?? 1000)
       this.#probeArrived = () => { clearTimeout(timer); resolve(true) }
     })
-    await sub.notify(channel, this.#probeToken).catch(() => {})
+    const send = this.#options.sendProbe ?? ((c: string, p: string) => sub.notify(c, p))
+    await send(channel, this.#probeToken).catch(() => {})
     const ok = await arrived
     this.#probeArrived = undefined
     return ok
