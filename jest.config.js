@@ -12,7 +12,7 @@ export default {
     '^@pq/core$': '<rootDir>/packages/core/src/index.ts',
     '^@pq/core/internal$': '<rootDir>/packages/core/src/internal.ts',
     '^@pq/core/testing$': '<rootDir>/packages/core/src/testing/index.ts',
-    '^@pq/core/cli$': '<rootDir>/packages/core/src/cli/index.ts',
+    '^@pq/cli-kit$': '<rootDir>/packages/cli-kit/src/index.ts',
     '^@pq/worker$': '<rootDir>/packages/worker/src/index.ts',
     '^@pq/cli$': '<rootDir>/packages/cli/src/index.ts',
     '^@pq/dashboard$': '<rootDir>/packages/dashboard/src/index.ts',

@@ -172,7 +172,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#started = true
     liveWorkers.add(this)
     this.#claimer = new Claimer(this.#ctx, o)
-    this.#executor = new Executor(o.path, { databaseUrl: connectionString(o.connection), schema: o.schema })
+    this.#executor = new Executor(o.path, { databaseUrl: connectionString(o.connection), schema: o.schema }, o.lookup)
     this.#completions = new Completions(this.#ctx, o.name, () => this.#waker.poke(), (m) => this.emit('warning', m))
     this.#began = new BeganMarks(this.#ctx, o.name, (err) => this.#warn('marking started jobs failed', err))
     this.#maintenance = new Maintenance(this.#ctx, pool, o.heartbeatTimeout)
@@ -295,7 +295,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const serial = row.serial_claim === true
     this.#began.started(row.id)
     const run = runJob(job, this.#executor, {
-      path: this.options.path, defaultTimeout: this.options.defaultTimeout, isolate: this.options.isolate,
+      path: this.options.path, lookup: this.options.lookup, defaultTimeout: this.options.defaultTimeout, isolate: this.options.isolate,
       exceptionHandlers: this.options.exceptionHandlers, warn: (m) => this.emit('warning', m),
     }, this.#runAbort.signal)
     // The slot frees when the run ends, not when its outcome is recorded: the next job runs while

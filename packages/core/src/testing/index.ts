@@ -3,3 +3,4 @@ export { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-p
 export { useTestDatabase, type TestDatabase } from './test-database.js'
 export { nextEvent, waitFor } from './wait.js'
 export { FIXTURES_PATH } from './fixtures-path.js'
+export { sourceBin, REPO_ROOT } from './source-bin.js'

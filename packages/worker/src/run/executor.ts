@@ -1,4 +1,4 @@
-import { Job, JobTimeout, resolveFunction } from '@pq/core'
+import { Job, JobTimeout, resolveFunction, type ResolveOptions } from '@pq/core'
 import { runTask, type TaskOutcome } from '@pq/core/internal'
 import { IsolatedRunner } from './isolated-runner.js'
 import { timerMs } from './timer-ms.js'
@@ -13,11 +13,13 @@ export type RunResult = TaskOutcome | { ok: false; error: unknown; timedOut: tru
  */
 export class Executor {
   readonly #path: string
+  readonly #lookup: ResolveOptions
   readonly #isolated: IsolatedRunner
 
-  constructor(path: string, isolatedOptions: { databaseUrl: string | undefined; schema: string }) {
+  constructor(path: string, isolatedOptions: { databaseUrl: string | undefined; schema: string }, lookup: ResolveOptions = {}) {
     this.#path = path
-    this.#isolated = new IsolatedRunner({ path, ...isolatedOptions })
+    this.#lookup = lookup
+    this.#isolated = new IsolatedRunner({ path, packages: lookup.packages ?? [], ...isolatedOptions })
   }
 
   async run(job: Job, timeoutSeconds: number, isolate: boolean, stopSignal: AbortSignal): Promise<RunResult> {
@@ -27,7 +29,7 @@ export class Executor {
     let timer: NodeJS.Timeout | undefined
     let onStop: (() => void) | undefined
     try {
-      const fn = await resolveFunction(job.func, this.#path).catch((error: unknown) => error)
+      const fn = await resolveFunction(job.func, this.#path, this.#lookup).catch((error: unknown) => error)
       if (typeof fn !== 'function') return { ok: false, error: fn }
       const timedOut = new Promise<RunResult>((resolve) => {
         timer = setTimeout(() => {

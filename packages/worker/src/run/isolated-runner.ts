@@ -4,6 +4,11 @@ import { JobTimeout } from '@pq/core'
 import type { RunResult } from './executor.js'
 import { timerMs } from './timer-ms.js'
 
+// Built, the thread body is plain JS; from TypeScript source (tests) it needs a loader in the thread.
+const THREAD_ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL('./isolated-entry.mjs', import.meta.url)
+  : new URL('./isolated-thread.js', import.meta.url)
+
 /** An error whose text was formatted in the job's thread. */
 export class IsolatedTaskError extends Error {
   constructor(readonly excInfo: string) {
@@ -21,9 +26,9 @@ export class IsolatedRunner {
   readonly #idle: Thread[] = []
   readonly #busy = new Set<Thread>()
   readonly #dying = new Set<Promise<unknown>>()
-  readonly #data: { path: string; databaseUrl: string | undefined; schema: string }
+  readonly #data: { path: string; packages: readonly string[]; databaseUrl: string | undefined; schema: string }
 
-  constructor(data: { path: string; databaseUrl: string | undefined; schema: string }) {
+  constructor(data: { path: string; packages: readonly string[]; databaseUrl: string | undefined; schema: string }) {
     this.#data = data
   }
 
@@ -34,7 +39,7 @@ export class IsolatedRunner {
 
   /** Runs a job in a thread; a stop at once (`stopSignal`) or the timeout terminates the thread. */
   async run(job: Job, timeoutSeconds: number, stopSignal: AbortSignal): Promise<RunResult> {
-    const thread = this.#idle.pop() ?? new Thread(new URL('./isolated-entry.mjs', import.meta.url), { workerData: this.#data })
+    const thread = this.#idle.pop() ?? new Thread(THREAD_ENTRY, { workerData: this.#data })
     this.#busy.add(thread)
     const row = toRow(job)
     return new Promise<RunResult>((resolve) => {
