@@ -8,15 +8,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFile } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { REPO_ROOT, useTestDatabase } from '@pq/core/testing'
+import { packAll, PACKAGES } from '../pack-all.mjs'
 
 const db = useTestDatabase()
 const run = promisify(execFile)
-const PACKAGES = ['core', 'cli-kit', 'worker', 'cli', 'dashboard']
 const MINUTE = 60_000
 
 let work: string
@@ -39,21 +39,12 @@ const node = (...args: string[]) => sh(process.execPath, args)
 const bin = (name: string, ...args: string[]) => sh(join(app, 'node_modules/.bin', name), args)
 const jobs = async (...ids: string[]) => JSON.parse((await node('show.mjs', ...ids)).stdout) as Record<string, { status: string; result: unknown; excInfo: string | null } | null>
 
-/** pnpm itself, as the test command was started (pnpm test / pnpm jest), else from PATH. */
-function pnpm(): [string, string[]] {
-  const exec = process.env.npm_execpath
-  return exec && /pnpm/.test(exec) ? [process.execPath, [exec]] : ['pnpm', []]
-}
-
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'pq-consumer-'))
-  const packs = join(work, 'packs')
-  const [cmd, pre] = pnpm()
   // One after another: each prepack runs tsc -b, which is incremental and shares outputs.
-  for (const p of PACKAGES) await sh(cmd, [...pre, 'pack', '--pack-destination', packs], { cwd: join(REPO_ROOT, 'packages', p) })
+  const tarballs = packAll(join(work, 'packs'))
   app = join(work, 'app')
   cpSync(join(REPO_ROOT, 'scripts/consumer/app'), app, { recursive: true })
-  const tarballs = readdirSync(packs).map((f) => join(packs, f))
   await sh('npm', ['install', '--engine-strict', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs, 'typescript@~5.9.3', '@types/node@^20.19.0'])
 }, 5 * MINUTE)
 
