@@ -46,7 +46,7 @@ beforeAll(async () => {
   app = join(work, 'app')
   cpSync(join(REPO_ROOT, 'scripts/consumer/app'), app, { recursive: true })
   await sh('npm', ['install', '--engine-strict', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs, 'typescript@~5.9.3', '@types/node@^20.19.0'])
-}, 5 * MINUTE)
+}, 8 * MINUTE)
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true })
@@ -77,7 +77,7 @@ describe('pq installed from its tarballs into an application outside the workspa
     const worker = await bin('pq-worker', '--burst')
     expect(worker.stdout).toMatch(/burst finished/)
     expect(await jobs(out.kept, out.dropped)).toEqual({ [out.kept]: { status: 'finished', result: 5, excInfo: null }, [out.dropped]: null })
-  }, 2 * MINUTE)
+  }, 3 * MINUTE)
 
   it('enqueues from a CommonJS app through require()', async () => {
     const { stdout } = await node('enqueue.cjs')
@@ -85,7 +85,7 @@ describe('pq installed from its tarballs into an application outside the workspa
     expect((await jobs(id))[id]).toEqual({ status: 'queued', result: null, excInfo: null })
     await bin('pq-worker', '--burst')
     expect((await jobs(id))[id]).toEqual({ status: 'finished', result: 30, excInfo: null })
-  }, MINUTE)
+  }, 3 * MINUTE)
 
   it.each(['nodenext', 'bundler'])('type-checks a TypeScript app under %s with skipLibCheck off: its one error is the deliberate wrong argument', async (mode) => {
     // One tsc run per mode: app.ts (typed enqueue, results, job(), a task map) must compile clean,
@@ -96,7 +96,7 @@ describe('pq installed from its tarballs into an application outside the workspa
     expect(checked.stdout.trim().split('\n')).toEqual([
       expect.stringMatching(/^typed\/mistake\.ts\(6,\d+\): error TS2345: Argument of type 'string' is not assignable to parameter of type 'number'\.$/),
     ])
-  }, MINUTE)
+  }, 3 * MINUTE)
 
   it('says in one line what to install for a .ts task, and runs it once tsx is added', async () => {
     const first = (await node('enqueue.cjs', 'typed.tasks.add')).stdout.trim()
@@ -109,5 +109,5 @@ describe('pq installed from its tarballs into an application outside the workspa
     const second = (await node('enqueue.cjs', 'typed.tasks.add')).stdout.trim()
     await bin('pq-worker', '--burst')
     expect((await jobs(second))[second]).toEqual({ status: 'finished', result: 30, excInfo: null })
-  }, 2 * MINUTE)
+  }, 3 * MINUTE)
 })
