@@ -47,7 +47,8 @@ export function spawnWorker(args: readonly string[], env: Record<string, string 
     exited,
     kill: (signal) => { child.kill(signal) },
     waitForOutput(pattern, options = {}) {
-      const timeoutMs = options.timeoutMs ?? 15000
+      // Generous: a bin started from source through tsx can take 15 s on a machine loaded 10x over.
+      const timeoutMs = options.timeoutMs ?? 30000
       const text = () => (options.stream === 'stderr' ? err : out)
       return new Promise<void>((resolve, reject) => {
         const check = () => {
