@@ -1,6 +1,6 @@
-// Jest loads global setup outside its own module system; tsx lets it run the TypeScript sources.
-import { register } from 'tsx/esm/api'
+// Jest loads global setup outside its own module system; tsx (with the root tsconfig's paths) lets
+// it run the TypeScript sources.
+import '../dev/source-loader.mjs'
 
-register()
 const { default: globalSetup } = await import('../../packages/core/src/testing/global-setup.ts')
 export default globalSetup

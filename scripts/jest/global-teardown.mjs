@@ -1,5 +1,4 @@
-import { register } from 'tsx/esm/api'
+import '../dev/source-loader.mjs'
 
-register()
 const { default: globalTeardown } = await import('../../packages/core/src/testing/global-teardown.ts')
 export default globalTeardown

@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// Runs the TypeScript source through tsx, which also loads users' TypeScript task files.
-import { register } from 'tsx/esm/api'
-
-register()
-await import('../src/bin/pq-admin.ts')
+// The installed command: runs the compiled JavaScript (built into dist/ by `tsc -b`, before packing).
+import '../dist/bin/pq-admin.js'

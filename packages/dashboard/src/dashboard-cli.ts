@@ -1,4 +1,4 @@
-import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/core/cli'
+import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/cli-kit'
 import { readEnv } from '@pq/core/internal'
 import { createDashboard, type Dashboard } from './dashboard.js'
 

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import type { ConnectionOption } from '@pq/core'
+import type { ConnectionOption, ResolveOptions, TaskMap } from '@pq/core'
 import { InvalidOption } from '@pq/core'
 import { queueName, schemaName, toSeconds, functionName, MAX_TIMEOUT_SECONDS, type DurationInput } from '@pq/core/internal'
 
@@ -19,6 +19,14 @@ export interface WorkerOptions {
   name?: string
   /** Tasks root for 'module.fn' names. @defaultValue PQ_PATH, else the current directory */
   path?: string
+  /**
+   * Task functions by name (`{ 'emails.send': send }`), tried before the tasks root: what a bundled
+   * application, which has no task files on disk, passes. Not seen by isolated jobs (`isolate`),
+   * whose thread loads tasks from files. @defaultValue {}
+   */
+  tasks?: TaskMap
+  /** Installed packages whose exports jobs may call ('pkg.fn'); others are never tasks. @defaultValue [] */
+  taskPackages?: readonly string[]
   /** Seconds between polls (and connection recycling) while LISTEN works. @defaultValue PQ_WORKER_TTL, else 420 */
   workerTtl?: DurationInput
   /** Poll interval while LISTEN is unavailable. @defaultValue 1 s */
@@ -48,6 +56,8 @@ export interface ResolvedWorkerOptions {
   readonly burst: boolean
   readonly name: string
   readonly path: string
+  /** Where names resolve besides the tasks root: the task map and the task packages. */
+  readonly lookup: Readonly<Required<ResolveOptions>>
   readonly workerTtl: number
   readonly fallbackPollInterval: number
   readonly heartbeatTimeout: number
@@ -91,6 +101,7 @@ export function resolveWorkerOptions(input: WorkerOptions, env: { databaseUrl?: 
     burst: input.burst ?? false,
     name,
     path: input.path ?? env.path ?? process.cwd(),
+    lookup: Object.freeze({ tasks: taskMap(input.tasks), packages: Object.freeze([...input.taskPackages ?? []]) }),
     workerTtl: toSeconds('workerTtl', input.workerTtl ?? env.workerTtl ?? DEFAULT_WORKER_TTL),
     fallbackPollInterval: toSeconds('fallbackPollInterval', input.fallbackPollInterval ?? 1),
     heartbeatTimeout,
@@ -102,4 +113,15 @@ export function resolveWorkerOptions(input: WorkerOptions, env: { databaseUrl?: 
     maintenanceInterval: toSeconds('maintenanceInterval', input.maintenanceInterval ?? Math.min(5, heartbeatTimeout / 2)),
     listen: input.listen ?? true,
   })
+}
+
+/** A frozen copy of a task map, every name checked (RQ-style) and every value a function. */
+function taskMap(tasks: TaskMap | undefined): TaskMap {
+  const copy: Record<string, TaskMap[string]> = {}
+  for (const [name, fn] of Object.entries(tasks ?? {})) {
+    functionName(name, 'tasks')
+    if (typeof fn !== 'function') throw new InvalidOption('tasks', `task "${name}" is a ${typeof fn}, not a function; map each name to its function`)
+    copy[name] = fn
+  }
+  return Object.freeze(copy)
 }

@@ -224,7 +224,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#started = true
     trackLive(this, true)
     this.#claimer = new Claimer(this.#ctx, o)
-    this.#executor = new Executor(o.path, { databaseUrl: connectionString(o.connection), schema: o.schema }, (m) => this.emit('warning', m))
+    this.#executor = new Executor(o.path, { databaseUrl: connectionString(o.connection), schema: o.schema }, o.lookup, (m) =>
+      this.emit('warning', m),
+    )
     this.#completions = new Completions(this.#ctx, o.name, () => this.#waker.poke(), (m) => this.emit('warning', m))
     this.#began = new BeganMarks(this.#ctx, o.name, (err) => this.#warn('marking started jobs failed', err))
     this.#maintenance = new Maintenance(this.#ctx, pool, o.heartbeatTimeout)
@@ -353,7 +355,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.emit('job:started', job)
     const serial = row.serial_claim === true
     const settings = {
-      path: this.options.path, defaultTimeout: this.options.defaultTimeout, isolate: this.options.isolate,
+      path: this.options.path, lookup: this.options.lookup, defaultTimeout: this.options.defaultTimeout, isolate: this.options.isolate,
       exceptionHandlers: this.options.exceptionHandlers, warn: (m: string) => this.emit('warning', m),
     }
     let run: Promise<JobRunReport>

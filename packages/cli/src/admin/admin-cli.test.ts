@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { PassThrough } from 'node:stream'
 import { useTestDatabase } from '@pq/core/testing'
-import { runCli } from '@pq/core/cli'
+import { runCli } from '@pq/cli-kit'
 import { adminCli } from './admin-cli.js'
 
 const db = useTestDatabase()

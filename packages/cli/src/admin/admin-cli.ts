@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs'
 import { UsageError } from '@pq/core'
-import { commandParser, withConnectionOptions, helpShown } from '@pq/core/cli'
+import { commandParser, withConnectionOptions, helpShown } from '@pq/cli-kit'
 import { readEnv, acquirePool, queryContext, schemaName, type QueryContext } from '@pq/core/internal'
 import type { AdminIo } from './confirm.js'
 import { JOB_COMMANDS } from './job-commands.js'

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises'
 import { UsageError } from '@pq/core'
-import type { CliIo } from '@pq/core/cli'
+import type { CliIo } from '@pq/cli-kit'
 
 /** pq-admin's streams: CliIo plus the input it asks confirmations on. */
 export interface AdminIo extends CliIo {

@@ -1,4 +1,4 @@
-import { runBin } from '@pq/core/cli'
+import { runBin } from '@pq/cli-kit'
 import { adminCli } from '../admin/admin-cli.js'
 
 await runBin('pq-admin', (argv, env, io) => adminCli(argv, env, { ...io, in: process.stdin }))

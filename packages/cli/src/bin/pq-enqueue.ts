@@ -1,4 +1,4 @@
-import { runBin } from '@pq/core/cli'
+import { runBin } from '@pq/cli-kit'
 import { enqueueCli } from '../enqueue/enqueue-cli.js'
 
 await runBin('pq-enqueue', enqueueCli)

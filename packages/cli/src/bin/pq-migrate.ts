@@ -1,4 +1,4 @@
-import { runBin } from '@pq/core/cli'
+import { runBin } from '@pq/cli-kit'
 import { migrateCli } from '../migrate/migrate-cli.js'
 
 await runBin('pq-migrate', migrateCli)

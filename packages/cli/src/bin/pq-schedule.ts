@@ -1,4 +1,4 @@
-import { runBin } from '@pq/core/cli'
+import { runBin } from '@pq/cli-kit'
 import { scheduleCli } from '../schedule/schedule-cli.js'
 
 await runBin('pq-schedule', scheduleCli)

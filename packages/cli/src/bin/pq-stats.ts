@@ -1,4 +1,4 @@
-import { runBin } from '@pq/core/cli'
+import { runBin } from '@pq/cli-kit'
 import { statsCli } from '../stats/stats-cli.js'
 
 await runBin('pq-stats', statsCli)

@@ -1,5 +1,5 @@
 import { migrate, LATEST_VERSION } from '@pq/core'
-import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/core/cli'
+import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/cli-kit'
 import { readEnv } from '@pq/core/internal'
 
 /** `pq-migrate`: applies pending migrations to pq's schema (safe to run from many places at once). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { DateTime } from 'luxon'
 import { Schedule } from '@pq/core'
-import { runCli } from '@pq/core/cli'
+import { runCli } from '@pq/cli-kit'
 import { useTestDatabase, FIXTURES_PATH } from '@pq/core/testing'
 import { scheduleCli } from './schedule-cli.js'
 import { captureIo } from '../testing/capture-io.js'

@@ -1,5 +1,5 @@
 import { Queue, Schedule, UsageError, resolveFunction, type ScheduleCall } from '@pq/core'
-import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/core/cli'
+import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/cli-kit'
 import { readEnv } from '@pq/core/internal'
 import { parseCallArguments, parseKwargs } from '../shared/call-arguments.js'
 

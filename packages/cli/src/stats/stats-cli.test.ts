@@ -1,6 +1,6 @@
 import { useTestDatabase } from '@pq/core/testing'
 import { collectQueueStats } from '@pq/core/internal'
-import { runCli } from '@pq/core/cli'
+import { runCli } from '@pq/cli-kit'
 import { statsCli } from './stats-cli.js'
 
 const db = useTestDatabase()

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DateTime } from 'luxon'
 import { UsageError } from '@pq/core'
-import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/core/cli'
+import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/cli-kit'
 import {
   readEnv, acquirePool, queryContext, schemaName, queueName, collectQueueStats, toRqStats, type CountMode,
 } from '@pq/core/internal'

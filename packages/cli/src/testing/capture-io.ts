@@ -1,4 +1,4 @@
-import type { CliIo } from '@pq/core/cli'
+import type { CliIo } from '@pq/cli-kit'
 
 /** A CliIo that keeps what a command printed, for tests that call CLI functions directly. */
 export function captureIo(): CliIo & { stdout: () => string; stderr: () => string } {

@@ -9,9 +9,6 @@ export type ConnectionOption = pg.Pool | string | pg.PoolConfig
 interface SharedPool { pool: pg.Pool; users: number }
 const shared = new Map<string, SharedPool>()
 
-// Parse int8 (counts, sums) as JS numbers: pq's counters stay far below 2^53.
-pg.types.setTypeParser(20, (value: string) => Number(value))
-
 /**
  * A pool for the given connection, and a release function. A Pool passed in is used as is and never
  * ended by pq; pools pq opens for a string or config are shared per connection string and ended when

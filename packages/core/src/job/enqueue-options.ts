@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { TaskArgs } from '../tasks/task-registry.js'
 import { DateTime, Duration } from 'luxon'
 import { InvalidOption, InvalidDate } from '../errors.js'
 import { toSeconds, toTtlSeconds, toWholeSeconds, MAX_TIMEOUT_SECONDS, MAX_SECONDS, type DurationInput } from '../config/duration.js'
@@ -52,6 +53,9 @@ export interface EnqueueCall extends EnqueueOptions {
   args?: readonly unknown[]
   kwargs?: Record<string, unknown>
 }
+
+/** An EnqueueCall whose `args` are checked against the task's parameters when `func` is declared in PqTasks. */
+export type TypedEnqueueCall<N extends string> = Omit<EnqueueCall, 'func' | 'args'> & { func: N; args?: Readonly<TaskArgs<N>> }
 
 /** Queue-level defaults that enqueue options fall back to. */
 export interface QueueDefaults {

@@ -5,7 +5,7 @@ import type { Job } from './job-model.js'
 /** A task wrapped by `job()`: still callable directly, plus `.delay()` to enqueue it. */
 export type DelayedTask<F extends (...args: any[]) => unknown> = F & { // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Enqueues a call with the function's own argument types (RQ's `.delay`). */
-  delay(...args: Parameters<F>): Promise<Job>
+  delay(...args: Parameters<F>): Promise<Job<Awaited<ReturnType<F>>>>
   /** The name workers resolve it by. */
   readonly func: string
 }
@@ -27,6 +27,6 @@ export function job<F extends (...args: any[]) => unknown>( // eslint-disable-li
   const wrapped = ((...args: Parameters<F>) => fn(...args)) as DelayedTask<F>
   Object.defineProperty(wrapped, 'func', { value: func, enumerable: true })
   Object.defineProperty(wrapped, 'name', { value: fn.name || func.split('.').pop() })
-  wrapped.delay = (...args: Parameters<F>) => queue.enqueueCall({ ...enqueueOptions, func, args })
+  wrapped.delay = (...args: Parameters<F>) => queue.enqueueCall({ ...enqueueOptions, func, args }) as Promise<Job<Awaited<ReturnType<F>>>>
   return wrapped
 }

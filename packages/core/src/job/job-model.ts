@@ -12,7 +12,7 @@ import { waitForJob, type WaitOptions } from './wait-for-result.js'
  * A job as read from the database, with the actions RQ's Job has. Its fields are a snapshot:
  * `refresh()` reads them again.
  */
-export class Job<Result = Json> implements JobData {
+export class Job<Result = Json> implements Omit<JobData, 'result'> {
   id!: string
   func!: string
   args!: Json[]
@@ -25,7 +25,8 @@ export class Job<Result = Json> implements JobData {
   failureTtl!: number
   ttl!: number | null
   meta!: Record<string, Json>
-  result!: Json | null
+  /** The task's return value as JSON gave it back (typed for tasks declared in PqTasks); null until it finished. */
+  result!: Result | null
   excInfo!: string | null
   retry!: RetryPolicy
   attempts!: number

@@ -11,7 +11,7 @@ import type { JobRow } from '../db/tables.js'
 import { Job } from '../job/job-model.js'
 import type { JobHome, JobStatus } from '../job/job.js'
 import { JOB_STATUSES } from '../job/job.js'
-import { resolveEnqueueCall, DEFAULT_FAILURE_TTL, DEFAULT_RESULT_TTL, type EnqueueCall, type QueueDefaults } from '../job/enqueue-options.js'
+import { resolveEnqueueCall, DEFAULT_FAILURE_TTL, DEFAULT_RESULT_TTL, type EnqueueCall, type TypedEnqueueCall, type QueueDefaults } from '../job/enqueue-options.js'
 import {
   jobInsertMany, jobStatuses, jobFetch, jobCount, jobList, jobDelete, jobEmptyQueue, jobRecordOutcome,
   type JobInsertRow, type FlowInsert,
@@ -19,6 +19,7 @@ import {
 import { queueList } from './queue-queries.js'
 import { queueName } from './queue-name.js'
 import { resolveFunction } from '../tasks/resolve-function.js'
+import type { TaskArgs, TaskResult } from '../tasks/task-registry.js'
 import { runTask, formatError } from '../tasks/run-task.js'
 import { Schedule, resolveScheduleCall, insertSchedule, type ScheduleCall } from '../schedule/schedule.js'
 import type { AtInput } from '../schedule/schedule-rules.js'
@@ -116,15 +117,18 @@ export class Queue {
     return new Queue(this.name, this.#options, { source: this.#source, exec: queryContext(executor, this.schema) })
   }
 
-  /** Enqueues a call of `func` with positional arguments (RQ's `enqueue`). */
-  async enqueue(func: string, ...args: unknown[]): Promise<Job> {
+  /**
+   * Enqueues a call of `func` with positional arguments (RQ's `enqueue`). A name declared in
+   * `PqTasks` gets its task's argument and result types.
+   */
+  async enqueue<N extends string>(func: N, ...args: TaskArgs<N>): Promise<Job<TaskResult<N>>> {
     return this.enqueueCall({ func, args })
   }
 
-  /** Enqueues a call with options (RQ's `enqueue_call`). */
-  async enqueueCall(call: EnqueueCall): Promise<Job> {
+  /** Enqueues a call with options (RQ's `enqueue_call`); typed as `enqueue` for declared names. */
+  async enqueueCall<N extends string>(call: TypedEnqueueCall<N>): Promise<Job<TaskResult<N>>> {
     const [job] = await this.enqueueMany([call])
-    return job!
+    return job as Job<TaskResult<N>>
   }
 
   /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { resolveFunction, UnknownFunction, InvalidOption } from '@pq/core'
@@ -25,15 +26,35 @@ describe('resolveFunction', () => {
     expect(String((await resolveFunction('pq.utils.testJob', '/'))())).toMatch(/^pq test job ran at /)
   })
 
-  it('loads an export of an installed package', async () => {
-    // luxon is installed for @pq/core: `luxon.Duration` is its Duration class (a function).
-    expect(typeof await resolveFunction('luxon.Duration', join(FIXTURES_PATH, '..'))).toBe('function')
+  it('loads an export of an installed package only when it is listed as a task package', async () => {
+    // luxon and pg are installed for @pq/core: without the opt-in no job may call their exports.
+    const above = join(FIXTURES_PATH, '..')
+    await expect(resolveFunction('pg.Client', above)).rejects.toThrow(/^unknown function "pg.Client": no module pg.ts, .* under /)
+    await expect(resolveFunction('luxon.Duration', above)).rejects.toThrow(UnknownFunction)
+    expect(typeof await resolveFunction('luxon.Duration', above, { packages: ['luxon'] })).toBe('function')
+    await expect(resolveFunction('nowhere.fn', above, { packages: ['nowhere'] })).rejects.toThrow('unknown function "nowhere.fn": package "nowhere" is listed as a task package but is not installed under')
+  })
+
+  it('resolves only own exports, never what a module object inherits', async () => {
+    for (const name of ['common.constructor', 'common.hasOwnProperty', 'esm-js.constructor', 'esm-mjs.toString', 'nested.leaf.valueOf']) {
+      await expect(resolveFunction(name, root)).rejects.toThrow(UnknownFunction)
+    }
+  })
+
+  it('takes functions from a tasks map first, by their own names only', async () => {
+    const send = (to: string) => `sent to ${to}`
+    const tasks = { 'emails.send': send }
+    expect(await resolveFunction('emails.send', root, { tasks })).toBe(send)
+    expect((await resolveFunction('esm-js.twice', root, { tasks }))(2)).toBe(4)
+    await expect(resolveFunction('emails.constructor', root, { tasks: Object.create({ 'emails.constructor': send }) as Record<string, typeof send> }))
+      .rejects.toThrow(UnknownFunction)
+    await expect(resolveFunction('emails.sned', root, { tasks })).rejects.toThrow(/and no task "emails.sned" in the tasks map \(it has emails.send\)/)
   })
 
   it('names what it tried when nothing matches', async () => {
     const err = await resolveFunction('missing.fn', root).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(UnknownFunction)
-    expect((err as Error).message).toBe(`unknown function "missing.fn": no module missing.ts, missing.mts, missing.js, missing.mjs, missing.cjs or missing/index.* under ${root}, and no installed package "missing"; set the tasks root with --path or PQ_PATH`)
+    expect((err as Error).message).toBe(`unknown function "missing.fn": no module missing.ts, missing.mts, missing.js, missing.mjs, missing.cjs or missing/index.* under ${root}; set the tasks root with --path or PQ_PATH`)
   })
 
   it('lists the functions a module has when the export is missing or not a function', async () => {
@@ -56,5 +77,17 @@ describe('resolveFunction', () => {
     { encoding: 'utf8', cwd: process.cwd() })
     expect(res.stderr).toBe('')
     expect(res.stdout.trim()).toBe('from nested/leaf.ts')
+  })
+
+  it('registers the TypeScript loader before importing a .ts task when pq runs compiled, on plain node', () => {
+    // The built package (pnpm test builds it first), as an installed pq runs: no loader preloaded.
+    // A failed import() is cached per URL, so registering tsx after a failure could never work.
+    const built = join(process.cwd(), 'packages/core/dist/tasks/resolve-function.js')
+    expect(existsSync(built)).toBe(true)
+    const res = spawnSync(process.execPath, ['--input-type=module', '-e',
+      `const m = await import(${JSON.stringify(built)}); console.log((await m.resolveFunction('nested.leaf.leaf', ${JSON.stringify(root)}))()); console.log((await m.resolveFunction('esm-mjs.thrice', ${JSON.stringify(root)}))(1))`],
+    { encoding: 'utf8', cwd: root })
+    expect(res.stderr).toBe('')
+    expect(res.stdout.trim().split('\n')).toEqual(['from nested/leaf.ts', '3'])
   })
 })

@@ -8,24 +8,47 @@ import { functionName } from './function-name.js'
 /** A task: any function; it receives the job's args, then its kwargs object when there are any. */
 export type TaskFunction = (...args: any[]) => unknown // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/**
+ * Task functions by RQ-style name (`{ 'emails.send': send }`), for a worker that has no task files
+ * on disk (a bundled application) or wants its tasks typed in one place.
+ */
+export type TaskMap = Readonly<Record<string, TaskFunction>>
+
+/** Where names are looked up besides the tasks root. */
+export interface ResolveOptions {
+  /** Functions by name, tried before any file. */
+  tasks?: TaskMap | undefined
+  /**
+   * Installed packages whose exports may run as tasks (`'some-pkg.fn'`). Any other name resolves
+   * only to a module under the tasks root, so a job can't call `pg.Client` or `fs.rmSync`.
+   * @defaultValue []
+   */
+  packages?: readonly string[] | undefined
+}
+
 const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs'] as const
+const TYPESCRIPT = /\.[mc]?ts$/
 const BUILTIN_PREFIX = 'pq.'
 
 const moduleCache = new Map<string, Promise<Record<string, unknown>>>()
 
 /**
- * Finds a function by its RQ-style name under a tasks root: 'tasks.add' is export `add` of
- * tasks.{ts,js,mjs,cjs} (or tasks/index.*); 'emails.welcome.send' is export `send` of
- * emails/welcome.*. A name whose module is not a file under the root is tried as an installed
- * package. 'pq.utils.testJob' is pq's own test job. The error names what was tried.
+ * Finds a function by its RQ-style name: first in `options.tasks`, then under a tasks root:
+ * 'tasks.add' is export `add` of tasks.{ts,js,mjs,cjs} (or tasks/index.*); 'emails.welcome.send'
+ * is export `send` of emails/welcome.*. Only a module's own exports count (never inherited
+ * properties such as `constructor`), and an installed package only when `options.packages` names
+ * it. 'pq.utils.testJob' is pq's own test job. The error names what was tried.
  */
-export async function resolveFunction(name: string, root: string = process.cwd()): Promise<TaskFunction> {
-  // Resolved once per (root, name): a worker resolves the same few names for every job, and each
-  // lookup otherwise costs file checks and a trip through the module loader's hooks.
-  const key = `${root}\0${name}`
+export async function resolveFunction(name: string, root: string = process.cwd(), options: ResolveOptions = {}): Promise<TaskFunction> {
+  const mapped = options.tasks && Object.hasOwn(options.tasks, name) ? options.tasks[name] : undefined
+  if (typeof mapped === 'function') return mapped
+  // Resolved once per (root, packages, name): a worker resolves the same few names for every job,
+  // and each lookup otherwise costs file checks and a trip through the module loader's hooks.
+  const packages = options.packages ?? []
+  const key = `${root}\0${packages.join(',')}\0${name}`
   let found = resolved.get(key)
   if (!found) {
-    found = lookUp(name, root)
+    found = lookUp(name, root, packages, options.tasks)
     resolved.set(key, found)
     found.catch(() => resolved.delete(key))
   }
@@ -34,13 +57,13 @@ export async function resolveFunction(name: string, root: string = process.cwd()
 
 const resolved = new Map<string, Promise<TaskFunction>>()
 
-async function lookUp(name: string, root: string): Promise<TaskFunction> {
+async function lookUp(name: string, root: string, packages: readonly string[], tasks: TaskMap | undefined): Promise<TaskFunction> {
   functionName(name)
   const segments = name.split('.')
   const exportName = segments.pop()!
   const modulePath = segments.join('/')
-  const { module, where } = await loadModule(name, modulePath, resolve(root))
-  const fn = module[exportName] ?? (exportName === 'default' ? undefined : (module.default as Record<string, unknown> | undefined)?.[exportName])
+  const { module, where } = await loadModule(name, modulePath, resolve(root), packages, tasks)
+  const fn = ownExport(module, exportName)
   if (typeof fn !== 'function') {
     const available = Object.keys(module).filter((k) => typeof module[k] === 'function').sort()
     const has = available.length ? `it has ${available.join(', ')}` : 'it exports no functions'
@@ -50,22 +73,36 @@ async function lookUp(name: string, root: string): Promise<TaskFunction> {
   return fn as TaskFunction
 }
 
-async function loadModule(name: string, modulePath: string, root: string): Promise<{ module: Record<string, unknown>; where: string }> {
+/** An export the module itself defines (a CommonJS module's through its default), never an inherited one. */
+function ownExport(module: Record<string, unknown>, exportName: string): unknown {
+  if (Object.hasOwn(module, exportName)) return module[exportName]
+  const fallback = exportName === 'default' ? undefined : module.default
+  if ((typeof fallback === 'object' || typeof fallback === 'function') && fallback !== null && Object.hasOwn(fallback, exportName)) {
+    return (fallback as Record<string, unknown>)[exportName]
+  }
+  return undefined
+}
+
+async function loadModule(name: string, modulePath: string, root: string, packages: readonly string[], tasks: TaskMap | undefined): Promise<{ module: Record<string, unknown>; where: string }> {
   if (name.startsWith(BUILTIN_PREFIX)) {
     const builtin = modulePath.slice(BUILTIN_PREFIX.length)
     if (builtin === 'utils') return { module: await import('./builtin-tasks.js') as Record<string, unknown>, where: 'pq.utils' }
   }
   const file = findModuleFile(join(root, modulePath))
-  if (file) return { module: await importFile(name, file), where: file.slice(root.length + 1) || file }
+  if (file) return { module: await importFile(name, file, root), where: file.slice(root.length + 1) || file }
   const bare = modulePath
-  try {
-    const resolved = createRequire(join(root, 'noop.js')).resolve(bare)
-    return { module: await importFile(name, resolved), where: `package "${bare}"` }
-  } catch (err) {
-    if (err instanceof UnknownFunction) throw err
-    const tried = EXTENSIONS.map((e) => `${modulePath}${e}`).join(', ')
-    throw new UnknownFunction(name, `no module ${tried} or ${modulePath}/index.* under ${root}, and no installed package "${bare}"; set the tasks root with --path or PQ_PATH`)
+  if (packages.includes(bare)) {
+    let entry: string
+    try {
+      entry = createRequire(join(root, 'noop.js')).resolve(bare)
+    } catch {
+      throw new UnknownFunction(name, `package "${bare}" is listed as a task package but is not installed under ${root}`)
+    }
+    return { module: await importFile(name, entry, root), where: `package "${bare}"` }
   }
+  const tried = EXTENSIONS.map((e) => `${modulePath}${e}`).join(', ')
+  const mapped = tasks ? ` and no task "${name}" in the tasks map (it has ${Object.keys(tasks).sort().join(', ') || 'none'})` : ''
+  throw new UnknownFunction(name, `no module ${tried} or ${modulePath}/index.* under ${root}${mapped}; set the tasks root with --path or PQ_PATH`)
 }
 
 function findModuleFile(base: string): string | undefined {
@@ -76,25 +113,14 @@ function findModuleFile(base: string): string | undefined {
 
 const isFile = (p: string) => existsSync(p) && statSync(p).isFile()
 
-let tsxRegistered: Promise<void> | undefined
-
-/**
- * Imports a module file. TypeScript task files need a loader: when plain Node refuses the .ts
- * extension, tsx's ESM hooks are registered once and the import is tried again.
- */
-async function importFile(name: string, file: string): Promise<Record<string, unknown>> {
+/** Imports a module file, registering a TypeScript loader first when the file needs one. */
+async function importFile(name: string, file: string, root: string): Promise<Record<string, unknown>> {
   let cached = moduleCache.get(file)
   if (!cached) {
     cached = (async () => {
-      const url = pathToFileURL(file).href
-      try {
-        return await import(url) as Record<string, unknown>
-      } catch (err) {
-        if ((err as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw err
-        tsxRegistered ??= import('tsx/esm/api').then((tsx) => { tsx.register() })
-        await tsxRegistered
-        return await import(url) as Record<string, unknown>
-      }
+      // Before the import, never after a failure: Node caches a failed import() per URL.
+      if (TYPESCRIPT.test(file)) await typeScriptLoader(root)
+      return await import(pathToFileURL(file).href) as Record<string, unknown>
     })()
     moduleCache.set(file, cached)
     cached.catch(() => moduleCache.delete(file))
@@ -105,4 +131,35 @@ async function importFile(name: string, file: string): Promise<Record<string, un
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err)
     throw new UnknownFunction(name, `cannot load ${file}: ${reason}`, { cause: err })
   }
+}
+
+let loader: Promise<void> | undefined
+
+/**
+ * Makes `import()` of TypeScript work, once per process (or thread): nothing to do when pq itself
+ * runs from TypeScript source (tsx or jest already load it) or Node strips types itself; else tsx,
+ * pq's optional peer dependency, from the application (the tasks root) or beside pq.
+ */
+function typeScriptLoader(root: string): Promise<void> {
+  loader ??= (async () => {
+    if (import.meta.url.endsWith('.ts')) return
+    const tsx = findTsx(root)
+    // tsx's main entry is its `node --import tsx` hook: importing it registers the loader.
+    if (tsx) return void await import(tsx)
+    if ((process.features as { typescript?: unknown }).typescript) return
+    throw new Error(`TypeScript task files need a loader: install tsx (npm install tsx) or run Node >= 22.18, which strips types itself`)
+  })()
+  loader.catch(() => { loader = undefined })
+  return loader
+}
+
+function findTsx(root: string): string | undefined {
+  for (const from of [join(root, 'noop.js'), import.meta.url]) {
+    try {
+      return pathToFileURL(createRequire(from).resolve('tsx')).href
+    } catch {
+      // Not installed there; try the next place.
+    }
+  }
+  return undefined
 }

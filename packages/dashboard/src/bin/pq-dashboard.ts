@@ -1,4 +1,4 @@
-import { runCli } from '@pq/core/cli'
+import { runCli } from '@pq/cli-kit'
 import { dashboardCli } from '../dashboard-cli.js'
 import type { Dashboard } from '../dashboard.js'
 

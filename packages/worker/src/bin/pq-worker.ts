@@ -1,4 +1,4 @@
-import { runBin } from '@pq/core/cli'
+import { runBin } from '@pq/cli-kit'
 import { workerCli } from '../cli/worker-cli.js'
 
 await runBin('pq-worker', (argv, env, io) => workerCli(argv, env, io, {

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon'
 import { NoSuchWorker, UsageError } from '@pq/core'
-import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/core/cli'
+import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/cli-kit'
 import { acquirePool, queryContext, readEnv, schemaName, workerRequestStop, workerAlive, workerList, toSeconds } from '@pq/core/internal'
 import { Worker } from '../worker.js'
 import { DEFAULT_HEARTBEAT_TIMEOUT } from '../worker-options.js'
@@ -31,6 +31,7 @@ export async function workerCli(argv: readonly string[], env: Record<string, str
     .option('concurrency', { type: 'number', alias: 'c', describe: 'Jobs at once in this process (default 1)' })
     .option('name', { type: 'string', alias: 'n', describe: 'Worker name, unique among live workers (default host.pid)' })
     .option('path', { type: 'string', alias: 'P', describe: 'Tasks root for module.fn names (else PQ_PATH, else the current directory)' })
+    .option('task-package', { type: 'string', array: true, describe: 'An installed package whose exports jobs may call (pkg.fn); repeatable' })
     .option('worker-ttl', { type: 'string', describe: 'Seconds between polls while LISTEN works (else PQ_WORKER_TTL, default 420)' })
     .option('heartbeat-timeout', { type: 'string', describe: 'Seconds without a heartbeat before a worker is declared lost (default 60)' })
     .option('default-timeout', { type: 'string', describe: 'Default job timeout (else PQ_DEFAULT_JOB_TIMEOUT, default 600)' })
@@ -55,7 +56,7 @@ export async function workerCli(argv: readonly string[], env: Record<string, str
   const queues = ((args.queues as string[] | undefined) ?? []).map(String)
   const worker = new Worker({
     queues, connection, schema, burst: args.burst, concurrency: args.concurrency, name: args.name,
-    path: args.path ?? e.path, workerTtl: args['worker-ttl'] ?? e.workerTtl, heartbeatTimeout: args['heartbeat-timeout'],
+    path: args.path ?? e.path, taskPackages: args['task-package'] ?? [], workerTtl: args['worker-ttl'] ?? e.workerTtl, heartbeatTimeout: args['heartbeat-timeout'],
     defaultTimeout: args['default-timeout'] ?? e.defaultJobTimeout, exceptionHandlers: args['exception-handler'],
     isolate: args.isolate, migrate: args.migrate, listen: args.listen,
   })

@@ -1,7 +1,7 @@
 import type { Job } from '@pq/core'
 import type { Worker } from '../worker.js'
 import type { JobRunReport } from '../run/job-runner.js'
-import type { CliIo } from '@pq/core/cli'
+import type { CliIo } from '@pq/cli-kit'
 
 /** How much pq-worker prints. */
 export type LogLevel = 'quiet' | 'normal' | 'verbose'

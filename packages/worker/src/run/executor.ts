@@ -1,4 +1,4 @@
-import { Job, JobTimeout, resolveFunction } from '@pq/core'
+import { Job, JobTimeout, resolveFunction, type ResolveOptions } from '@pq/core'
 import { runTask, type TaskOutcome } from '@pq/core/internal'
 import { IsolatedRunner } from './isolated-runner.js'
 import { timerMs } from './timer-ms.js'
@@ -13,13 +13,20 @@ export type RunResult = TaskOutcome | { ok: false; error: unknown; timedOut: tru
  */
 export class Executor {
   readonly #path: string
+  readonly #lookup: ResolveOptions
   readonly #isolated: IsolatedRunner
   /** In-process runs by job id: how to fail each with a stray error of its task. */
   readonly #strays = new Map<string, (error: unknown) => void>()
 
-  constructor(path: string, isolatedOptions: { databaseUrl: string | undefined; schema: string }, warn: (message: string) => void = () => {}) {
+  constructor(
+    path: string,
+    isolatedOptions: { databaseUrl: string | undefined; schema: string },
+    lookup: ResolveOptions = {},
+    warn: (message: string) => void = () => {},
+  ) {
     this.#path = path
-    this.#isolated = new IsolatedRunner({ path, ...isolatedOptions }, warn)
+    this.#lookup = lookup
+    this.#isolated = new IsolatedRunner({ path, packages: lookup.packages ?? [], ...isolatedOptions }, warn)
   }
 
   async run(job: Job, timeoutSeconds: number, isolate: boolean, stopSignal: AbortSignal): Promise<RunResult> {
@@ -29,7 +36,7 @@ export class Executor {
     let timer: NodeJS.Timeout | undefined
     let onStop: (() => void) | undefined
     try {
-      const fn = await resolveFunction(job.func, this.#path).catch((error: unknown) => error)
+      const fn = await resolveFunction(job.func, this.#path, this.#lookup).catch((error: unknown) => error)
       if (typeof fn !== 'function') return { ok: false, error: fn }
       const timedOut = new Promise<RunResult>((resolve) => {
         timer = setTimeout(() => {

@@ -1,6 +1,6 @@
-// Entry of an isolated job thread. Plain JS, so it loads without a loader; tsx then runs the
-// TypeScript thread body (and the user's TypeScript task files).
-import { register } from 'tsx/esm/api'
+// Entry of an isolated job thread when the worker runs from its TypeScript source (tests): plain
+// JS, so it loads without a loader; tsx then runs the thread body. Built, the worker starts
+// isolated-thread.js directly.
+import '../../../../scripts/dev/source-loader.mjs'
 
-register()
 await import('./isolated-thread.ts')

@@ -4,6 +4,11 @@ import { JobTimeout } from '@pq/core'
 import type { RunResult } from './executor.js'
 import { timerMs } from './timer-ms.js'
 
+// Built, the thread body is plain JS; from TypeScript source (tests) it needs a loader in the thread.
+const THREAD_ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL('./isolated-entry.mjs', import.meta.url)
+  : new URL('./isolated-thread.js', import.meta.url)
+
 /** An error whose text was formatted in the job's thread. */
 export class IsolatedTaskError extends Error {
   constructor(readonly excInfo: string) {
@@ -21,10 +26,13 @@ export class IsolatedRunner {
   readonly #idle: Thread[] = []
   readonly #busy = new Set<Thread>()
   readonly #dying = new Set<Promise<unknown>>()
-  readonly #data: { path: string; databaseUrl: string | undefined; schema: string }
+  readonly #data: { path: string; packages: readonly string[]; databaseUrl: string | undefined; schema: string }
   readonly #warn: (message: string) => void
 
-  constructor(data: { path: string; databaseUrl: string | undefined; schema: string }, warn: (message: string) => void = () => {}) {
+  constructor(
+    data: { path: string; packages: readonly string[]; databaseUrl: string | undefined; schema: string },
+    warn: (message: string) => void = () => {},
+  ) {
     this.#data = data
     this.#warn = warn
   }
@@ -35,7 +43,7 @@ export class IsolatedRunner {
    * a listener, a thread's 'error' event would be unhandled and crash the whole worker.
    */
   #spawn(): Thread {
-    const thread = new Thread(new URL('./isolated-entry.mjs', import.meta.url), { workerData: this.#data })
+    const thread = new Thread(THREAD_ENTRY, { workerData: this.#data })
     thread.on('error', (error: unknown) => {
       if (this.#busy.has(thread)) return // the run's own listener fails its job
       this.#drop(thread)

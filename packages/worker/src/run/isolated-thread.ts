@@ -7,7 +7,7 @@ import pg from 'pg'
 import { Job, resolveFunction } from '@pq/core'
 import { queryContext, runTask, formatError, type JobRow } from '@pq/core/internal'
 
-interface ThreadData { path: string; databaseUrl: string | undefined; schema: string }
+interface ThreadData { path: string; packages: readonly string[]; databaseUrl: string | undefined; schema: string }
 const data = workerData as ThreadData
 // Opened only if a task saves meta; pg connects lazily.
 const pool = new pg.Pool({ connectionString: data.databaseUrl, max: 2 })
@@ -21,7 +21,7 @@ parentPort!.on('message', async (msg: { row: JobRow }) => {
     if (typeof value === 'string') (row as Record<string, unknown>)[key] = new Date(value)
   }
   try {
-    const fn = await resolveFunction(row.func, data.path)
+    const fn = await resolveFunction(row.func, data.path, { packages: data.packages })
     const outcome = await runTask(fn, new Job(home, row))
     if (outcome.ok) parentPort!.postMessage({ ok: true, result: outcome.result })
     else parentPort!.postMessage({ ok: false, error: formatError(outcome.error) })

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon'
-import { Job, JobTimeout, resolveFunction } from '@pq/core'
+import { Job, JobTimeout, resolveFunction, type ResolveOptions } from '@pq/core'
 import { formatError, type JobOutcome } from '@pq/core/internal'
 import type { Executor } from './executor.js'
 
@@ -17,6 +17,8 @@ export interface JobRunReport {
 /** Settings the runner needs from the worker. */
 export interface JobRunnerSettings {
   path: string
+  /** The worker's task map and task packages. */
+  lookup?: ResolveOptions
   defaultTimeout: number
   isolate: boolean
   exceptionHandlers: readonly string[]
@@ -64,7 +66,7 @@ export async function runJob(job: Job, executor: Executor, settings: JobRunnerSe
 async function callback(name: string | null, settings: JobRunnerSettings, args: unknown[]): Promise<void> {
   if (!name) return
   try {
-    const fn = await resolveFunction(name, settings.path)
+    const fn = await resolveFunction(name, settings.path, settings.lookup)
     await fn(...args)
   } catch (err) {
     settings.warn(`callback ${name} failed: ${err instanceof Error ? err.message : String(err)}`)
@@ -79,7 +81,7 @@ async function callback(name: string | null, settings: JobRunnerSettings, args: 
 async function handleException(job: Job, error: unknown, settings: JobRunnerSettings): Promise<void> {
   for (const name of settings.exceptionHandlers) {
     try {
-      const fn = await resolveFunction(name, settings.path)
+      const fn = await resolveFunction(name, settings.path, settings.lookup)
       if (await fn(job, error) === false) return
     } catch (err) {
       settings.warn(`exception handler ${name} failed: ${err instanceof Error ? err.message : String(err)}`)

@@ -3,12 +3,12 @@
  * it, and check that a test left no worker, thread or child process behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type pg from 'pg'
+import { sourceBin } from '@pq/core/testing'
 import { runningWorkers } from '../worker.js'
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '../../bin/pq-worker.js')
+// The bin's TypeScript source (through tsx), so a test runs the code as it is, without a build.
+const BIN = sourceBin('worker', 'pq-worker')
 const children = new Set<ChildProcess>()
 
 /** A spawned pq-worker. */
@@ -26,7 +26,7 @@ export interface WorkerProcess {
 
 /** Spawns `pq-worker args...` on the test database (DATABASE_URL), with the fixtures as tasks root. */
 export function spawnWorker(args: readonly string[], env: Record<string, string | undefined>): WorkerProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   children.add(child)
   let out = ''
   let err = ''
@@ -47,7 +47,8 @@ export function spawnWorker(args: readonly string[], env: Record<string, string 
     exited,
     kill: (signal) => { child.kill(signal) },
     waitForOutput(pattern, options = {}) {
-      const timeoutMs = options.timeoutMs ?? 15000
+      // Generous: a bin started from source through tsx can take 15 s on a machine loaded 10x over.
+      const timeoutMs = options.timeoutMs ?? 30000
       const text = () => (options.stream === 'stderr' ? err : out)
       return new Promise<void>((resolve, reject) => {
         const check = () => {
@@ -85,7 +86,7 @@ export async function reapLeftovers(pool?: pg.Pool): Promise<string[]> {
     await worker.stop('now')
   }
   for (const child of [...children]) {
-    left.push(`pq-worker process ${child.pid} (${child.spawnargs.slice(2).join(' ')}) still running`)
+    left.push(`pq-worker process ${child.pid} (${child.spawnargs.slice(1 + BIN.length).join(' ')}) still running`)
     child.kill('SIGKILL')
     await new Promise((resolve) => child.once('exit', resolve))
   }

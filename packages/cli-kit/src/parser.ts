@@ -1,6 +1,6 @@
 import yargs, { type Argv, type ArgumentsCamelCase } from 'yargs'
 import type { CliIo } from './run-cli.js'
-import { UsageError } from '../errors.js'
+import { UsageError } from '@pq/core'
 
 /**
  * A yargs parser set up the way every pq command wants it: strict (unknown flags are errors), no

@@ -1,5 +1,5 @@
-import { PqError, ConnectionError, type PqErrorCode } from '../errors.js'
-import { describeConnection } from '../config/env.js'
+import { PqError, ConnectionError, type PqErrorCode } from '@pq/core'
+import { describeConnection } from '@pq/core/internal'
 
 /** Where a CLI writes: stdout for results, stderr for diagnostics. */
 export interface CliIo {

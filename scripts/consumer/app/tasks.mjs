@@ -1,0 +1,4 @@
+// A JavaScript task: runs under plain node, no loader.
+export function add(a, b) {
+  return a + b
+}
