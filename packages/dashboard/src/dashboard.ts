@@ -4,7 +4,7 @@ import { JOB_STATUSES, InvalidOption, type ConnectionOption, type JobStatus } fr
 import {
   acquirePool, queryContext, schemaName, readEnv, jobFetch, jobList, jobRequeue, jobDelete, jobCancel, jobDataFromRow,
   workerList, workerRequestStop, collectQueueStats, statsPing, statsStartedByWorker, statsThroughput, statsFlowList,
-  statsScheduleList, isLiveWorker, DEFAULT_LIVE_SECONDS, type QueryContext,
+  statsScheduleList, DEFAULT_LIVE_SECONDS, type QueryContext,
 } from '@pq/core/internal'
 import { checkExposure, authorized, hostAllowed, Csrf, TOKEN_COOKIE } from './security.js'
 import { fillBuckets, throughputSvg } from './chart.js'
@@ -82,9 +82,9 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
   const page = (now: Date): PageContext => ({ csrf: csrf.token, refreshSeconds, now })
 
   async function workers(q: QueryContext): Promise<WorkerView[]> {
-    const [now, rows, running] = await Promise.all([statsPing(q), workerList(q), statsStartedByWorker(q)])
+    const [now, rows, running] = await Promise.all([statsPing(q), workerList(q, { liveSeconds }), statsStartedByWorker(q)])
     return rows.map((w) => ({
-      name: w.name, host: w.host, pid: w.pid, state: w.state, live: isLiveWorker(w, now, liveSeconds), queues: w.queues,
+      name: w.name, host: w.host, pid: w.pid, state: w.state, live: w.live, queues: w.queues,
       currentJobs: running.get(w.name) ?? [], heartbeatAt: w.heartbeat_at, stopRequested: w.stop_requested,
       successful: Number(w.successful_count), failed: Number(w.failed_count),
     }))

@@ -1,4 +1,4 @@
-import { describeCall, JOB_STATUSES, type JobData, type JobStatus } from '@pq/core'
+import { describeCall, JOB_STATUSES, REQUEUE_STATUSES, WAITING_STATUSES, type JobData, type JobStatus } from '@pq/core'
 import type { QueueStats, StatsFlowRow, StatsScheduleRow } from '@pq/core/internal'
 import { html, raw, type SafeHtml } from './html.js'
 import { layout, actionButton, jobPath, ago, when, type PageContext } from './layout.js'
@@ -57,8 +57,8 @@ export function queuePage(ctx: PageContext, data: { stats: QueueStats; status: J
   const back = queuePath(stats.name, status, page)
   const tabs = JOB_STATUSES.map((s) => html`<a class="${s === status ? 'on' : ''}" href="${queuePath(stats.name, s)}">${s} (${count(stats, s)})</a>`)
   const actions = (j: JobData) => [
-    ['failed', 'stopped', 'canceled'].includes(j.status) ? actionButton(ctx, `${jobPath(j.id)}/requeue`, 'Requeue', back) : '',
-    ['queued', 'deferred', 'scheduled'].includes(j.status) ? actionButton(ctx, `${jobPath(j.id)}/cancel`, 'Cancel', back) : '',
+    REQUEUE_STATUSES.includes(j.status) ? actionButton(ctx, `${jobPath(j.id)}/requeue`, 'Requeue', back) : '',
+    WAITING_STATUSES.includes(j.status) ? actionButton(ctx, `${jobPath(j.id)}/cancel`, 'Cancel', back) : '',
     actionButton(ctx, `${jobPath(j.id)}/delete`, 'Delete', back, true),
   ]
   const rows = data.jobs.map((j) => html`<tr data-job="${j.id}"><td><a href="${jobPath(j.id)}">${j.id}</a></td>
@@ -79,8 +79,8 @@ export function jobPage(ctx: PageContext, j: JobData): string {
   const progress = typeof j.meta.progress === 'number' ? html`<progress max="100" value="${j.meta.progress}"></progress> ${j.meta.progress}%` : ''
   const row = (label: string, value: SafeHtml | string) => html`<tr><th>${label}</th><td>${value}</td></tr>`
   return layout(ctx, `job ${j.id}`, html`<h1>Job ${j.id}</h1>
-<p>${['failed', 'stopped', 'canceled'].includes(j.status) ? actionButton(ctx, `${back}/requeue`, 'Requeue', back) : ''}
-${['queued', 'deferred', 'scheduled'].includes(j.status) ? actionButton(ctx, `${back}/cancel`, 'Cancel', back) : ''}
+<p>${REQUEUE_STATUSES.includes(j.status) ? actionButton(ctx, `${back}/requeue`, 'Requeue', back) : ''}
+${WAITING_STATUSES.includes(j.status) ? actionButton(ctx, `${back}/cancel`, 'Cancel', back) : ''}
 ${actionButton(ctx, `${back}/delete`, 'Delete', `/queues/${encodeURIComponent(j.origin)}?status=${j.status}`, true)}</p>
 <table id="job">
 ${row('Status', html`<span id="status" class="st-${j.status}">${j.status}</span>`)}

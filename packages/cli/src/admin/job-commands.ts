@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon'
-import { JOB_STATUSES, NoSuchJob, UsageError, describeCall, type JobStatus } from '@pq/core'
+import { JOB_STATUSES, WAITING_STATUSES, NoSuchJob, UsageError, describeCall, type JobStatus } from '@pq/core'
 import {
   jobList, jobFetch, jobRequeue, jobDelete, jobCancel, jobEmptyQueue, jobIdsByStatus, jobDataFromRow, statsJobCount,
   queueName, type QueryContext,
@@ -156,7 +156,7 @@ const empty: AdminCommand = {
     .example('pq-admin empty emails --yes', 'empty a queue from a script'),
   async run(ctx, args, io) {
     const queue = queueName(String(args.queue))
-    const waiting = (await Promise.all((['queued', 'deferred', 'scheduled'] as const)
+    const waiting = (await Promise.all(WAITING_STATUSES
       .map((status) => statsJobCount(ctx, { queue, status })))).reduce((a, b) => a + b, 0)
     if (!await confirm(io, args.yes as boolean | undefined, `Delete the ${waiting} waiting job${waiting === 1 ? '' : 's'} of queue "${queue}"?`, 'empty a queue')) {
       io.err.write('pq-admin: nothing deleted\n')

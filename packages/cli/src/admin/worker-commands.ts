@@ -1,6 +1,6 @@
 import { NoSuchWorker } from '@pq/core'
 import {
-  workerList, workerRequestStop, queueList, queueName, statsPing, statsStartedByWorker, isLiveWorker, servesQueue,
+  workerList, workerRequestStop, queueList, queueName, statsPing, statsStartedByWorker, servesQueue,
   DEFAULT_LIVE_SECONDS,
 } from '@pq/core/internal'
 import type { AdminCommand } from './admin-cli.js'
@@ -12,10 +12,10 @@ const workers: AdminCommand = {
   describe: 'List workers: state, queues, current jobs, heartbeat age',
   build: (p) => p.option('json', { type: 'boolean', describe: 'Print the workers as JSON' }).option('live-seconds', liveSecondsOption),
   async run(ctx, args, io) {
-    const [now, rows, running] = await Promise.all([statsPing(ctx), workerList(ctx), statsStartedByWorker(ctx)])
+    const [now, rows, running] = await Promise.all([statsPing(ctx), workerList(ctx, { liveSeconds: args['live-seconds'] as number }), statsStartedByWorker(ctx)])
     const list = rows.map((w) => ({
       name: w.name, host: w.host, pid: w.pid, state: w.state, queues: w.queues,
-      live: isLiveWorker(w, now, args['live-seconds'] as number), stopRequested: w.stop_requested,
+      live: w.live, stopRequested: w.stop_requested,
       currentJobs: running.get(w.name) ?? [], heartbeatAt: w.heartbeat_at,
       heartbeatAgeSeconds: Math.max(0, (now.getTime() - new Date(w.heartbeat_at).getTime()) / 1000),
       successfulCount: Number(w.successful_count), failedCount: Number(w.failed_count),
@@ -49,8 +49,8 @@ const stopWorker: AdminCommand = {
     const name = String(args.name)
     const asked = await workerRequestStop(ctx, { names: [name], liveSeconds: args['live-seconds'] as number })
     if (!asked.length) {
-      const [now, rows] = await Promise.all([statsPing(ctx), workerList(ctx)])
-      throw new NoSuchWorker(name, rows.filter((w) => isLiveWorker(w, now, args['live-seconds'] as number)).map((w) => w.name))
+      const rows = await workerList(ctx, { liveSeconds: args['live-seconds'] as number, onlyLive: true })
+      throw new NoSuchWorker(name, rows.map((w) => w.name))
     }
     io.out.write(`Asked worker ${name} to stop after its current jobs.\n`)
     return 0
@@ -66,9 +66,9 @@ const ping: AdminCommand = {
   async run(ctx, args, io) {
     const given = ((args.queues as string[] | undefined) ?? []).map((q) => queueName(String(q)))
     const now = await statsPing(ctx)
-    const [rows, known] = await Promise.all([workerList(ctx), given.length ? Promise.resolve([]) : queueList(ctx, {})])
+    const [rows, known] = await Promise.all([workerList(ctx, { liveSeconds: args['live-seconds'] as number }), given.length ? Promise.resolve([]) : queueList(ctx, {})])
     const names = given.length ? given : known.map((q) => q.name)
-    const live = rows.filter((w) => isLiveWorker(w, now, args['live-seconds'] as number))
+    const live = rows.filter((w) => w.live)
     const queues = names.map((name) => ({ name, workers: live.filter((w) => servesQueue(w, name)).map((w) => w.name) }))
     const unserved = queues.filter((q) => q.workers.length === 0)
     if (args.json) {

@@ -8,7 +8,7 @@ import { readEnv } from '../config/env.js'
 import type { FlowRow, JobRow } from '../db/tables.js'
 import { InvalidOption, NoSuchFlow } from '../errors.js'
 import { Job } from '../job/job-model.js'
-import type { JobHome } from '../job/job.js'
+import { WAITING_STATUSES, type JobHome } from '../job/job.js'
 import { jobCancel, jobFetchMany } from '../job/job-queries.js'
 import { Queue } from '../queue/queue.js'
 import { FlowBuilder } from './flow-builder.js'
@@ -35,7 +35,7 @@ export type FlowLookup = { connection?: ConnectionOption; schema?: string } | Qu
 /** What a Flow.run block does: add steps with `f.enqueue`, `f.enqueueCall`, `f.schedule`, `f.on(queue)`. */
 export type FlowBlock = (f: FlowBuilder) => void | Promise<void>
 
-const WAITING = new Set(['queued', 'deferred', 'scheduled'])
+const WAITING = new Set<string>(WAITING_STATUSES)
 
 /**
  * A workflow (django-pq's Flow): steps that run in sequence, each depending on the one before, on

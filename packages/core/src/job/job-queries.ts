@@ -6,7 +6,8 @@ import { workChannel, queueWakePayload, dueWakePayload, wakeRunnableSql } from '
 import { isPgError, UNIQUE_VIOLATION } from '../db/pg-errors.js'
 import { DuplicateJobId } from '../errors.js'
 import { queueEnsureSql } from '../queue/queue-queries.js'
-import type { JobStatus } from './job.js'
+import { REQUEUE_STATUSES, WAITING_STATUSES, type JobStatus } from './job.js'
+import { isWaitingSql, jobExpiresAtSql } from './job-rule-queries.js'
 
 const tsOrNull = (d: DateTime | null | undefined) => (d ? d.toJSDate() : null)
 
@@ -141,7 +142,7 @@ export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Pr
           case when ttl is not null then n.now + ttl * interval '1 second' end,
           case when status = 'canceled' then 'canceled: a dependency was canceled' end,
           case when status = 'canceled' then n.now end,
-          case when status = 'canceled' then n.now + failure_ttl * interval '1 second' end,
+          ${jobExpiresAtSql(sql`status`, sql`n.now`, sql`result_ttl`, sql`failure_ttl`)},
           id = any(${dependedOnInBatch}::text[])
         from decided, now_ n
         order by ord
@@ -300,8 +301,8 @@ export async function jobCancelDependents(q: QueryContext, p: { ids: string[]; r
     )
     update ${job} j set status = 'canceled', exc_info = ${`canceled: ${p.reason}`},
       ended_at = coalesce(${tsOrNull(p.now)}::timestamptz, now()),
-      expires_at = coalesce(${tsOrNull(p.now)}::timestamptz, now()) + j.failure_ttl * interval '1 second'
-    from down where j.id = down.id and j.status in ('deferred', 'queued', 'scheduled')
+      expires_at = ${jobExpiresAtSql(sql`'canceled'`, sql`coalesce(${tsOrNull(p.now)}::timestamptz, now())`, sql`j.result_ttl`, sql`j.failure_ttl`)}
+    from down where j.id = down.id and ${isWaitingSql(sql`j.status`)}
     returning j.id`.execute(q.db)
   return rows.map((x) => x.id)
 }
@@ -315,8 +316,8 @@ export async function jobCancel(q: QueryContext, p: { ids: string[]; now?: DateT
   const { rows } = await sql<{ id: string }>`
     update ${job} set status = 'canceled', exc_info = 'canceled',
       ended_at = coalesce(${tsOrNull(p.now)}::timestamptz, now()),
-      expires_at = coalesce(${tsOrNull(p.now)}::timestamptz, now()) + failure_ttl * interval '1 second'
-    where id = any(${p.ids}::text[]) and status in ('queued', 'deferred', 'scheduled')
+      expires_at = ${jobExpiresAtSql(sql`'canceled'`, sql`coalesce(${tsOrNull(p.now)}::timestamptz, now())`, sql`result_ttl`, sql`failure_ttl`)}
+    where id = any(${p.ids}::text[]) and ${isWaitingSql(sql`status`)}
     returning id`.execute(q.db)
   const canceled = rows.map((x) => x.id)
   if (canceled.length) canceled.push(...await jobCancelDependents(q, { ids: canceled, reason: 'a dependency was canceled', now: p.now ?? null }))
@@ -329,7 +330,7 @@ export async function jobCancel(q: QueryContext, p: { ids: string[]; now?: DateT
  */
 export async function jobRequeue(q: QueryContext, p: { ids: string[]; statuses?: readonly JobStatus[]; now?: DateTime | null }): Promise<JobRow[]> {
   const job = sql.id(q.schema, 'job')
-  const statuses = p.statuses ?? ['failed', 'stopped', 'canceled']
+  const statuses = p.statuses ?? REQUEUE_STATUSES
   const { rows } = await sql<JobRow>`
     with up as (
       update ${job} set status = 'queued', exc_info = null, result = null, worker = null, attempts = 0,
@@ -359,7 +360,7 @@ export async function jobIdsByStatus(q: QueryContext, p: { queue: string | null;
 /** Deletes every waiting job of a queue (RQ's `empty`), cancelling their dependents. Returns how many. */
 export async function jobEmptyQueue(q: QueryContext, p: { queue: string }): Promise<number> {
   const ids = (await q.db.withSchema(q.schema).selectFrom('job').select('id')
-    .where('queue', '=', p.queue).where('status', 'in', ['queued', 'deferred', 'scheduled']).execute()).map((x) => x.id)
+    .where('queue', '=', p.queue).where('status', 'in', WAITING_STATUSES as JobStatus[]).execute()).map((x) => x.id)
   return (await jobDelete(q, { ids })).length
 }
 
@@ -394,9 +395,7 @@ export async function jobRecordOutcome(q: QueryContext, p: JobRecordOutcomeParam
     update ${job} set status = ${p.status}, result = ${p.result}::jsonb, exc_info = ${p.excInfo},
       worker = 'in-process', attempts = attempts + 1, started_at = ${p.startedAt.toJSDate()},
       ended_at = ${now}, enqueued_at = coalesce(enqueued_at, ${now}),
-      expires_at = case
-        when ${p.status} = 'failed' then case when failure_ttl < 0 then null else ${now} + failure_ttl * interval '1 second' end
-        when result_ttl < 0 then null else ${now} + result_ttl * interval '1 second' end
+      expires_at = ${jobExpiresAtSql(sql`${p.status}::text`, now, sql`result_ttl`, sql`failure_ttl`)}
     where id = ${p.id} and not exists (select 1 from gone)
     returning *`.execute(q.db)
   return rows[0]

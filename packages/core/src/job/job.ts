@@ -22,6 +22,12 @@ export type JobStatus = (typeof JOB_STATUSES)[number]
 /** States after which a job will not run again unless requeued. */
 export const ENDED_STATUSES: readonly JobStatus[] = ['finished', 'failed', 'stopped', 'canceled']
 
+/** States of a job that has not started yet and may still run (cancel and empty act on these). */
+export const WAITING_STATUSES: readonly JobStatus[] = ['queued', 'deferred', 'scheduled']
+
+/** Ended states a job can be requeued from (everything ended but finished). */
+export const REQUEUE_STATUSES: readonly JobStatus[] = ['failed', 'stopped', 'canceled']
+
 /** A job's retry policy: `max` further attempts after the first failure, waiting `intervals` seconds between them. */
 export interface RetryPolicy {
   max: number
