@@ -151,6 +151,7 @@ describe('the dashboard in headless Chromium', () => {
     const cells = async (id: string) => page.locator('#schedules tr', { hasText: id }).locator('td').allTextContents()
     expect((await cells('every-min'))[5]).toBe('∞')
     expect((await cells('thrice'))[5]).toBe('2')
+    expect((await cells('thrice'))[8]).toBe('timeout worker default, result 500s, failure 31536000s')
   })
 
   it('stops a worker from its Stop button; the worker finishes and exits', async () => {

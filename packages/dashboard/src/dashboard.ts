@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { JOB_STATUSES, InvalidOption, type ConnectionOption, type JobStatus } from '@pq/core'
+import { JOB_STATUSES, InvalidOption, Schedule, type ConnectionOption, type JobStatus } from '@pq/core'
 import {
   acquirePool, queryContext, schemaName, readEnv, jobFetch, jobList, jobRequeue, jobDelete, jobCancel, jobDataFromRow,
   workerList, workerRequestStop, collectQueueStats, statsPing, statsStartedByWorker, statsThroughput, statsFlowList,
@@ -125,7 +125,7 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
     }
     if (path === '/schedules') {
       const rows = await statsScheduleList(ctx, { offset: (pageNo - 1) * 50, limit: 51 })
-      return schedulesPage(page(now), rows.slice(0, 50), pageNo, rows.length > 50)
+      return schedulesPage(page(now), rows.slice(0, 50).map((row) => new Schedule(row)), pageNo, rows.length > 50)
     }
     throw new HttpError(404, `no page at ${path}`)
   }

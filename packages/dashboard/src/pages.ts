@@ -1,5 +1,6 @@
 import { describeCall, JOB_STATUSES, REQUEUE_STATUSES, WAITING_STATUSES, type JobData, type JobStatus } from '@pq/core'
-import type { QueueStats, StatsFlowRow, StatsScheduleRow } from '@pq/core/internal'
+import type { Schedule } from '@pq/core'
+import type { QueueStats, StatsFlowRow } from '@pq/core/internal'
 import { html, raw, type SafeHtml } from './html.js'
 import { layout, actionButton, jobPath, ago, when, type PageContext } from './layout.js'
 
@@ -118,19 +119,25 @@ export function flowsPage(ctx: PageContext, flows: StatsFlowRow[], page: number,
 ${rows.length ? rows : html`<tr><td colspan="6" class="muted">No flows.</td></tr>`}</table>${pager('/flows', page, more)}`)
 }
 
-/** Runs a schedule still has: repeat + 1 - run_count, ∞ for repeat -1. */
-export function runsLeft(s: Pick<StatsScheduleRow, 'repeat' | 'run_count' | 'next_run_at' | 'canceled_at'>): string {
-  if (s.canceled_at || s.next_run_at === null) return '0'
-  return s.repeat < 0 ? '∞' : String(Math.max(0, s.repeat + 1 - s.run_count))
+/** The options each run of a schedule gets, short: "timeout 600s (default), result 500s, failure 1y". */
+export function runOptions(s: Schedule): string {
+  const ttl = (n: number) => (n < 0 ? 'forever' : `${n}s`)
+  const o = s.jobOptions
+  return [
+    o.timeout === null ? 'timeout worker default' : `timeout ${o.timeout}s`,
+    `result ${ttl(o.resultTtl)}`, `failure ${ttl(o.failureTtl)}`,
+    ...(o.ttl === null ? [] : [`ttl ${o.ttl}s`]), ...(o.retry.max ? [`retry ${o.retry.max}`] : []),
+  ].join(', ')
 }
 
 /** Schedules by next run. */
-export function schedulesPage(ctx: PageContext, schedules: StatsScheduleRow[], page: number, more: boolean): string {
+export function schedulesPage(ctx: PageContext, schedules: Schedule[], page: number, more: boolean): string {
+  const date = (d: { toJSDate(): Date } | null) => (d ? d.toJSDate() : null)
   const rows = schedules.map((s) => html`<tr><td>${s.id}</td><td>${s.queue}</td><td><code>${s.func}</code></td>
-<td>${s.cron ?? s.interval ?? 'once'}</td><td>${s.canceled_at ? 'canceled' : when(s.next_run_at)}</td><td class="n">${runsLeft(s)}</td>
-<td class="n">${s.run_count}</td><td>${s.last_job_id ? html`<a href="${jobPath(s.last_job_id)}">${when(s.last_run_at)}</a>` : '-'}</td></tr>`)
-  return layout(ctx, 'schedules', html`<h1>Schedules</h1><table id="schedules"><tr><th>Id</th><th>Queue</th><th>Function</th><th>Rule</th><th>Next run</th><th>Runs left</th><th>Runs</th><th>Last run</th></tr>
-${rows.length ? rows : html`<tr><td colspan="8" class="muted">No schedules.</td></tr>`}</table>${pager('/schedules', page, more)}`)
+<td>${s.rule.cron ?? s.rule.interval ?? 'once'}</td><td>${s.canceledAt ? 'canceled' : when(date(s.nextRunAt))}</td><td class="n">${s.runsLeft === null ? '∞' : String(s.runsLeft)}</td>
+<td class="n">${s.runCount}</td><td>${s.lastJobId ? html`<a href="${jobPath(s.lastJobId)}">${when(date(s.lastRunAt))}</a>` : '-'}</td><td>${runOptions(s)}</td></tr>`)
+  return layout(ctx, 'schedules', html`<h1>Schedules</h1><table id="schedules"><tr><th>Id</th><th>Queue</th><th>Function</th><th>Rule</th><th>Next run</th><th>Runs left</th><th>Runs</th><th>Last run</th><th>Each run</th></tr>
+${rows.length ? rows : html`<tr><td colspan="9" class="muted">No schedules.</td></tr>`}</table>${pager('/schedules', page, more)}`)
 }
 
 function pager(path: string, page: number, more: boolean): SafeHtml {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os'
 import type { ConnectionOption } from '@pq/core'
-import { InvalidOption } from '@pq/core'
+import { InvalidOption, DEFAULT_JOB_TIMEOUT } from '@pq/core'
 import { queueName, schemaName, toSeconds, functionName, DEFAULT_LIVE_SECONDS, type DurationInput } from '@pq/core/internal'
 
 /** Options of a Worker; every field has a default. */
@@ -68,7 +68,6 @@ function defaultName(): string {
 }
 
 export const DEFAULT_WORKER_TTL = 420
-export const DEFAULT_JOB_TIMEOUT = 600
 /** A worker's heartbeat timeout is the registry's live window, so both sides agree on who is lost. */
 export const DEFAULT_HEARTBEAT_TIMEOUT = DEFAULT_LIVE_SECONDS
 

@@ -55,11 +55,14 @@ describe('pq-schedule', () => {
   })
 
   it('lists schedules as a table and as JSON, and cancels one', async () => {
-    const { out } = await run('2030-05-05', 'fixtures.add', '--id', 'listed-one')
+    const { out } = await run('2030-05-05', 'fixtures.add', '--id', 'listed-one', '--timeout', '90', '--result-ttl', '-1')
     expect(out.startsWith('listed-one\n')).toBe(true)
     expect((await run('--list')).out).toMatch(/listed-one\s+default\s+fixtures\.add\s+2030-05-05T00:00:00Z\s+1\s+0/)
     const json = JSON.parse((await run('--list', '--json')).out) as { schedules: { id: string; next_run_at: string; runs_left: number }[] }
-    expect(json.schedules.find((s) => s.id === 'listed-one')).toMatchObject({ runs_left: 1, next_run_at: '2030-05-05T00:00:00.000Z' })
+    expect(json.schedules.find((s) => s.id === 'listed-one')).toMatchObject({
+      runs_left: 1, next_run_at: '2030-05-05T00:00:00.000Z',
+      job_options: { timeout: 90, result_ttl: -1, failure_ttl: 31536000, ttl: null, retry: { max: 0, intervals: [] } },
+    })
     expect(await run('--cancel', 'listed-one')).toMatchObject({ code: 0, out: 'Canceled schedule listed-one\n' })
     expect((await run('--list')).out).not.toMatch(/listed-one/)
     expect((await run('--list', '--all')).out).toMatch(/listed-one/)
