@@ -21,6 +21,7 @@ export async function dashboardCli(argv: readonly string[], env: Record<string, 
   const dashboard = createDashboard({
     connection: args['database-url'] ?? e.databaseUrl, schema: args.schema ?? e.schema, host: args.host, port: args.port,
     authToken: args['auth-token'] ?? e.dashboardToken, refreshSeconds: args.refresh,
+    onError: (line) => io.err.write(`pq-dashboard: ${line}\n`),
   })
   const url = await dashboard.listen()
   io.out.write(`pq-dashboard: serving ${url}${args['auth-token'] ?? e.dashboardToken ? ' (token required: open it once with ?token=…)' : ''}\n`)

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { JOB_STATUSES, InvalidOption, Schedule, type ConnectionOption, type JobStatus } from '@pq/core'
+import { JOB_STATUSES, InvalidOption, Schedule, checkSchema, type ConnectionOption, type JobStatus } from '@pq/core'
 import {
   acquirePool, queryContext, schemaName, readEnv, jobFetch, jobList, jobRequeue, jobDelete, jobCancel, jobDataFromRow,
   workerList, workerRequestStop, collectQueueStats, statsPing, statsStartedByWorker, statsThroughput, statsFlowList,
@@ -31,6 +31,8 @@ export interface DashboardOptions {
   chartMinutes?: number
   /** Seconds a worker may go without a heartbeat and still count as live. @defaultValue 60 */
   liveSeconds?: number
+  /** Told of every request that failed with a server error (HTTP 500). @defaultValue one line on stderr */
+  onError?: (line: string, error: unknown) => void
 }
 
 /** A dashboard server: `listen()` resolves with its URL, `close()` stops it and releases its pool. */
@@ -75,6 +77,7 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
   const refreshSeconds = options.refreshSeconds ?? 5
   const chartMinutes = options.chartMinutes ?? 15
   const liveSeconds = options.liveSeconds ?? DEFAULT_LIVE_SECONDS
+  const onError = options.onError ?? ((line: string) => { process.stderr.write(`pq-dashboard: ${line}\n`) })
   const csrf = new Csrf(options.secret, authToken)
   const { pool, release } = acquirePool(options.connection, env.databaseUrl)
   const ctx = queryContext(pool, schema)
@@ -191,7 +194,11 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
       }
     } catch (err) {
       if (err instanceof HttpError) send(err.status, messagePage(err.status === 404 ? 'Not found' : 'Could not do that', err.message))
-      else send(500, messagePage('Error', err instanceof Error ? err.message.split('\n')[0]! : String(err)))
+      else {
+        const message = err instanceof Error ? err.message.split('\n')[0]! : String(err)
+        onError(`${req.method} ${url.pathname} failed: ${message}`, err)
+        send(500, messagePage('Error', message))
+      }
     }
   }
 
@@ -200,15 +207,17 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
   })
   return {
     server,
-    listen: () => new Promise<string>((resolve, reject) => {
-      server.once('error', reject)
+    // The schema is checked before listening, so an unmigrated one fails at start, not on every page.
+    listen: async () => checkSchema(pool, schema).then(() => new Promise<string>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => reject(new InvalidOption('host',
+        `cannot listen on ${host} port ${port} (${err.code ?? err.message}); use an address of this machine, such as 127.0.0.1 or 0.0.0.0, and a free port`)))
       server.listen(port, host, () => {
         server.off('error', reject)
         const address = server.address() as AddressInfo
         const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
         resolve(`http://${shown}:${address.port}/`)
       })
-    }),
+    })),
     close: async () => {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
