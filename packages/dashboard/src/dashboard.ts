@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { JOB_STATUSES, InvalidOption, Schedule, checkSchema, type ConnectionOption, type JobStatus } from '@pq/core'
 import {
-  acquirePool, queryContext, schemaName, readEnv, jobFetch, jobList, jobRequeue, jobDelete, jobCancel, jobDataFromRow,
+  acquirePool, queryContext, schemaName, readEnv, jobFetch, jobList, jobRequeue, deleteJobs, jobCancel, jobDataFromRow,
   workerList, workerRequestStop, collectQueueStats, statsPing, statsStartedByWorker, statsThroughput, statsFlowList,
   statsScheduleList, DEFAULT_LIVE_SECONDS, type QueryContext,
 } from '@pq/core/internal'
@@ -140,9 +140,13 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
     const jobAction = /^\/jobs\/([^/]+)\/(requeue|delete|cancel)$/.exec(path)
     if (jobAction) {
       const id = decodeURIComponent(jobAction[1]!)
+      if (jobAction[2] === 'delete') {
+        const { refused } = await deleteJobs(ctx, [id])
+        if (refused[0]) throw new HttpError(409, refused[0].message)
+        return safeBack
+      }
       const done = jobAction[2] === 'requeue' ? (await jobRequeue(ctx, { ids: [id] })).map((r) => r.id)
-        : jobAction[2] === 'delete' ? await jobDelete(ctx, { ids: [id] })
-          : await jobCancel(ctx, { ids: [id] })
+        : await jobCancel(ctx, { ids: [id] })
       if (!done.includes(id)) throw new HttpError(409, `job "${id}" could not be ${jobAction[2] === 'requeue' ? 'requeued' : `${jobAction[2]}${jobAction[2] === 'delete' ? 'd' : 'ed'}`} (gone, or in a state that does not allow it)`)
       return safeBack
     }

@@ -60,7 +60,7 @@ export function queuePage(ctx: PageContext, data: { stats: QueueStats; status: J
   const actions = (j: JobData) => [
     REQUEUE_STATUSES.includes(j.status) ? actionButton(ctx, `${jobPath(j.id)}/requeue`, 'Requeue', back) : '',
     WAITING_STATUSES.includes(j.status) ? actionButton(ctx, `${jobPath(j.id)}/cancel`, 'Cancel', back) : '',
-    actionButton(ctx, `${jobPath(j.id)}/delete`, 'Delete', back, true),
+    j.status === 'started' ? '' : actionButton(ctx, `${jobPath(j.id)}/delete`, 'Delete', back, true),
   ]
   const rows = data.jobs.map((j) => html`<tr data-job="${j.id}"><td><a href="${jobPath(j.id)}">${j.id}</a></td>
 <td><code>${describeCall(j.func, j.args, j.kwargs)}</code></td><td class="st-${j.status}">${j.status}</td>
@@ -82,7 +82,7 @@ export function jobPage(ctx: PageContext, j: JobData): string {
   return layout(ctx, `job ${j.id}`, html`<h1>Job ${j.id}</h1>
 <p>${REQUEUE_STATUSES.includes(j.status) ? actionButton(ctx, `${back}/requeue`, 'Requeue', back) : ''}
 ${WAITING_STATUSES.includes(j.status) ? actionButton(ctx, `${back}/cancel`, 'Cancel', back) : ''}
-${actionButton(ctx, `${back}/delete`, 'Delete', `/queues/${encodeURIComponent(j.origin)}?status=${j.status}`, true)}</p>
+${j.status === 'started' ? '' : actionButton(ctx, `${back}/delete`, 'Delete', `/queues/${encodeURIComponent(j.origin)}?status=${j.status}`, true)}</p>
 <table id="job">
 ${row('Status', html`<span id="status" class="st-${j.status}">${j.status}</span>`)}
 ${row('Queue', html`<a href="/queues/${encodeURIComponent(j.origin)}?status=${j.status}">${j.origin}</a>`)}

@@ -27,6 +27,8 @@ export interface WorkerEvents {
   'job:started': [Job]
   'job:finished': [Job, JobRunReport]
   'job:failed': [Job, JobRunReport]
+  /** A run ended but its job's row was gone or no longer this worker's (deleted, or recovered by another worker): nothing was recorded. */
+  'job:vanished': [Job, JobRunReport]
   'job:retried': [Job, JobRunReport]
   'job:discarded': [Job, JobRunReport]
   'jobs:rescued': [{ id: string; status: string; worker: string }[]]
@@ -315,13 +317,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     this.#heartbeat.count(null, report.seconds)
     this.#claimer.noteRun(report.seconds)
+    let recorded: boolean
     try {
-      await this.#completions.add(report.outcome, serial)
+      recorded = await this.#completions.add(report.outcome, serial)
     } catch (err) {
       this.#warn(`recording the outcome of job ${id} failed; it stays started until another worker recovers it`, err)
       return
     }
-    this.#report(report)
+    if (recorded) this.#report(report)
+    else this.emit('job:vanished', report.job, report)
   }
 
   #report(report: JobRunReport): void {

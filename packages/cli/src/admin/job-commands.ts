@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon'
 import { JOB_STATUSES, WAITING_STATUSES, NoSuchJob, UsageError, describeCall, type JobStatus } from '@pq/core'
 import {
-  jobList, jobFetch, jobRequeue, jobDelete, jobCancel, jobEmptyQueue, jobIdsByStatus, jobDataFromRow, statsJobCount,
+  jobList, jobFetch, jobRequeue, deleteJobs, jobCancel, jobEmptyQueue, jobIdsByStatus, jobDataFromRow, statsJobCount,
   queueName, type QueryContext,
 } from '@pq/core/internal'
 import type { AdminCommand } from './admin-cli.js'
@@ -132,9 +132,10 @@ const remove: AdminCommand = {
       io.err.write('pq-admin: nothing deleted\n')
       return 1
     }
-    const done = await jobDelete(ctx, { ids: list })
-    if (done.length) io.out.write(`Deleted ${done.join(', ')}\n`)
-    return reportSkipped(io, list, done, 'deleted (no such job)') ? 0 : 1
+    const { deleted, refused } = await deleteJobs(ctx, list)
+    if (deleted.length) io.out.write(`Deleted ${deleted.join(', ')}\n`)
+    for (const why of refused) io.err.write(`pq-admin: ${why.message}\n`)
+    return refused.length === 0 ? 0 : 1
   },
 }
 

@@ -4,7 +4,8 @@ import { InvalidState, NoSuchJob } from '../errors.js'
 import { jobDataWithoutTimes, describeCall, toDateTime, type JobData, type JobHome, type JobStatus, type RetryPolicy } from './job.js'
 
 type TimeColumn = 'created_at' | 'enqueued_at' | 'scheduled_for' | 'discard_at' | 'started_at' | 'ended_at' | 'expires_at'
-import { jobCancel, jobDelete, jobFetch, jobRequeue, jobSaveMeta } from './job-queries.js'
+import { jobCancel, jobFetch, jobRequeue, jobSaveMeta } from './job-queries.js'
+import { deleteJobs } from './job-delete.js'
 import { toJson } from './json-value.js'
 import { waitForJob, type WaitOptions } from './wait-for-result.js'
 
@@ -124,9 +125,13 @@ export class Job<Result = Json> implements JobData {
     return this
   }
 
-  /** Deletes the job; jobs that depend on it are canceled. */
+  /**
+   * Deletes the job; jobs that depend on it are canceled. Throws NoSuchJob when it is already gone,
+   * InvalidState while it is running (it must end first).
+   */
   async delete(): Promise<void> {
-    await jobDelete(this.#home.ctx, { ids: [this.id] })
+    const { refused } = await deleteJobs(this.#home.ctx, [this.id])
+    if (refused[0]) throw refused[0]
   }
 
   /**

@@ -270,7 +270,8 @@ export async function jobList(q: QueryContext, p: JobListParams): Promise<JobRow
 }
 
 /**
- * Deletes jobs and cancels everything that depended on them (transitively): a dependency that will
+ * Deletes jobs, except started ones (a running job's worker would record an outcome for a row that
+ * is gone: it must end first), and cancels everything that depended on them (transitively): a dependency that will
  * never finish must not leave its dependents deferred forever. Returns the deleted ids.
  *
  * Delete first, then cancel, each its own statement: a dependent enqueued at the same moment either
@@ -283,7 +284,7 @@ export async function jobDelete(q: QueryContext, p: { ids: string[]; now?: DateT
   if (p.ids.length === 0) return []
   const job = sql.id(q.schema, 'job')
   const { rows } = await sql<{ id: string }>`
-    delete from ${job} where id = any(${p.ids}::text[]) returning id`.execute(q.db)
+    delete from ${job} where id = any(${p.ids}::text[]) and status <> 'started' returning id`.execute(q.db)
   const deleted = rows.map((x) => x.id)
   if (deleted.length) await jobCancelDependents(q, { ids: deleted, reason: 'a dependency was deleted', now: p.now ?? null })
   return deleted

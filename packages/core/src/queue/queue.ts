@@ -12,13 +12,14 @@ import type { JobHome, JobStatus } from '../job/job.js'
 import { JOB_STATUSES } from '../job/job.js'
 import { resolveEnqueueCall, DEFAULT_FAILURE_TTL, DEFAULT_RESULT_TTL, type EnqueueCall, type QueueDefaults } from '../job/enqueue-options.js'
 import {
-  jobInsertMany, jobStatuses, jobFetch, jobCount, jobList, jobDelete, jobEmptyQueue, jobRecordOutcome,
+  jobInsertMany, jobStatuses, jobFetch, jobCount, jobList, jobEmptyQueue, jobRecordOutcome,
   type JobInsertRow, type FlowInsert,
 } from '../job/job-queries.js'
 import { queueList } from './queue-queries.js'
 import { queueName } from './queue-name.js'
 import { resolveFunction } from '../tasks/resolve-function.js'
 import { runTask, formatError } from '../tasks/run-task.js'
+import { deleteJobs } from '../job/job-delete.js'
 import { Schedule, resolveScheduleCall, insertSchedule, type ScheduleCall } from '../schedule/schedule.js'
 import type { AtInput } from '../schedule/schedule-rules.js'
 
@@ -199,10 +200,13 @@ export class Queue {
     return jobEmptyQueue(this.#exec, { queue: this.name })
   }
 
-  /** Deletes one job of any state; jobs that depend on it are canceled. */
+  /**
+   * Deletes one job that is not running; jobs that depend on it are canceled. Throws NoSuchJob when
+   * there is none, InvalidState when it is running (it must end first).
+   */
   async delete(jobId: string): Promise<void> {
-    const deleted = await jobDelete(this.#exec, { ids: [jobId] })
-    if (deleted.length === 0) throw new NoSuchJob(jobId)
+    const { refused } = await deleteJobs(this.#exec, [jobId])
+    if (refused[0]) throw refused[0]
   }
 
   /** Releases this queue's pool when pq opened it (a Pool you passed stays open). */
