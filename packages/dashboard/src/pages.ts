@@ -77,7 +77,9 @@ const pretty = (value: unknown) => JSON.stringify(value, null, 2)
 /** One job: call, arguments, result, error and stack, progress meta, timestamps, and its actions. */
 export function jobPage(ctx: PageContext, j: JobData): string {
   const back = jobPath(j.id)
-  const progress = typeof j.meta.progress === 'number' ? html`<progress max="100" value="${j.meta.progress}"></progress> ${j.meta.progress}%` : ''
+  // meta.progress is a fraction, 0 to 1 (the README's scale), shown as a percentage.
+  const fraction = typeof j.meta.progress === 'number' && Number.isFinite(j.meta.progress) ? Math.min(1, Math.max(0, j.meta.progress)) : null
+  const progress = fraction === null ? '' : html`<progress id="progress" max="1" value="${String(fraction)}"></progress> ${String(Math.round(fraction * 1000) / 10)}%`
   const row = (label: string, value: SafeHtml | string) => html`<tr><th>${label}</th><td>${value}</td></tr>`
   return layout(ctx, `job ${j.id}`, html`<h1>Job ${j.id}</h1>
 <p>${REQUEUE_STATUSES.includes(j.status) ? actionButton(ctx, `${back}/requeue`, 'Requeue', back) : ''}
@@ -95,6 +97,7 @@ ${row('Error', j.excInfo ? html`<pre id="error">${j.excInfo}</pre>` : '-')}
 ${row('Meta', html`${progress}<pre id="meta">${pretty(j.meta)}</pre>`)}
 ${row('Attempts', `${j.attempts} (retries allowed: ${j.retry.max})`)}
 ${row('Worker', j.worker ?? '-')}
+${row('Depends on', j.dependsOn.length ? html`${j.dependsOn.map((id, i) => html`${i ? ', ' : ''}<a href="${jobPath(id)}">${id}</a>`)}` : '-')}
 ${row('Created', when(j.createdAt.toJSDate()))}
 ${row('Enqueued', when(j.enqueuedAt?.toJSDate()))}
 ${row('Scheduled for', when(j.scheduledFor?.toJSDate()))}

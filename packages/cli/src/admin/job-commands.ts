@@ -72,6 +72,7 @@ const show: AdminCommand = {
       ['worker', j.worker ?? '-'], ['created', when(j.createdAt)], ['enqueued', when(j.enqueuedAt)],
       ['scheduled for', when(j.scheduledFor)], ['started', when(j.startedAt)], ['ended', when(j.endedAt)],
       ['expires', when(j.expiresAt)], ['flow', j.flowId ?? '-'], ['schedule', j.scheduleId ?? '-'],
+      ['depends on', j.dependsOn.length ? j.dependsOn.join(', ') : '-'],
     ]
     io.out.write(fields.map(([k, v]) => `${`${k}:`.padEnd(15)}${v}`).join('\n') + '\n')
     if (j.excInfo) io.out.write(`excInfo:\n${j.excInfo.replace(/^/gm, '  ')}\n`)

@@ -14,7 +14,7 @@ async function run(...argv: string[]) {
   const code = await runCli('pq-schedule', () => scheduleCli(argv, env, io), io, argv)
   return { code, out: io.stdout(), err: io.stderr() }
 }
-const scheduled = async (out: string) => Schedule.get(out.split('\n')[0]!, { connection: db.pool })
+const scheduled = async (out: string) => (await Schedule.get(out.split('\n')[0]!, { connection: db.pool }))!
 const count = async () => (await db.pool.query('select count(*)::int as n from pq.schedule')).rows[0].n as number
 const iso = (d: DateTime | null) => d?.toUTC().toISO({ suppressMilliseconds: true })
 

@@ -37,6 +37,8 @@ export class Job<Result = Json> implements JobData {
   worker!: string | null
   flowId!: string | null
   scheduleId!: string | null
+  /** Ids of the jobs this one waits (or waited) for; empty on a worker's claimed copy (refresh() reads it). */
+  dependsOn: string[] = []
   /** Aborted when a running job reaches its timeout or its worker stops at once; undefined outside a run. */
   signal: AbortSignal | undefined
   readonly #home: JobHome
@@ -49,7 +51,10 @@ export class Job<Result = Json> implements JobData {
 
   #assign(row: JobRow): void {
     const { createdAt: _c, enqueuedAt: _e, scheduledFor: _s, discardAt: _d, startedAt: _st, endedAt: _en, expiresAt: _x, ...data } = jobDataWithoutTimes(row)
+    // A row from a statement that does not read the edges (requeue, claim) keeps what we knew.
+    const known = this.dependsOn ?? []
     Object.assign(this, data)
+    if (!('depends_on' in row)) this.dependsOn = known
     this.#times = { created_at: row.created_at, enqueued_at: row.enqueued_at, scheduled_for: row.scheduled_for, discard_at: row.discard_at, started_at: row.started_at, ended_at: row.ended_at, expires_at: row.expires_at }
     this.#dates.clear()
   }

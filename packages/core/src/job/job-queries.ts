@@ -69,7 +69,7 @@ export interface FlowInsert {
  * statement's snapshot), so the insert sets their `has_dependents` itself.
  *
  * A deferred job keeps its `scheduled_for`: released later, it becomes `scheduled` when that time is
- * still ahead (a flow's `f.schedule(at, ...)` step), else `queued`. With `flow`, the flow row goes in
+ * still ahead (a flow's `f.enqueueAt(at, ...)` step), else `queued`. With `flow`, the flow row goes in
  * the same statement, so a flow and its steps exist together or not at all, in one round trip.
  */
 export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Promise<JobRow[]> {
@@ -158,7 +158,7 @@ export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Pr
       )
       select ins.*, (select count(*) from notified) as notified from ins`)
     const byId = new Map(rows.map((row) => [row.id, row]))
-    const result = r.map((row) => byId.get(row.id)!)
+    const result = r.map((row) => Object.assign(byId.get(row.id)!, { depends_on: row.dependsOn }))
     // A job canceled at insert (its dependency was canceled) leaves batch-mates that wait on it
     // deferred: cancel them too. Rare, so a second statement rather than a recursive CTE in the first.
     const canceled = result.filter((row) => row.status === 'canceled' && inBatch.has(row.id)).map((row) => row.id)
@@ -230,15 +230,22 @@ export async function jobStatuses(q: QueryContext, p: { ids: string[] }): Promis
   return new Map(rows.map((x) => [x.id, x.status as JobStatus]))
 }
 
-/** One job by id, or undefined. */
-export async function jobFetch(q: QueryContext, p: { id: string }): Promise<JobRow | undefined> {
-  return q.db.withSchema(q.schema).selectFrom('job').selectAll().where('id', '=', p.id).executeTakeFirst()
+/** A job row with the ids it depends on (`Job.dependsOn`). */
+export type JobRowWithDependencies = JobRow & { depends_on: string[] }
+
+/** The ids a job depends on, as a column of a select from `job`. */
+const dependsOnColumn = (q: QueryContext) =>
+  sql<string[]>`array(select d.depends_on from ${sql.id(q.schema, 'job_dependency')} d where d.job_id = ${sql.id(q.schema, 'job', 'id')} order by d.depends_on)`.as('depends_on')
+
+/** One job by id, with its dependencies, or undefined. */
+export async function jobFetch(q: QueryContext, p: { id: string }): Promise<JobRowWithDependencies | undefined> {
+  return q.db.withSchema(q.schema).selectFrom('job').selectAll().select(dependsOnColumn(q)).where('id', '=', p.id).executeTakeFirst()
 }
 
-/** Jobs by id, in no particular order. */
-export async function jobFetchMany(q: QueryContext, p: { ids: string[] }): Promise<JobRow[]> {
+/** Jobs by id, with their dependencies, in no particular order. */
+export async function jobFetchMany(q: QueryContext, p: { ids: string[] }): Promise<JobRowWithDependencies[]> {
   if (p.ids.length === 0) return []
-  return q.db.withSchema(q.schema).selectFrom('job').selectAll()
+  return q.db.withSchema(q.schema).selectFrom('job').selectAll().select(dependsOnColumn(q))
     .where('id', '=', sql<string>`any(${p.ids}::text[])`).execute()
 }
 
@@ -348,6 +355,14 @@ export async function jobRequeue(q: QueryContext, p: { ids: string[]; statuses?:
     )
     select up.*, (select count(*) from notified) as notified from up`.execute(q.db)
   return rows
+}
+
+/** Ids of a queue's jobs in the given states, in the order workers take them; every one when `limit` is null. */
+export async function jobIdsInQueue(q: QueryContext, p: { queue: string; statuses: readonly JobStatus[]; offset: number; limit: number | null }): Promise<string[]> {
+  let query = q.db.withSchema(q.schema).selectFrom('job').select('id')
+    .where('queue', '=', p.queue).where('status', 'in', p.statuses as JobStatus[]).orderBy('position').offset(p.offset)
+  if (p.limit !== null) query = query.limit(p.limit)
+  return (await query.execute()).map((x) => x.id)
 }
 
 /** Ids of a queue's failed jobs (for requeue-all). */

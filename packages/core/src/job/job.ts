@@ -65,6 +65,11 @@ export interface JobData {
   worker: string | null
   flowId: string | null
   scheduleId: string | null
+  /**
+   * Ids of the jobs this one waits (or waited) for. Read with the job (fetchJob, refresh, enqueue);
+   * a worker's claimed copy leaves it empty, to keep the claim one cheap statement.
+   */
+  dependsOn: string[]
   createdAt: DateTime
   enqueuedAt: DateTime | null
   scheduledFor: DateTime | null
@@ -113,6 +118,7 @@ function jobData(row: JobRow, time: (d: Date | string | null) => DateTime | null
     worker: row.worker,
     flowId: row.flow_id,
     scheduleId: row.schedule_id,
+    dependsOn: (row as JobRow & { depends_on?: string[] }).depends_on ?? [],
     createdAt: time(row.created_at)!,
     enqueuedAt: time(row.enqueued_at),
     scheduledFor: time(row.scheduled_for),

@@ -12,7 +12,7 @@ import type { JobHome, JobStatus } from '../job/job.js'
 import { JOB_STATUSES } from '../job/job.js'
 import { resolveEnqueueCall, DEFAULT_FAILURE_TTL, DEFAULT_RESULT_TTL, type EnqueueCall, type QueueDefaults } from '../job/enqueue-options.js'
 import {
-  jobInsertMany, jobStatuses, jobFetch, jobCount, jobList, jobEmptyQueue, jobRecordOutcome,
+  jobInsertMany, jobStatuses, jobFetch, jobIdsInQueue, jobCount, jobList, jobEmptyQueue, jobRecordOutcome,
   type JobInsertRow, type FlowInsert,
 } from '../job/job-queries.js'
 import { queueList } from './queue-queries.js'
@@ -180,9 +180,16 @@ export class Queue {
     return jobCount(this.#exec, { queue: this.name, statuses })
   }
 
-  /** Ids of waiting jobs, in the order workers take them. */
+  /**
+   * Ids of the queued jobs, in the order workers take them: all of them (RQ's `job_ids`), or one
+   * page with `limit` (and `offset`). Unlike `jobs()`, whose pages default to 100, nothing is cut.
+   */
   async jobIds(page: PageOptions = {}): Promise<string[]> {
-    return (await this.jobs(page)).map((j) => j.id)
+    const limit = page.limit ?? null
+    if (limit !== null && (!Number.isInteger(limit) || limit < 1)) throw new InvalidOption('limit', `invalid limit ${JSON.stringify(limit)}: use a whole number from 1`)
+    const offset = page.offset ?? 0
+    if (!Number.isInteger(offset) || offset < 0) throw new InvalidOption('offset', `invalid offset ${JSON.stringify(offset)}: use a whole number from 0`)
+    return jobIdsInQueue(this.#exec, { queue: this.name, statuses: ['queued'], offset, limit })
   }
 
   /** Jobs of this queue in the given states (queued by default), paginated, in the order workers take them. */

@@ -105,12 +105,11 @@ export class Schedule {
     })).map((row) => new Schedule(row)))
   }
 
-  /** One schedule; NoSuchSchedule when there is none. */
-  static async get(id: string, options: ScheduleLookup = {}): Promise<Schedule> {
+  /** One schedule; undefined when there is none, as every pq lookup (actions on a missing id throw). */
+  static async get(id: string, options: ScheduleLookup = {}): Promise<Schedule | undefined> {
     return withLookup(options, async (ctx) => {
       const row = await scheduleFetch(ctx, { id })
-      if (!row) throw new NoSuchSchedule(id)
-      return new Schedule(row)
+      return row ? new Schedule(row) : undefined
     })
   }
 
