@@ -76,4 +76,10 @@ describe('pq-dashboard', () => {
       await exited
     }
   })
+
+  it.each([['-1'], ['abc']])('refuses --refresh %s (it would silently turn reloads off), exit 2', async (value) => {
+    const { code, err } = await start(['--port', '0', '--refresh', value], /serving/)
+    expect(err).toBe(`pq-dashboard: invalid --refresh "${value}": use a number from 0 to 3600, e.g. --refresh 5 (0 turns reloads off)\n`)
+    expect(code).toBe(2)
+  })
 })

@@ -1,3 +1,4 @@
+import { numberFlag } from '@pq/core/cli'
 import { DateTime } from 'luxon'
 import { JOB_STATUSES, WAITING_STATUSES, NoSuchJob, UsageError, describeCall, type JobStatus } from '@pq/core'
 import {
@@ -23,15 +24,13 @@ const jobs: AdminCommand = {
   build: (p) => p
     .option('queue', { type: 'string', describe: 'Only this queue' })
     .option('status', { type: 'string', choices: [...JOB_STATUSES], describe: 'Only this status' })
-    .option('page', { type: 'number', default: 1, describe: 'Page number, from 1' })
-    .option('per-page', { type: 'number', default: 20, describe: 'Jobs per page (1-500)' })
+    .option('page', { type: 'string', default: '1', describe: 'Page number, from 1' })
+    .option('per-page', { type: 'string', default: '20', describe: 'Jobs per page (1-500)' })
     .option('json', { type: 'boolean', describe: 'Print {total, page, jobs} as JSON' })
     .example('pq-admin jobs --queue emails --status failed', 'the failed jobs of one queue'),
   async run(ctx, args, io) {
-    const page = args.page as number
-    const perPage = args['per-page'] as number
-    if (!Number.isInteger(page) || page < 1) throw new UsageError(`--page ${page} is not a page number; use 1, 2, 3…`)
-    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 500) throw new UsageError(`--per-page ${perPage} is out of range; use 1 to 500`)
+    const page = numberFlag('--page', args.page as string, { min: 1, max: 1e9, integer: true, example: '2' })!
+    const perPage = numberFlag('--per-page', args['per-page'] as string, { min: 1, max: 500, integer: true, example: '50' })!
     const queue = args.queue === undefined ? null : queueName(String(args.queue))
     const status = (args.status as JobStatus | undefined) ?? null
     const [total, rows] = await Promise.all([
