@@ -305,6 +305,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#running.set(row.id, run.then(() => {}, () => {}).finally(() => {
       this.#began.ended(row.id)
       this.#running.delete(row.id)
+      this.#heartbeat.stateChanged()
       this.#wakeSlotWaiters()
     }))
     void run.then((report) => this.#record(row.id, report, serial))
@@ -429,6 +430,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   #setState(state: 'idle' | 'busy' | 'stopping'): void {
     this.#state = state
+    this.#heartbeat.stateChanged()
   }
 
   async #shutdown(): Promise<void> {
