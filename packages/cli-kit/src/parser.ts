@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import yargs, { type Argv, type ArgumentsCamelCase } from 'yargs'
 import type { CliIo } from './run-cli.js'
 import { UsageError } from '@pq/core'
@@ -7,17 +8,29 @@ import { UsageError } from '@pq/core'
  * process exit, and failures thrown as a one-line UsageError naming the command's --help.
  */
 export function commandParser(name: string, argv: readonly string[]): Argv {
-  return yargs([...argv])
+  const parser = yargs([...argv])
     .scriptName(name)
     .strict()
     .exitProcess(false)
     .version(false)
+    .option('version', { type: 'boolean', describe: "Print pq's version and exit" })
     .help('help')
     .alias('help', 'h')
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
       throw error instanceof Error && !message ? error : new UsageError(`${message ?? error?.message}; see ${name} --help`)
     })
+  names.set(parser, name)
+  return parser
+}
+
+const names = new WeakMap<object, string>()
+
+/** pq's version, from the package this file ships in (read once, when first asked). */
+let version: string | undefined
+export function pqVersion(): string {
+  version ??= (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
+  return version
 }
 
 /** The connection flags every command shares. */
@@ -36,13 +49,40 @@ export function helpShown(argv: readonly string[]): boolean {
 /** What a command's parser yields. */
 type Parsed<T> = ArgumentsCamelCase<T>
 
+/** True when the command line asks for --version. */
+export function versionShown(argv: readonly string[]): boolean {
+  return argv.includes('--version')
+}
+
 /**
- * Parses a command line, or prints the command's help to stdout and returns undefined when it asks
- * for --help (the command then exits 0).
+ * Parses a command line, or prints the command's help (--help) or pq's version (--version) to
+ * stdout and returns undefined (the command then exits 0). Help is printed here, without parsing:
+ * parsing --help makes yargs print it too, so it appeared twice.
  */
 export async function parseCommand<T>(parser: Argv<T>, argv: readonly string[], io: CliIo): Promise<Parsed<T> | undefined> {
-  const args: Parsed<T> = await parser.parseAsync()
-  if (!helpShown(argv)) return args
-  io.out.write(`${await parser.getHelp()}\n`)
-  return undefined
+  if (helpShown(argv)) {
+    io.out.write(`${await parser.getHelp()}\n`)
+    return undefined
+  }
+  if (versionShown(argv)) {
+    io.out.write(`${names.get(parser) ?? 'pq'} ${pqVersion()}\n`)
+    return undefined
+  }
+  return parser.parseAsync()
+}
+
+/**
+ * Reads a numeric flag declared `type: 'string'` (yargs turns `abc` into NaN for number flags, which
+ * then reads as "null" or "NaN" in messages): the number, undefined when the flag is absent, or a
+ * one-line UsageError naming the flag, what it got and what would do.
+ */
+export function numberFlag(flag: string, value: string | number | undefined, range: { min: number; max: number; integer?: boolean; example: string }): number | undefined {
+  if (value === undefined) return undefined
+  const text = String(value).trim()
+  const n = text === '' ? Number.NaN : Number(text)
+  const kind = range.integer ? 'a whole number' : 'a number'
+  if (!Number.isFinite(n) || (range.integer && !Number.isInteger(n)) || n < range.min || n > range.max) {
+    throw new UsageError(`invalid ${flag} ${JSON.stringify(String(value))}: use ${kind} from ${range.min} to ${range.max}, e.g. ${flag} ${range.example}`)
+  }
+  return n
 }

@@ -147,11 +147,16 @@ export class SchemaTooNew extends PqError {
   }
 }
 
-/** The schema has pending migrations (or none at all). */
+/**
+ * The schema has pending migrations, or no pq tables at all. `databaseVersion` is null when it could
+ * not be read (the failing statement ran on a caller's connection, inside its transaction).
+ */
 export class SchemaNotMigrated extends PqError {
   readonly code = 'SCHEMA_NOT_MIGRATED'
-  constructor(readonly schema: string, readonly databaseVersion: number, readonly codeVersion: number, options?: ErrorOptions) {
-    super(`schema "${schema}" is at migration ${databaseVersion} of ${codeVersion}; run pq-migrate (or start pq-worker without --no-migrate)`, options)
+  constructor(readonly schema: string, readonly databaseVersion: number | null, readonly codeVersion: number, options?: ErrorOptions) {
+    const state = databaseVersion === 0 ? 'has no pq tables'
+      : databaseVersion === null ? 'lacks pq tables' : `is at migration ${databaseVersion} of ${codeVersion}`
+    super(`schema "${schema}" ${state}; run pq-migrate --schema ${schema} (or call migrate()) to install them`, options)
   }
 }
 

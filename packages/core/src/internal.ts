@@ -12,6 +12,7 @@ export { toSeconds, toTtlSeconds, MAX_TIMEOUT_SECONDS, type DurationInput } from
 export { jobDataFromRow } from './job/job.js'
 export type { JobHome } from './job/job.js'
 export * from './job/job-queries.js'
+export { deleteJobs, type DeleteResult } from './job/job-delete.js'
 export { resolveEnqueueCall, dependencyIds, DEFAULT_RESULT_TTL, DEFAULT_FAILURE_TTL } from './job/enqueue-options.js'
 export { toJson } from './job/json-value.js'
 export { runAsCurrentJob } from './job/current-job.js'

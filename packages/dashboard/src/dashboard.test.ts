@@ -148,6 +148,19 @@ describeInBrowser('the dashboard in headless Chromium', () => {
     expect([await statusOf('wait-1'), await statusOf('wait-2')]).toEqual(['canceled', undefined])
   })
 
+  it('shows progress on the README\'s 0-1 scale as a percentage, and a job\'s dependencies', async () => {
+    await insertJob('prog-1', 'prog', 'started', [])
+    await db.pool.query(`update pq.job set meta = '{"progress": 0.5}' where id = 'prog-1'`)
+    await insertJob('prog-2', 'prog', 'deferred', [])
+    await db.pool.query(`insert into pq.job_dependency (job_id, depends_on) values ('prog-2', 'prog-1')`)
+    await page.goto(`${url}jobs/prog-1`)
+    expect(await page.locator('#job').textContent()).toContain('50%')
+    expect(await page.locator('#progress').getAttribute('value')).toBe('0.5')
+    expect(await page.locator('#job').textContent()).not.toContain('0.5%')
+    await page.goto(`${url}jobs/prog-2`)
+    expect(await page.locator('#job tr', { hasText: 'Depends on' }).textContent()).toContain('prog-1')
+  })
+
   it('lists flows and schedules with runs left', async () => {
     await db.pool.query(`insert into pq.flow (id, name, queue, job_ids) values ('flow-1', 'signup', 'mail', '{failed-1,nope}')`)
     await db.pool.query(`insert into pq.schedule (id, queue, func, anchor_at, repeat, run_count, next_run_at, interval)
@@ -159,6 +172,7 @@ describeInBrowser('the dashboard in headless Chromium', () => {
     const cells = async (id: string) => page.locator('#schedules tr', { hasText: id }).locator('td').allTextContents()
     expect((await cells('every-min'))[5]).toBe('∞')
     expect((await cells('thrice'))[5]).toBe('2')
+    expect((await cells('thrice'))[8]).toBe('timeout worker default, result 500s, failure 31536000s')
   })
 
   it('stops a worker from its Stop button; the worker finishes and exits', async () => {

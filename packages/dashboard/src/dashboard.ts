@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { JOB_STATUSES, InvalidOption, type ConnectionOption, type JobStatus } from '@pq/core'
+import { JOB_STATUSES, InvalidOption, Schedule, checkSchema, type ConnectionOption, type JobStatus } from '@pq/core'
 import {
-  acquirePool, queryContext, schemaName, readEnv, jobFetch, jobList, jobRequeue, jobDelete, jobCancel, jobDataFromRow,
+  acquirePool, queryContext, schemaName, readEnv, jobFetch, jobList, jobRequeue, deleteJobs, jobCancel, jobDataFromRow,
   workerList, workerRequestStop, collectQueueStats, statsPing, statsStartedByWorker, statsThroughput, statsFlowList,
-  statsScheduleList, isLiveWorker, DEFAULT_LIVE_SECONDS, type QueryContext,
+  statsScheduleList, DEFAULT_LIVE_SECONDS, type QueryContext,
 } from '@pq/core/internal'
 import { checkExposure, authorized, hostAllowed, Csrf, TOKEN_COOKIE, sameOriginPath } from './security.js'
 import { fillBuckets, throughputSvg } from './chart.js'
@@ -31,6 +31,8 @@ export interface DashboardOptions {
   chartMinutes?: number
   /** Seconds a worker may go without a heartbeat and still count as live. @defaultValue 60 */
   liveSeconds?: number
+  /** Told of every request that failed with a server error (HTTP 500). @defaultValue one line on stderr */
+  onError?: (line: string, error: unknown) => void
 }
 
 /** A dashboard server: `listen()` resolves with its URL, `close()` stops it and releases its pool. */
@@ -75,6 +77,7 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
   const refreshSeconds = options.refreshSeconds ?? 5
   const chartMinutes = options.chartMinutes ?? 15
   const liveSeconds = options.liveSeconds ?? DEFAULT_LIVE_SECONDS
+  const onError = options.onError ?? ((line: string) => { process.stderr.write(`pq-dashboard: ${line}\n`) })
   const csrf = new Csrf(options.secret, authToken)
   const { pool, release } = acquirePool(options.connection, env.databaseUrl)
   const ctx = queryContext(pool, schema)
@@ -82,9 +85,9 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
   const page = (now: Date): PageContext => ({ csrf: csrf.token, refreshSeconds, now })
 
   async function workers(q: QueryContext): Promise<WorkerView[]> {
-    const [now, rows, running] = await Promise.all([statsPing(q), workerList(q), statsStartedByWorker(q)])
+    const [now, rows, running] = await Promise.all([statsPing(q), workerList(q, { liveSeconds }), statsStartedByWorker(q)])
     return rows.map((w) => ({
-      name: w.name, host: w.host, pid: w.pid, state: w.state, live: isLiveWorker(w, now, liveSeconds), queues: w.queues,
+      name: w.name, host: w.host, pid: w.pid, state: w.state, live: w.live, queues: w.queues,
       currentJobs: running.get(w.name) ?? [], heartbeatAt: w.heartbeat_at, stopRequested: w.stop_requested,
       successful: Number(w.successful_count), failed: Number(w.failed_count),
     }))
@@ -125,7 +128,7 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
     }
     if (path === '/schedules') {
       const rows = await statsScheduleList(ctx, { offset: (pageNo - 1) * 50, limit: 51 })
-      return schedulesPage(page(now), rows.slice(0, 50), pageNo, rows.length > 50)
+      return schedulesPage(page(now), rows.slice(0, 50).map((row) => new Schedule(row)), pageNo, rows.length > 50)
     }
     throw new HttpError(404, `no page at ${path}`)
   }
@@ -136,9 +139,13 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
     const jobAction = /^\/jobs\/([^/]+)\/(requeue|delete|cancel)$/.exec(path)
     if (jobAction) {
       const id = decodeURIComponent(jobAction[1]!)
+      if (jobAction[2] === 'delete') {
+        const { refused } = await deleteJobs(ctx, [id])
+        if (refused[0]) throw new HttpError(409, refused[0].message)
+        return safeBack
+      }
       const done = jobAction[2] === 'requeue' ? (await jobRequeue(ctx, { ids: [id] })).map((r) => r.id)
-        : jobAction[2] === 'delete' ? await jobDelete(ctx, { ids: [id] })
-          : await jobCancel(ctx, { ids: [id] })
+        : await jobCancel(ctx, { ids: [id] })
       if (!done.includes(id)) throw new HttpError(409, `job "${id}" could not be ${jobAction[2] === 'requeue' ? 'requeued' : `${jobAction[2]}${jobAction[2] === 'delete' ? 'd' : 'ed'}`} (gone, or in a state that does not allow it)`)
       return safeBack
     }
@@ -190,7 +197,11 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
       }
     } catch (err) {
       if (err instanceof HttpError) send(err.status, messagePage(err.status === 404 ? 'Not found' : 'Could not do that', err.message))
-      else send(500, messagePage('Error', err instanceof Error ? err.message.split('\n')[0]! : String(err)))
+      else {
+        const message = err instanceof Error ? err.message.split('\n')[0]! : String(err)
+        onError(`${req.method} ${url.pathname} failed: ${message}`, err)
+        send(500, messagePage('Error', message))
+      }
     }
   }
 
@@ -199,15 +210,17 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
   })
   return {
     server,
-    listen: () => new Promise<string>((resolve, reject) => {
-      server.once('error', reject)
+    // The schema is checked before listening, so an unmigrated one fails at start, not on every page.
+    listen: async () => checkSchema(pool, schema).then(() => new Promise<string>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => reject(new InvalidOption('host',
+        `cannot listen on ${host} port ${port} (${err.code ?? err.message}); use an address of this machine, such as 127.0.0.1 or 0.0.0.0, and a free port`)))
       server.listen(port, host, () => {
         server.off('error', reject)
         const address = server.address() as AddressInfo
         const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
         resolve(`http://${shown}:${address.port}/`)
       })
-    }),
+    })),
     close: async () => {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -1,5 +1,6 @@
-import { describeCall, JOB_STATUSES, type JobData, type JobStatus } from '@pq/core'
-import type { QueueStats, StatsFlowRow, StatsScheduleRow } from '@pq/core/internal'
+import { describeCall, JOB_STATUSES, REQUEUE_STATUSES, WAITING_STATUSES, type JobData, type JobStatus } from '@pq/core'
+import type { Schedule } from '@pq/core'
+import type { QueueStats, StatsFlowRow } from '@pq/core/internal'
 import { html, raw, type SafeHtml } from './html.js'
 import { layout, actionButton, jobPath, ago, when, type PageContext } from './layout.js'
 
@@ -57,9 +58,9 @@ export function queuePage(ctx: PageContext, data: { stats: QueueStats; status: J
   const back = queuePath(stats.name, status, page)
   const tabs = JOB_STATUSES.map((s) => html`<a class="${s === status ? 'on' : ''}" href="${queuePath(stats.name, s)}">${s} (${count(stats, s)})</a>`)
   const actions = (j: JobData) => [
-    ['failed', 'stopped', 'canceled'].includes(j.status) ? actionButton(ctx, `${jobPath(j.id)}/requeue`, 'Requeue', back) : '',
-    ['queued', 'deferred', 'scheduled'].includes(j.status) ? actionButton(ctx, `${jobPath(j.id)}/cancel`, 'Cancel', back) : '',
-    actionButton(ctx, `${jobPath(j.id)}/delete`, 'Delete', back, true),
+    REQUEUE_STATUSES.includes(j.status) ? actionButton(ctx, `${jobPath(j.id)}/requeue`, 'Requeue', back) : '',
+    WAITING_STATUSES.includes(j.status) ? actionButton(ctx, `${jobPath(j.id)}/cancel`, 'Cancel', back) : '',
+    j.status === 'started' ? '' : actionButton(ctx, `${jobPath(j.id)}/delete`, 'Delete', back, true),
   ]
   const rows = data.jobs.map((j) => html`<tr data-job="${j.id}"><td><a href="${jobPath(j.id)}">${j.id}</a></td>
 <td><code>${describeCall(j.func, j.args, j.kwargs)}</code></td><td class="st-${j.status}">${j.status}</td>
@@ -76,12 +77,14 @@ const pretty = (value: unknown) => JSON.stringify(value, null, 2)
 /** One job: call, arguments, result, error and stack, progress meta, timestamps, and its actions. */
 export function jobPage(ctx: PageContext, j: JobData): string {
   const back = jobPath(j.id)
-  const progress = typeof j.meta.progress === 'number' ? html`<progress max="100" value="${j.meta.progress}"></progress> ${j.meta.progress}%` : ''
+  // meta.progress is a fraction, 0 to 1 (the README's scale), shown as a percentage.
+  const fraction = typeof j.meta.progress === 'number' && Number.isFinite(j.meta.progress) ? Math.min(1, Math.max(0, j.meta.progress)) : null
+  const progress = fraction === null ? '' : html`<progress id="progress" max="1" value="${String(fraction)}"></progress> ${String(Math.round(fraction * 1000) / 10)}%`
   const row = (label: string, value: SafeHtml | string) => html`<tr><th>${label}</th><td>${value}</td></tr>`
   return layout(ctx, `job ${j.id}`, html`<h1>Job ${j.id}</h1>
-<p>${['failed', 'stopped', 'canceled'].includes(j.status) ? actionButton(ctx, `${back}/requeue`, 'Requeue', back) : ''}
-${['queued', 'deferred', 'scheduled'].includes(j.status) ? actionButton(ctx, `${back}/cancel`, 'Cancel', back) : ''}
-${actionButton(ctx, `${back}/delete`, 'Delete', `/queues/${encodeURIComponent(j.origin)}?status=${j.status}`, true)}</p>
+<p>${REQUEUE_STATUSES.includes(j.status) ? actionButton(ctx, `${back}/requeue`, 'Requeue', back) : ''}
+${WAITING_STATUSES.includes(j.status) ? actionButton(ctx, `${back}/cancel`, 'Cancel', back) : ''}
+${j.status === 'started' ? '' : actionButton(ctx, `${back}/delete`, 'Delete', `/queues/${encodeURIComponent(j.origin)}?status=${j.status}`, true)}</p>
 <table id="job">
 ${row('Status', html`<span id="status" class="st-${j.status}">${j.status}</span>`)}
 ${row('Queue', html`<a href="/queues/${encodeURIComponent(j.origin)}?status=${j.status}">${j.origin}</a>`)}
@@ -94,6 +97,7 @@ ${row('Error', j.excInfo ? html`<pre id="error">${j.excInfo}</pre>` : '-')}
 ${row('Meta', html`${progress}<pre id="meta">${pretty(j.meta)}</pre>`)}
 ${row('Attempts', `${j.attempts} (retries allowed: ${j.retry.max})`)}
 ${row('Worker', j.worker ?? '-')}
+${row('Depends on', j.dependsOn.length ? html`${j.dependsOn.map((id, i) => html`${i ? ', ' : ''}<a href="${jobPath(id)}">${id}</a>`)}` : '-')}
 ${row('Created', when(j.createdAt.toJSDate()))}
 ${row('Enqueued', when(j.enqueuedAt?.toJSDate()))}
 ${row('Scheduled for', when(j.scheduledFor?.toJSDate()))}
@@ -118,19 +122,25 @@ export function flowsPage(ctx: PageContext, flows: StatsFlowRow[], page: number,
 ${rows.length ? rows : html`<tr><td colspan="6" class="muted">No flows.</td></tr>`}</table>${pager('/flows', page, more)}`)
 }
 
-/** Runs a schedule still has: repeat + 1 - run_count, ∞ for repeat -1. */
-export function runsLeft(s: Pick<StatsScheduleRow, 'repeat' | 'run_count' | 'next_run_at' | 'canceled_at'>): string {
-  if (s.canceled_at || s.next_run_at === null) return '0'
-  return s.repeat < 0 ? '∞' : String(Math.max(0, s.repeat + 1 - s.run_count))
+/** The options each run of a schedule gets, short: "timeout 600s (default), result 500s, failure 1y". */
+export function runOptions(s: Schedule): string {
+  const ttl = (n: number) => (n < 0 ? 'forever' : `${n}s`)
+  const o = s.jobOptions
+  return [
+    o.timeout === null ? 'timeout worker default' : `timeout ${o.timeout}s`,
+    `result ${ttl(o.resultTtl)}`, `failure ${ttl(o.failureTtl)}`,
+    ...(o.ttl === null ? [] : [`ttl ${o.ttl}s`]), ...(o.retry.max ? [`retry ${o.retry.max}`] : []),
+  ].join(', ')
 }
 
 /** Schedules by next run. */
-export function schedulesPage(ctx: PageContext, schedules: StatsScheduleRow[], page: number, more: boolean): string {
+export function schedulesPage(ctx: PageContext, schedules: Schedule[], page: number, more: boolean): string {
+  const date = (d: { toJSDate(): Date } | null) => (d ? d.toJSDate() : null)
   const rows = schedules.map((s) => html`<tr><td>${s.id}</td><td>${s.queue}</td><td><code>${s.func}</code></td>
-<td>${s.cron ?? s.interval ?? 'once'}</td><td>${s.canceled_at ? 'canceled' : when(s.next_run_at)}</td><td class="n">${runsLeft(s)}</td>
-<td class="n">${s.run_count}</td><td>${s.last_job_id ? html`<a href="${jobPath(s.last_job_id)}">${when(s.last_run_at)}</a>` : '-'}</td></tr>`)
-  return layout(ctx, 'schedules', html`<h1>Schedules</h1><table id="schedules"><tr><th>Id</th><th>Queue</th><th>Function</th><th>Rule</th><th>Next run</th><th>Runs left</th><th>Runs</th><th>Last run</th></tr>
-${rows.length ? rows : html`<tr><td colspan="8" class="muted">No schedules.</td></tr>`}</table>${pager('/schedules', page, more)}`)
+<td>${s.rule.cron ?? s.rule.interval ?? 'once'}</td><td>${s.canceledAt ? 'canceled' : when(date(s.nextRunAt))}</td><td class="n">${s.runsLeft === null ? '∞' : String(s.runsLeft)}</td>
+<td class="n">${s.runCount}</td><td>${s.lastJobId ? html`<a href="${jobPath(s.lastJobId)}">${when(date(s.lastRunAt))}</a>` : '-'}</td><td>${runOptions(s)}</td></tr>`)
+  return layout(ctx, 'schedules', html`<h1>Schedules</h1><table id="schedules"><tr><th>Id</th><th>Queue</th><th>Function</th><th>Rule</th><th>Next run</th><th>Runs left</th><th>Runs</th><th>Last run</th><th>Each run</th></tr>
+${rows.length ? rows : html`<tr><td colspan="9" class="muted">No schedules.</td></tr>`}</table>${pager('/schedules', page, more)}`)
 }
 
 function pager(path: string, page: number, more: boolean): SafeHtml {

@@ -33,7 +33,7 @@ describe('flows on workers', () => {
       for (let i = 0; i < 6; i++) f.enqueue('fixtures.sleep', 20)
     })
     for (const w of [worker({ queues: ['seq'], concurrency: 2 }), worker({ queues: ['seq'], concurrency: 2 })]) void w.work()
-    const last = (await Flow.get(flow.id, lookup())).steps.at(-1)!
+    const last = ((await Flow.get(flow.id, lookup()))!).steps.at(-1)!
     expect(await last.waitForResult({ timeout: 10 })).toBe(20)
     const steps = await runs(flow.jobs)
     for (let i = 1; i < steps.length; i++) {
@@ -72,11 +72,11 @@ describe('flows on workers', () => {
     const at = DateTime.utc().plus({ milliseconds: 1500 })
     const flow = await Flow.run(q, (f) => {
       f.enqueue('fixtures.add', 1, 1)
-      f.schedule(at, 'fixtures.add', 2, 2)
+      f.enqueueAt(at, 'fixtures.add', 2, 2)
     })
     const w = worker({ queues: ['at'], workerTtl: 60 })
     void w.work()
-    const scheduled = (await Flow.get(flow.id, lookup())).steps[1]!
+    const scheduled = ((await Flow.get(flow.id, lookup()))!).steps[1]!
     expect(await scheduled.waitForResult({ timeout: 10 })).toBe(4)
     const [first, second] = await runs(flow.jobs)
     expect(second!.started_at.getTime()).toBeGreaterThanOrEqual(at.toMillis())
@@ -112,11 +112,11 @@ describe('flows on workers', () => {
     const w = worker({ queues: ['sweep'], maintenanceInterval: 0.1 })
     void w.work()
     await waitFor(async () => (await runs([flow.jobs[0]!]))[0] === undefined, { what: 'the first step to be swept' })
-    const kept = await Flow.get(flow.id, lookup())
+    const kept = (await Flow.get(flow.id, lookup()))!
     expect(kept.status).toBe('finished')
     expect(kept.steps.map((s) => s.id)).toEqual([flow.jobs[1]])
     await db.pool.query(`update pq.job set expires_at = now() - interval '1 second' where id = $1`, [flow.jobs[1]])
-    await waitFor(() => Flow.get(flow.id, lookup()).then(() => false, (err) => err instanceof NoSuchFlow), { what: 'the flow to be swept' })
+    await waitFor(async () => (await Flow.get(flow.id, lookup())) === undefined, { what: 'the flow to be swept' })
   })
 })
 

@@ -22,6 +22,9 @@ export class Heartbeat {
   readonly #options: ResolvedWorkerOptions
   readonly #source: HeartbeatSource
   #timer: NodeJS.Timeout | undefined
+  #soon: NodeJS.Timeout | undefined
+  #beatenState: string | undefined
+  #lastBeatAt = 0
   #counts = { successful: 0, failed: 0, workingSeconds: 0 }
 
   constructor(ctx: QueryContext, options: ResolvedWorkerOptions, source: HeartbeatSource) {
@@ -37,11 +40,25 @@ export class Heartbeat {
     }
   }
 
-  /** Starts beating. */
+  /** Starts beating, with a first beat at once: the row must not read "starting" until the interval's first beat. */
   start(): void {
     const ms = Math.min(15_000, Math.max(200, (this.#options.heartbeatTimeout * 1000) / 4))
     this.#timer = setInterval(() => void this.beat(), ms)
     this.#timer.unref()
+    void this.beat()
+  }
+
+  /**
+   * The worker's state may have changed (a job started or ended): beat soon when it differs from the
+   * one last recorded, at most once a second, so readers see busy or idle without waiting up to 15 s.
+   */
+  stateChanged(): void {
+    if (this.#timer === undefined || this.#soon !== undefined || this.#source.state() === this.#beatenState) return
+    this.#soon = setTimeout(() => {
+      this.#soon = undefined
+      if (this.#source.state() !== this.#beatenState) void this.beat()
+    }, Math.max(0, this.#lastBeatAt + 1000 - Date.now()))
+    this.#soon.unref()
   }
 
   /** Counts a job's outcome and time; the next beat carries them. */
@@ -54,9 +71,12 @@ export class Heartbeat {
   async beat(): Promise<void> {
     const counts = this.#counts
     this.#counts = { successful: 0, failed: 0, workingSeconds: 0 }
+    const state = this.#source.state()
+    this.#beatenState = state
+    this.#lastBeatAt = Date.now()
     try {
       const beat = await workerHeartbeat(this.#ctx, {
-        name: this.#options.name, state: this.#source.state(), listenMode: this.#source.listenMode(), ...counts,
+        name: this.#options.name, state, listenMode: this.#source.listenMode(), ...counts,
       })
       if (!beat) {
         // Another worker declared us lost (we missed heartbeats): register again and carry on.
@@ -75,6 +95,8 @@ export class Heartbeat {
   /** A last beat (for the final counts), then the row goes: the worker has stopped cleanly. */
   async stop(): Promise<void> {
     clearInterval(this.#timer)
+    clearTimeout(this.#soon)
+    this.#timer = undefined
     await this.beat()
     await workerDeregister(this.#ctx, { name: this.#options.name }).catch((err) => this.#source.warn('deregistering failed', err))
   }

@@ -1,5 +1,6 @@
 /** @pq/worker: the process that runs pq's jobs. */
 export { Worker, type WorkerEvents, type StopMode } from './worker.js'
-export { resolveWorkerOptions, type WorkerOptions, type ResolvedWorkerOptions, DEFAULT_JOB_TIMEOUT, DEFAULT_WORKER_TTL } from './worker-options.js'
+export { resolveWorkerOptions, type WorkerOptions, type ResolvedWorkerOptions, DEFAULT_WORKER_TTL } from './worker-options.js'
+export { DEFAULT_JOB_TIMEOUT } from '@pq/core'
 export type { JobRunReport } from './run/job-runner.js'
 export type { Waker, WakeReason } from './wake/waker.js'

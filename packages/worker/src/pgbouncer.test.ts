@@ -50,9 +50,9 @@ suite('behind PgBouncer in transaction mode', () => {
     void w.work()
     expect(await single.waitForResult({ timeout: 20 })).toBe(42)
     for (const [i, job] of jobs.entries()) expect(await job.waitForResult({ timeout: 20 })).toBe(i + 1)
-    const last = (await Flow.get(flow.id, { connection: url })).steps.at(-1)!
+    const last = (await Flow.get(flow.id, { connection: url }))!.steps.at(-1)!
     expect(await last.waitForResult({ timeout: 20 })).toBe(4)
-    await waitFor(async () => (await Schedule.get(schedule.id, { connection: url })).runCount === 1, { what: 'the schedule to fire', timeoutMs: 20_000 })
+    await waitFor(async () => (await Schedule.get(schedule.id, { connection: url }))?.runCount === 1, { what: 'the schedule to fire', timeoutMs: 20_000 })
     // The self-test notified through the pool and heard nothing: the worker polls (every second).
     expect(w.mode).toBe('poll')
     expect(warnings.join('\n')).not.toMatch(/prepared statement/)

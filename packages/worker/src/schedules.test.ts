@@ -27,7 +27,7 @@ describe('workers fire schedules', () => {
       return res.rows.length === 20 ? res : undefined
     }, { what: '20 scheduled jobs' })
     expect(rows.every((r: { n: number }) => r.n === 1)).toBe(true)
-    for (const s of schedules) expect((await Schedule.get(s.id, { connection: db.url })).runCount).toBe(1)
+    for (const s of schedules) expect(((await Schedule.get(s.id, { connection: db.url }))!).runCount).toBe(1)
     await waitFor(async () => (await q.count(['finished'])) === 20, { what: 'the jobs to finish' })
   })
 
@@ -50,7 +50,7 @@ describe('workers fire schedules', () => {
     const s = await q.scheduleCall('now', { func: 'fixtures.fail', repeat: 1, interval: 1 })
     void worker({ queues: ['sched-fail'] }).work()
     await waitFor(async () => (await q.count(['failed'])) === 2, { what: 'two failed runs', timeoutMs: 10_000 })
-    const done = await Schedule.get(s.id, { connection: db.url })
+    const done = (await Schedule.get(s.id, { connection: db.url }))!
     expect(done.runCount).toBe(2)
     expect(done.nextRunAt).toBeNull()
   })

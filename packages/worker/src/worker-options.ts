@@ -1,7 +1,7 @@
 import { hostname } from 'node:os'
 import type { ConnectionOption, ResolveOptions, TaskMap } from '@pq/core'
-import { InvalidOption } from '@pq/core'
-import { queueName, schemaName, toSeconds, functionName, MAX_TIMEOUT_SECONDS, type DurationInput } from '@pq/core/internal'
+import { InvalidOption, DEFAULT_JOB_TIMEOUT } from '@pq/core'
+import { queueName, schemaName, toSeconds, functionName, MAX_TIMEOUT_SECONDS, DEFAULT_LIVE_SECONDS, type DurationInput } from '@pq/core/internal'
 
 /** Options of a Worker; every field has a default. */
 export interface WorkerOptions {
@@ -78,8 +78,8 @@ function defaultName(): string {
 }
 
 export const DEFAULT_WORKER_TTL = 420
-export const DEFAULT_JOB_TIMEOUT = 600
-export const DEFAULT_HEARTBEAT_TIMEOUT = 60
+/** A worker's heartbeat timeout is the registry's live window, so both sides agree on who is lost. */
+export const DEFAULT_HEARTBEAT_TIMEOUT = DEFAULT_LIVE_SECONDS
 
 /** Validates and defaults worker options once, before any I/O; `env` is the documented fallback. */
 export function resolveWorkerOptions(input: WorkerOptions, env: { databaseUrl?: string; schema?: string; path?: string; workerTtl?: string; defaultJobTimeout?: string } = {}): ResolvedWorkerOptions {

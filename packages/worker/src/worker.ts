@@ -27,6 +27,8 @@ export interface WorkerEvents {
   'job:started': [Job]
   'job:finished': [Job, JobRunReport]
   'job:failed': [Job, JobRunReport]
+  /** A run ended but its job's row was gone or no longer this worker's (deleted, or recovered by another worker): nothing was recorded. */
+  'job:vanished': [Job, JobRunReport]
   'job:retried': [Job, JobRunReport]
   'job:discarded': [Job, JobRunReport]
   'jobs:rescued': [{ id: string; status: string; worker: string }[]]
@@ -372,6 +374,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#running.set(row.id, run.then(() => {}, () => {}).finally(() => {
       this.#began.ended(row.id)
       this.#running.delete(row.id)
+      this.#heartbeat.stateChanged()
       this.#wakeSlotWaiters()
     }))
     void run.then((report) => this.#record(row.id, report, serial))
@@ -384,13 +387,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     this.#heartbeat.count(null, report.seconds)
     this.#claimer.noteRun(report.seconds)
+    let recorded: boolean
     try {
-      await this.#completions.add(report.outcome, serial)
+      recorded = await this.#completions.add(report.outcome, serial)
     } catch (err) {
       this.#warn(`recording the outcome of job ${id} failed; it stays started until another worker recovers it`, err)
       return
     }
-    this.#report(report)
+    if (recorded) this.#report(report)
+    else this.emit('job:vanished', report.job, report)
   }
 
   #report(report: JobRunReport): void {
@@ -494,6 +499,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   #setState(state: 'idle' | 'busy' | 'stopping'): void {
     this.#state = state
+    this.#heartbeat.stateChanged()
   }
 
   async #shutdown(): Promise<void> {

@@ -59,6 +59,10 @@ describe('pq-admin', () => {
     expect(out).toMatch(/status:\s+failed/)
     expect(out).toContain('excInfo:\n  Error: boom\n      at task (tasks.ts:1:1)')
     expect(JSON.parse((await admin(['show', 'x1', '--json'])).out)).toMatchObject({ id: 'x1', args: [1, 'two'], attempts: 0 })
+    await insertJob('x2', 'q1', 'deferred', {})
+    await db.pool.query(`insert into pq.job_dependency (job_id, depends_on) values ('x2', 'x1')`)
+    expect((await admin(['show', 'x2'])).out).toMatch(/depends on:\s+x1\n/)
+    expect(JSON.parse((await admin(['show', 'x2', '--json'])).out)).toMatchObject({ id: 'x2', dependsOn: ['x1'] })
     const missing = await admin(['show', 'nope'])
     expect(missing.code).toBe(2) // an id that names nothing is bad input
     expect(missing.err).toContain('no job with id "nope"')

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs'
 import { UsageError } from '@pq/core'
-import { commandParser, withConnectionOptions, helpShown } from '@pq/cli-kit'
+import { commandParser, withConnectionOptions, helpShown, pqVersion } from '@pq/cli-kit'
 import { readEnv, acquirePool, queryContext, schemaName, type QueryContext } from '@pq/core/internal'
 import type { AdminIo } from './confirm.js'
 import { JOB_COMMANDS } from './job-commands.js'
@@ -34,6 +34,10 @@ export async function adminCli(argv: readonly string[], env: Record<string, stri
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out.write(`${overview()}\n`)
     return name === undefined ? 2 : 0
+  }
+  if (name === '--version') {
+    io.out.write(`pq-admin ${pqVersion()}\n`)
+    return 0
   }
   const command = COMMANDS[name]
   if (!command) throw new UsageError(`unknown command "${name}"; use one of ${Object.keys(COMMANDS).join(', ')} (see pq-admin --help)`)

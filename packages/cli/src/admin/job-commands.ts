@@ -1,7 +1,8 @@
+import { numberFlag } from '@pq/cli-kit'
 import { DateTime } from 'luxon'
-import { JOB_STATUSES, NoSuchJob, UsageError, describeCall, type JobStatus } from '@pq/core'
+import { JOB_STATUSES, WAITING_STATUSES, NoSuchJob, UsageError, describeCall, type JobStatus } from '@pq/core'
 import {
-  jobList, jobFetch, jobRequeue, jobDelete, jobCancel, jobEmptyQueue, jobIdsByStatus, jobDataFromRow, statsJobCount,
+  jobList, jobFetch, jobRequeue, deleteJobs, jobCancel, jobEmptyQueue, jobIdsByStatus, jobDataFromRow, statsJobCount,
   queueName, type QueryContext,
 } from '@pq/core/internal'
 import type { AdminCommand } from './admin-cli.js'
@@ -23,15 +24,13 @@ const jobs: AdminCommand = {
   build: (p) => p
     .option('queue', { type: 'string', describe: 'Only this queue' })
     .option('status', { type: 'string', choices: [...JOB_STATUSES], describe: 'Only this status' })
-    .option('page', { type: 'number', default: 1, describe: 'Page number, from 1' })
-    .option('per-page', { type: 'number', default: 20, describe: 'Jobs per page (1-500)' })
+    .option('page', { type: 'string', default: '1', describe: 'Page number, from 1' })
+    .option('per-page', { type: 'string', default: '20', describe: 'Jobs per page (1-500)' })
     .option('json', { type: 'boolean', describe: 'Print {total, page, jobs} as JSON' })
     .example('pq-admin jobs --queue emails --status failed', 'the failed jobs of one queue'),
   async run(ctx, args, io) {
-    const page = args.page as number
-    const perPage = args['per-page'] as number
-    if (!Number.isInteger(page) || page < 1) throw new UsageError(`--page ${page} is not a page number; use 1, 2, 3…`)
-    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 500) throw new UsageError(`--per-page ${perPage} is out of range; use 1 to 500`)
+    const page = numberFlag('--page', args.page as string, { min: 1, max: 1e9, integer: true, example: '2' })!
+    const perPage = numberFlag('--per-page', args['per-page'] as string, { min: 1, max: 500, integer: true, example: '50' })!
     const queue = args.queue === undefined ? null : queueName(String(args.queue))
     const status = (args.status as JobStatus | undefined) ?? null
     const [total, rows] = await Promise.all([
@@ -72,6 +71,7 @@ const show: AdminCommand = {
       ['worker', j.worker ?? '-'], ['created', when(j.createdAt)], ['enqueued', when(j.enqueuedAt)],
       ['scheduled for', when(j.scheduledFor)], ['started', when(j.startedAt)], ['ended', when(j.endedAt)],
       ['expires', when(j.expiresAt)], ['flow', j.flowId ?? '-'], ['schedule', j.scheduleId ?? '-'],
+      ['depends on', j.dependsOn.length ? j.dependsOn.join(', ') : '-'],
     ]
     io.out.write(fields.map(([k, v]) => `${`${k}:`.padEnd(15)}${v}`).join('\n') + '\n')
     if (j.excInfo) io.out.write(`excInfo:\n${j.excInfo.replace(/^/gm, '  ')}\n`)
@@ -132,9 +132,10 @@ const remove: AdminCommand = {
       io.err.write('pq-admin: nothing deleted\n')
       return 1
     }
-    const done = await jobDelete(ctx, { ids: list })
-    if (done.length) io.out.write(`Deleted ${done.join(', ')}\n`)
-    return reportSkipped(io, list, done, 'deleted (no such job)') ? 0 : 1
+    const { deleted, refused } = await deleteJobs(ctx, list)
+    if (deleted.length) io.out.write(`Deleted ${deleted.join(', ')}\n`)
+    for (const why of refused) io.err.write(`pq-admin: ${why.message}\n`)
+    return refused.length === 0 ? 0 : 1
   },
 }
 
@@ -156,7 +157,7 @@ const empty: AdminCommand = {
     .example('pq-admin empty emails --yes', 'empty a queue from a script'),
   async run(ctx, args, io) {
     const queue = queueName(String(args.queue))
-    const waiting = (await Promise.all((['queued', 'deferred', 'scheduled'] as const)
+    const waiting = (await Promise.all(WAITING_STATUSES
       .map((status) => statsJobCount(ctx, { queue, status })))).reduce((a, b) => a + b, 0)
     if (!await confirm(io, args.yes as boolean | undefined, `Delete the ${waiting} waiting job${waiting === 1 ? '' : 's'} of queue "${queue}"?`, 'empty a queue')) {
       io.err.write('pq-admin: nothing deleted\n')

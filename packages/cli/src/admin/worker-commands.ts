@@ -1,21 +1,23 @@
+import { numberFlag } from '@pq/cli-kit'
 import { NoSuchWorker } from '@pq/core'
 import {
-  workerList, workerRequestStop, queueList, queueName, statsPing, statsStartedByWorker, isLiveWorker, servesQueue,
+  workerList, workerRequestStop, queueList, queueName, statsPing, statsStartedByWorker, servesQueue,
   DEFAULT_LIVE_SECONDS,
 } from '@pq/core/internal'
 import type { AdminCommand } from './admin-cli.js'
 import { textTable, age } from './text-table.js'
 
-const liveSecondsOption = { type: 'number', default: DEFAULT_LIVE_SECONDS, describe: 'A worker is live if it heartbeat within this many seconds' } as const
+const liveSecondsOption = { type: 'string', default: String(DEFAULT_LIVE_SECONDS), describe: 'A worker is live if it heartbeat within this many seconds' } as const
 
 const workers: AdminCommand = {
   describe: 'List workers: state, queues, current jobs, heartbeat age',
   build: (p) => p.option('json', { type: 'boolean', describe: 'Print the workers as JSON' }).option('live-seconds', liveSecondsOption),
   async run(ctx, args, io) {
-    const [now, rows, running] = await Promise.all([statsPing(ctx), workerList(ctx), statsStartedByWorker(ctx)])
+    const liveSeconds = numberFlag('--live-seconds', args['live-seconds'] as string | number, { min: 1, max: 86400, example: '60' })!
+    const [now, rows, running] = await Promise.all([statsPing(ctx), workerList(ctx, { liveSeconds: liveSeconds }), statsStartedByWorker(ctx)])
     const list = rows.map((w) => ({
       name: w.name, host: w.host, pid: w.pid, state: w.state, queues: w.queues,
-      live: isLiveWorker(w, now, args['live-seconds'] as number), stopRequested: w.stop_requested,
+      live: w.live, stopRequested: w.stop_requested,
       currentJobs: running.get(w.name) ?? [], heartbeatAt: w.heartbeat_at,
       heartbeatAgeSeconds: Math.max(0, (now.getTime() - new Date(w.heartbeat_at).getTime()) / 1000),
       successfulCount: Number(w.successful_count), failedCount: Number(w.failed_count),
@@ -46,11 +48,12 @@ const stopWorker: AdminCommand = {
     .option('live-seconds', liveSecondsOption)
     .example('pq-admin stop-worker web-1.4242', 'the worker finishes what it runs, then exits'),
   async run(ctx, args, io) {
+    const liveSeconds = numberFlag('--live-seconds', args['live-seconds'] as string | number, { min: 1, max: 86400, example: '60' })!
     const name = String(args.name)
-    const asked = await workerRequestStop(ctx, { names: [name], liveSeconds: args['live-seconds'] as number })
+    const asked = await workerRequestStop(ctx, { names: [name], liveSeconds: liveSeconds })
     if (!asked.length) {
-      const [now, rows] = await Promise.all([statsPing(ctx), workerList(ctx)])
-      throw new NoSuchWorker(name, rows.filter((w) => isLiveWorker(w, now, args['live-seconds'] as number)).map((w) => w.name))
+      const rows = await workerList(ctx, { liveSeconds: liveSeconds, onlyLive: true })
+      throw new NoSuchWorker(name, rows.map((w) => w.name))
     }
     io.out.write(`Asked worker ${name} to stop after its current jobs.\n`)
     return 0
@@ -64,11 +67,12 @@ const ping: AdminCommand = {
     .option('live-seconds', liveSecondsOption)
     .example('pq-admin ping emails reports || alert', 'from monitoring: exit 1 when a queue is unserved'),
   async run(ctx, args, io) {
+    const liveSeconds = numberFlag('--live-seconds', args['live-seconds'] as string | number, { min: 1, max: 86400, example: '60' })!
     const given = ((args.queues as string[] | undefined) ?? []).map((q) => queueName(String(q)))
     const now = await statsPing(ctx)
-    const [rows, known] = await Promise.all([workerList(ctx), given.length ? Promise.resolve([]) : queueList(ctx, {})])
+    const [rows, known] = await Promise.all([workerList(ctx, { liveSeconds: liveSeconds }), given.length ? Promise.resolve([]) : queueList(ctx, {})])
     const names = given.length ? given : known.map((q) => q.name)
-    const live = rows.filter((w) => isLiveWorker(w, now, args['live-seconds'] as number))
+    const live = rows.filter((w) => w.live)
     const queues = names.map((name) => ({ name, workers: live.filter((w) => servesQueue(w, name)).map((w) => w.name) }))
     const unserved = queues.filter((q) => q.workers.length === 0)
     if (args.json) {

@@ -14,7 +14,7 @@ async function run(...argv: string[]) {
   const code = await runCli('pq-schedule', () => scheduleCli(argv, env, io), io, argv)
   return { code, out: io.stdout(), err: io.stderr() }
 }
-const scheduled = async (out: string) => Schedule.get(out.split('\n')[0]!, { connection: db.pool })
+const scheduled = async (out: string) => (await Schedule.get(out.split('\n')[0]!, { connection: db.pool }))!
 const count = async () => (await db.pool.query('select count(*)::int as n from pq.schedule')).rows[0].n as number
 const iso = (d: DateTime | null) => d?.toUTC().toISO({ suppressMilliseconds: true })
 
@@ -55,11 +55,14 @@ describe('pq-schedule', () => {
   })
 
   it('lists schedules as a table and as JSON, and cancels one', async () => {
-    const { out } = await run('2030-05-05', 'fixtures.add', '--id', 'listed-one')
+    const { out } = await run('2030-05-05', 'fixtures.add', '--id', 'listed-one', '--timeout', '90', '--result-ttl', '-1')
     expect(out.startsWith('listed-one\n')).toBe(true)
     expect((await run('--list')).out).toMatch(/listed-one\s+default\s+fixtures\.add\s+2030-05-05T00:00:00Z\s+1\s+0/)
     const json = JSON.parse((await run('--list', '--json')).out) as { schedules: { id: string; next_run_at: string; runs_left: number }[] }
-    expect(json.schedules.find((s) => s.id === 'listed-one')).toMatchObject({ runs_left: 1, next_run_at: '2030-05-05T00:00:00.000Z' })
+    expect(json.schedules.find((s) => s.id === 'listed-one')).toMatchObject({
+      runs_left: 1, next_run_at: '2030-05-05T00:00:00.000Z',
+      job_options: { timeout: 90, result_ttl: -1, failure_ttl: 31536000, ttl: null, retry: { max: 0, intervals: [] } },
+    })
     expect(await run('--cancel', 'listed-one')).toMatchObject({ code: 0, out: 'Canceled schedule listed-one\n' })
     expect((await run('--list')).out).not.toMatch(/listed-one/)
     expect((await run('--list', '--all')).out).toMatch(/listed-one/)

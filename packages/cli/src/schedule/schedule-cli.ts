@@ -111,5 +111,10 @@ function scheduleJson(s: Schedule) {
       between: s.rule.between, weekdays: s.rule.weekdays, cron: s.rule.cron, tz: s.rule.tz,
     },
     description: s.description, canceled_at: s.canceledAt?.toISO() ?? null,
+    job_options: {
+      timeout: s.jobOptions.timeout, result_ttl: s.jobOptions.resultTtl, failure_ttl: s.jobOptions.failureTtl,
+      ttl: s.jobOptions.ttl, retry: s.jobOptions.retry, description: s.jobOptions.description,
+      at_front: s.jobOptions.atFront, isolate: s.jobOptions.isolate,
+    },
   }
 }

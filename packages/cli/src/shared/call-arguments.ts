@@ -5,14 +5,30 @@ import { InvalidOption, type Json } from '@pq/core'
  * `"quoted"`), else keeps them as strings (`Bob`), as django-pq's pqenqueue does.
  */
 export function parseCallArguments(values: readonly (string | number)[]): Json[] {
-  return values.map((value) => {
+  return values.map((value, i) => {
     const text = String(value)
+    let parsed: Json
     try {
-      return JSON.parse(text) as Json
+      parsed = JSON.parse(text) as Json
     } catch {
       return text
     }
+    checkExact(`argument ${i + 1}`, text, parsed)
+    return parsed
   })
+}
+
+/**
+ * Refuses JSON holding an integer beyond 2^53: JSON.parse would store a rounded number
+ * (123456789012345678901234567890 becomes 1.2345678901234568e+29) without a word.
+ */
+function checkExact(what: string, text: string, value: unknown): void {
+  const inexact = (v: unknown): boolean => typeof v === 'number' ? Number.isInteger(v) && !Number.isSafeInteger(v)
+    : Array.isArray(v) ? v.some(inexact) : typeof v === 'object' && v !== null ? Object.values(v).some(inexact) : false
+  if (inexact(value)) {
+    const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text
+    throw new InvalidOption('args', `${what} ${shown} holds an integer beyond 2^53, which a JSON number cannot keep exactly; quote it to pass a string (e.g. '"${shown}"') or use a smaller number`)
+  }
 }
 
 /** Reads --kwargs: a JSON object, or a one-line error showing a valid form. */
@@ -27,6 +43,7 @@ export function parseKwargs(text: string | undefined): Record<string, Json> | un
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidOption('kwargs', `--kwargs must be a JSON object, got ${text}; use e.g. --kwargs '{"name": "Bob"}'`)
   }
+  checkExact('--kwargs', text, value)
   return value as Record<string, Json>
 }
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DateTime } from 'luxon'
 import { UsageError } from '@pq/core'
-import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/cli-kit'
+import { commandParser, withConnectionOptions, parseCommand, numberFlag, type CliIo } from '@pq/cli-kit'
 import {
   readEnv, acquirePool, queryContext, schemaName, queueName, collectQueueStats, toRqStats, type CountMode,
 } from '@pq/core/internal'
@@ -22,11 +22,11 @@ export async function statsCli(argv: readonly string[], env: Record<string, stri
     .option('queue', { type: 'string', array: true, describe: 'Only this queue (repeatable)' })
     .option('json', { type: 'boolean', describe: 'Print rqstats\' JSON shape' })
     .option('yaml', { type: 'boolean', describe: 'Print the same document as YAML' })
-    .option('interval', { type: 'number', describe: 'Redraw every SECONDS until Ctrl-C' })
-    .option('count', { type: 'number', describe: 'With --interval: stop after N draws' })
+    .option('interval', { type: 'string', describe: 'Redraw every SECONDS until Ctrl-C' })
+    .option('count', { type: 'string', describe: 'With --interval: stop after N draws' })
     .option('exact', { type: 'boolean', describe: 'Count finished/failed exactly however many there are (slow on millions)' })
     .option('estimate', { type: 'boolean', describe: 'Estimate finished/failed from statistics without counting' })
-    .option('live-seconds', { type: 'number', default: 60, describe: 'A worker is live if it heartbeat within this many seconds' })
+    .option('live-seconds', { type: 'string', default: '60', describe: 'A worker is live if it heartbeat within this many seconds' })
     .conflicts('json', 'yaml')
     .conflicts('exact', 'estimate')
     .example('pq-stats', 'the table, once')
@@ -34,10 +34,9 @@ export async function statsCli(argv: readonly string[], env: Record<string, stri
     .example('pq-stats --json --queue emails', 'one queue, as JSON'))
   const args = await parseCommand(parser, argv, io)
   if (!args) return 0
-  const interval = args.interval
-  if (interval !== undefined && !(interval > 0 && interval <= 86400)) throw new UsageError(`--interval ${interval} is not a number of seconds; use e.g. --interval 5`)
-  const count = args.count
-  if (count !== undefined && !(Number.isInteger(count) && count > 0)) throw new UsageError(`--count ${count} is not a positive whole number; use e.g. --count 3`)
+  const interval = numberFlag('--interval', args.interval, { min: 0.01, max: 86400, example: '5' })
+  const count = numberFlag('--count', args.count, { min: 1, max: 1e9, integer: true, example: '3' })
+  const liveSeconds = numberFlag('--live-seconds', args['live-seconds'], { min: 1, max: 86400, example: '60' })!
   if (count !== undefined && interval === undefined) throw new UsageError('--count needs --interval; use e.g. --interval 5 --count 3')
   const queues = (args.queue ?? []).map((name) => queueName(String(name)))
   const mode: CountMode = args.exact ? 'exact' : args.estimate ? 'estimate' : 'auto'
@@ -47,7 +46,7 @@ export async function statsCli(argv: readonly string[], env: Record<string, stri
   try {
     const ctx = queryContext(pool, schema)
     for (let drawn = 0; ; drawn++) {
-      const all = await collectQueueStats(ctx, { queue: queues.length === 1 ? queues[0]! : null, mode, liveSeconds: args['live-seconds'] })
+      const all = await collectQueueStats(ctx, { queue: queues.length === 1 ? queues[0]! : null, mode, liveSeconds })
       const stats = queues.length > 1 ? all.filter((s) => queues.includes(s.name)) : all
       let text: string
       if (args.json) text = `${JSON.stringify(toRqStats(stats))}\n`

@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { InvalidOption } from '../errors.js'
 
 /**
  * How pq is told which database to use: a pg Pool you own, a connection string, or pg pool config.
@@ -18,8 +19,8 @@ export function acquirePool(connection: ConnectionOption | undefined, fallbackUr
   if (connection instanceof pg.Pool || (typeof connection === 'object' && connection !== null && 'totalCount' in connection)) {
     return { pool: connection as pg.Pool, release: async () => {} }
   }
-  const config: pg.PoolConfig = typeof connection === 'string' ? { connectionString: connection }
-    : connection ?? (fallbackUrl ? { connectionString: fallbackUrl } : {})
+  const config: pg.PoolConfig = typeof connection === 'string' ? { connectionString: checkedUrl(connection) }
+    : connection ?? (fallbackUrl ? { connectionString: checkedUrl(fallbackUrl) } : {})
   const key = JSON.stringify(config)
   let entry = shared.get(key)
   if (!entry) {
@@ -44,6 +45,16 @@ export function acquirePool(connection: ConnectionOption | undefined, fallbackUr
       }
     },
   }
+}
+
+/**
+ * Refuses a connection string pg would misread: anything not a postgres:// (or postgresql://) URL
+ * or a socket path reads as a host name ("notaurl" becomes host "base"), failing later as ENOTFOUND.
+ */
+function checkedUrl(url: string): string {
+  if (/^postgres(ql)?:\/\//i.test(url) || url.startsWith('/') || url.startsWith('socket:')) return url
+  const shown = url.includes('@') || url.length > 80 ? '(not shown: it may hold a password)' : JSON.stringify(url)
+  throw new InvalidOption('connection', `invalid database URL ${shown} (--database-url or DATABASE_URL): use postgres://user:password@host:5432/database`)
 }
 
 /** Ends every pool pq opened for connection strings (for scripts that want a clean exit). */

@@ -3,6 +3,9 @@ import { Kysely, PostgresDialect, type RawBuilder } from 'kysely'
 import pg from 'pg'
 import type { Database } from './tables.js'
 import { readEnv } from '../config/env.js'
+import { SchemaNotMigrated } from '../errors.js'
+import { isPgError, UNDEFINED_TABLE, INVALID_SCHEMA_NAME } from './pg-errors.js'
+import { LATEST_VERSION, schemaVersion } from '../migrate/migrator.js'
 
 /** Runs a named (prepared) statement on pg directly. */
 type PreparedRunner = (config: { name: string; text: string; values: unknown[] }) => Promise<{ rows: unknown[] }>
@@ -56,7 +59,13 @@ const CACHED_PLAN_CHANGED = '0A000'
  * names covers every call.
  */
 export async function runSql<R>(q: QueryContext, query: RawBuilder<R>): Promise<R[]> {
-  if (!q.prepared || !preparedStatements) return (await query.execute(q.db)).rows
+  if (!q.prepared || !preparedStatements) {
+    try {
+      return (await query.execute(q.db)).rows
+    } catch (err) {
+      throw await missingSchema(err, q.schema, null)
+    }
+  }
   const compiled = query.compile(q.db)
   try {
     const { rows } = await q.prepared({ name: statementName(compiled.sql), text: compiled.sql, values: [...compiled.parameters] })
@@ -69,6 +78,28 @@ export async function runSql<R>(q: QueryContext, query: RawBuilder<R>): Promise<
     const { rows } = await q.prepared({ name: statementName(compiled.sql), text: compiled.sql, values: [...compiled.parameters] })
     return rows as R[]
   }
+}
+
+/**
+ * The query boundary's translation of "no such table / schema" (42P01, 3F000) into SchemaNotMigrated,
+ * naming the schema's migration version when a pool can read it; any other error is returned as is.
+ */
+async function missingSchema(err: unknown, schema: string, pool: pg.Pool | null): Promise<unknown> {
+  if (err instanceof SchemaNotMigrated || !(isPgError(err, UNDEFINED_TABLE) || isPgError(err, INVALID_SCHEMA_NAME))) return err
+  const version = pool ? await schemaVersion(pool, schema).catch(() => null) : null
+  return new SchemaNotMigrated(schema, version, LATEST_VERSION, { cause: err })
+}
+
+/** A pg query method whose "no such table" errors become SchemaNotMigrated. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function translatingQuery<Q extends (...args: any[]) => Promise<unknown>>(query: Q, schema: string, pool: pg.Pool | null): Q {
+  return (async (...args: Parameters<Q>) => {
+    try {
+      return await query(...args)
+    } catch (err) {
+      throw await missingSchema(err, schema, pool)
+    }
+  }) as Q
 }
 
 /**
@@ -87,32 +118,42 @@ const isPool = (x: unknown): x is pg.Pool =>
 const isClient = (x: unknown): x is pg.Client =>
   typeof x === 'object' && x !== null && typeof (x as pg.Client).query === 'function' && !isPool(x)
 
-const wrappedClients = new WeakMap<object, Kysely<Database>>()
-const wrappedPools = new WeakMap<object, Kysely<Database>>()
+// Cached per executor and schema: the schema is what a "no such table" error is reported against.
+const wrappedClients = new WeakMap<object, Map<string, Kysely<Database>>>()
+const wrappedPools = new WeakMap<object, Map<string, Kysely<Database>>>()
+
+function cached(cache: WeakMap<object, Map<string, Kysely<Database>>>, key: object, schema: string, make: () => Kysely<Database>): Kysely<Database> {
+  let bySchema = cache.get(key)
+  if (!bySchema) cache.set(key, (bySchema = new Map()))
+  let db = bySchema.get(schema)
+  if (!db) bySchema.set(schema, (db = make()))
+  return db
+}
 
 /**
  * A Kysely over one checked-out client, never released by us: Kysely sees a pool of one whose
  * `release` is a no-op, so every statement runs on the caller's connection (and transaction).
  */
-function kyselyOverClient(client: pg.Client | pg.PoolClient): Kysely<Database> {
-  let db = wrappedClients.get(client)
-  if (!db) {
-    const lease = { query: client.query.bind(client), release: () => {} }
+function kyselyOverClient(client: pg.Client | pg.PoolClient, schema: string): Kysely<Database> {
+  return cached(wrappedClients, client, schema, () => {
+    const lease = { query: translatingQuery(client.query.bind(client) as (...args: unknown[]) => Promise<unknown>, schema, null), release: () => {} }
     const pool = { connect: async () => lease, end: async () => {} }
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as unknown as pg.Pool }) })
-    wrappedClients.set(client, db)
-  }
-  return db
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as unknown as pg.Pool }) })
+  })
 }
 
-/** A Kysely over a pg Pool, cached per pool. */
-export function kyselyOverPool(pool: pg.Pool): Kysely<Database> {
-  let db = wrappedPools.get(pool)
-  if (!db) {
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-    wrappedPools.set(pool, db)
-  }
-  return db
+/** A Kysely over a pg Pool, cached per pool and schema; its "no such table" errors become SchemaNotMigrated. */
+export function kyselyOverPool(pool: pg.Pool, schema = 'pq'): Kysely<Database> {
+  return cached(wrappedPools, pool, schema, () => {
+    const leasing = {
+      connect: async () => {
+        const client = await pool.connect()
+        return { query: translatingQuery(client.query.bind(client) as (...args: unknown[]) => Promise<unknown>, schema, pool), release: (err?: Error | boolean) => client.release(err) }
+      },
+      end: async () => {},
+    }
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool: leasing as unknown as pg.Pool }) })
+  })
 }
 
 /**
@@ -121,7 +162,7 @@ export function kyselyOverPool(pool: pg.Pool): Kysely<Database> {
  */
 export function queryContext(executor: Executor, schema: string): QueryContext {
   if (isKysely(executor)) return { db: executor.withoutPlugins() as Kysely<Database>, schema }
-  if (isPool(executor)) return { db: kyselyOverPool(executor), schema, prepared: (config) => executor.query(config) }
-  if (isClient(executor)) return { db: kyselyOverClient(executor), schema, prepared: (config) => executor.query(config) }
+  if (isPool(executor)) return { db: kyselyOverPool(executor, schema), schema, prepared: translatingQuery<PreparedRunner>((config) => executor.query(config), schema, executor) }
+  if (isClient(executor)) return { db: kyselyOverClient(executor, schema), schema, prepared: translatingQuery<PreparedRunner>((config) => executor.query(config), schema, null) }
   throw new TypeError('expected a pg Pool, a pg Client/PoolClient, or a Kysely instance or transaction')
 }

@@ -11,8 +11,8 @@ export interface FlowSteps {
   enqueue(func: string, ...args: unknown[]): string
   /** Adds a step with enqueue options (timeout, resultTtl, retry, jobId, an extra `dependsOn` ...). Returns its job id. */
   enqueueCall(call: EnqueueCall): string
-  /** Adds a step that, once the step before has finished, runs no earlier than `at`. Returns its job id. */
-  schedule(at: DateTime | Date | string, func: string, ...args: unknown[]): string
+  /** Adds a step that, once the step before has finished, runs no earlier than `at` (a delayed step; `queue.schedule` is a stored, repeating schedule). Returns its job id. */
+  enqueueAt(at: DateTime | Date | string, func: string, ...args: unknown[]): string
 }
 
 interface Target {
@@ -52,7 +52,7 @@ export class FlowBuilder implements FlowSteps {
     return this.#add(this.#home, call)
   }
 
-  schedule(at: DateTime | Date | string, func: string, ...args: unknown[]): string {
+  enqueueAt(at: DateTime | Date | string, func: string, ...args: unknown[]): string {
     return this.#add(this.#home, { func, args, at })
   }
 
@@ -71,7 +71,7 @@ export class FlowBuilder implements FlowSteps {
     return {
       enqueue: (func, ...args) => this.#add(target, { func, args }),
       enqueueCall: (call) => this.#add(target, call),
-      schedule: (at, func, ...args) => this.#add(target, { func, args, at }),
+      enqueueAt: (at, func, ...args) => this.#add(target, { func, args, at }),
     }
   }
 

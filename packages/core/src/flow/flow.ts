@@ -8,7 +8,7 @@ import { readEnv } from '../config/env.js'
 import type { FlowRow, JobRow } from '../db/tables.js'
 import { InvalidOption, NoSuchFlow } from '../errors.js'
 import { Job } from '../job/job-model.js'
-import type { JobHome } from '../job/job.js'
+import { WAITING_STATUSES, type JobHome } from '../job/job.js'
 import { jobCancel, jobFetchMany } from '../job/job-queries.js'
 import { Queue } from '../queue/queue.js'
 import { FlowBuilder } from './flow-builder.js'
@@ -35,7 +35,7 @@ export type FlowLookup = { connection?: ConnectionOption; schema?: string } | Qu
 /** What a Flow.run block does: add steps with `f.enqueue`, `f.enqueueCall`, `f.schedule`, `f.on(queue)`. */
 export type FlowBlock = (f: FlowBuilder) => void | Promise<void>
 
-const WAITING = new Set(['queued', 'deferred', 'scheduled'])
+const WAITING = new Set<string>(WAITING_STATUSES)
 
 /**
  * A workflow (django-pq's Flow): steps that run in sequence, each depending on the one before, on
@@ -46,7 +46,7 @@ const WAITING = new Set(['queued', 'deferred', 'scheduled'])
  * const flow = await Flow.run(queue, { name: 'launch' }, (f) => {
  *   f.enqueue('rockets.fuel')
  *   f.enqueueCall({ func: 'rockets.check', args: [1, 2, 3] })
- *   f.schedule(DateTime.fromISO('2030-01-01T00:00:00Z'), 'rockets.missionToMars')
+ *   f.enqueueAt(DateTime.fromISO('2030-01-01T00:00:00Z'), 'rockets.missionToMars')
  * })
  * await flow.refresh(); flow.status   // 'queued', 'started', 'finished', 'failed' or 'canceled'
  */
@@ -106,11 +106,11 @@ export class Flow {
     return new Flow(home, { id: builder.id, name, queue: queue.name, job_ids: rows.map((r) => r.id), created_at: created }, jobs)
   }
 
-  /** Reads a flow by id; throws NoSuchFlow when there is none (never made, or swept with its final job). */
-  static async get(id: string, options: FlowLookup = {}): Promise<Flow> {
+  /** Reads a flow by id; undefined when there is none (never made, or swept with its final job), as every pq lookup. */
+  static async get(id: string, options: FlowLookup = {}): Promise<Flow | undefined> {
     const home = lookupHome(options)
     const row = await flowFetch(home.ctx, { id })
-    if (!row) throw new NoSuchFlow(id)
+    if (!row) return undefined
     return (await withSteps(home, [row]))[0]!
   }
 

@@ -66,6 +66,11 @@ export interface QueueDefaults {
 }
 
 export const DEFAULT_RESULT_TTL = 500
+/**
+ * Seconds a job may run when neither it nor its queue sets a timeout (a job's `timeout` null): the
+ * worker's default, which `pq-worker --default-timeout` / PQ_DEFAULT_JOB_TIMEOUT override.
+ */
+export const DEFAULT_JOB_TIMEOUT = 600
 export const DEFAULT_FAILURE_TTL = 365 * 24 * 3600
 
 /** The ids a dependsOn option names. */

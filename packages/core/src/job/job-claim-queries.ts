@@ -3,6 +3,7 @@ import type { DateTime } from 'luxon'
 import { runSql, type QueryContext } from '../db/query-context.js'
 import type { JobRow } from '../db/tables.js'
 import { workChannel, doneChannel, queueWakePayload, dueWakePayload, wakeRunnableSql } from '../db/schema-name.js'
+import { jobExpiresAtSql } from './job-rule-queries.js'
 
 const tsOrNull = (d: DateTime | null | undefined) => (d ? d.toJSDate() : null)
 const seq = (q: QueryContext) => sql.lit(`${q.schema}.job_position_seq`)
@@ -214,10 +215,7 @@ export async function jobFinishMany(q: QueryContext, p: { worker: string; outcom
         scheduled_for = case when i.status = 'scheduled' then i.retry_at end,
         enqueued_at = case when i.status = 'queued' then n.now else j.enqueued_at end,
         position = case when i.status = 'queued' then nextval(${seq(q)}::regclass) else j.position end,
-        expires_at = case
-          when i.status = 'finished' then case when j.result_ttl < 0 then null else n.now + j.result_ttl * interval '1 second' end
-          when i.status in ('failed', 'canceled') then case when j.failure_ttl < 0 then null else n.now + j.failure_ttl * interval '1 second' end
-        end
+        expires_at = ${jobExpiresAtSql(sql`i.status`, sql`n.now`, sql`j.result_ttl`, sql`j.failure_ttl`)}
       from input i, now_ n
       where j.id = i.id and j.status = 'started' and j.worker = ${p.worker}
         and not (i.status = 'finished' and j.result_ttl = 0)
@@ -346,7 +344,7 @@ export async function jobDiscardExpired(q: QueryContext, p: { limit: number; now
     )
     update ${job} j set status = 'canceled', ended_at = ${now},
       exc_info = 'discarded: not started within its ttl of ' || j.ttl || 's',
-      expires_at = case when j.failure_ttl < 0 then null else ${now} + j.failure_ttl * interval '1 second' end
+      expires_at = ${jobExpiresAtSql(sql`'canceled'`, now, sql`j.result_ttl`, sql`j.failure_ttl`)}
     from expired where j.id = expired.id returning j.id`.execute(q.db)
   return rows.map((r) => r.id)
 }
@@ -415,8 +413,7 @@ export async function jobRescueLost(q: QueryContext, p: { heartbeatTimeoutSecond
         enqueued_at = case when not j.began or j.attempts <= j.retry_max then ${now} else j.enqueued_at end,
         started_at = case when j.began then j.started_at end,
         ended_at = case when not j.began or j.attempts <= j.retry_max then null else ${now} end,
-        expires_at = case when not j.began or j.attempts <= j.retry_max or j.failure_ttl < 0 then null
-                          else ${now} + j.failure_ttl * interval '1 second' end
+        expires_at = ${jobExpiresAtSql(sql`(case when not j.began or j.attempts <= j.retry_max then 'queued' else 'failed' end)`, now, sql`j.result_ttl`, sql`j.failure_ttl`)}
       from orphan o where j.id = o.id
       returning j.id, j.status, j.queue, o.worker
     ),

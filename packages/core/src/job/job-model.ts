@@ -4,7 +4,8 @@ import { InvalidState, NoSuchJob } from '../errors.js'
 import { jobDataWithoutTimes, describeCall, toDateTime, type JobData, type JobHome, type JobStatus, type RetryPolicy } from './job.js'
 
 type TimeColumn = 'created_at' | 'enqueued_at' | 'scheduled_for' | 'discard_at' | 'started_at' | 'ended_at' | 'expires_at'
-import { jobCancel, jobDelete, jobFetch, jobRequeue, jobSaveMeta } from './job-queries.js'
+import { jobCancel, jobFetch, jobRequeue, jobSaveMeta } from './job-queries.js'
+import { deleteJobs } from './job-delete.js'
 import { toJson } from './json-value.js'
 import { waitForJob, type WaitOptions } from './wait-for-result.js'
 
@@ -37,6 +38,8 @@ export class Job<Result = Json> implements Omit<JobData, 'result'> {
   worker!: string | null
   flowId!: string | null
   scheduleId!: string | null
+  /** Ids of the jobs this one waits (or waited) for; empty on a worker's claimed copy (refresh() reads it). */
+  dependsOn: string[] = []
   /** Aborted when a running job reaches its timeout or its worker stops at once; undefined outside a run. */
   signal: AbortSignal | undefined
   readonly #home: JobHome
@@ -49,7 +52,10 @@ export class Job<Result = Json> implements Omit<JobData, 'result'> {
 
   #assign(row: JobRow): void {
     const { createdAt: _c, enqueuedAt: _e, scheduledFor: _s, discardAt: _d, startedAt: _st, endedAt: _en, expiresAt: _x, ...data } = jobDataWithoutTimes(row)
+    // A row from a statement that does not read the edges (requeue, claim) keeps what we knew.
+    const known = this.dependsOn ?? []
     Object.assign(this, data)
+    if (!('depends_on' in row)) this.dependsOn = known
     this.#times = { created_at: row.created_at, enqueued_at: row.enqueued_at, scheduled_for: row.scheduled_for, discard_at: row.discard_at, started_at: row.started_at, ended_at: row.ended_at, expires_at: row.expires_at }
     this.#dates.clear()
   }
@@ -125,9 +131,13 @@ export class Job<Result = Json> implements Omit<JobData, 'result'> {
     return this
   }
 
-  /** Deletes the job; jobs that depend on it are canceled. */
+  /**
+   * Deletes the job; jobs that depend on it are canceled. Throws NoSuchJob when it is already gone,
+   * InvalidState while it is running (it must end first).
+   */
   async delete(): Promise<void> {
-    await jobDelete(this.#home.ctx, { ids: [this.id] })
+    const { refused } = await deleteJobs(this.#home.ctx, [this.id])
+    if (refused[0]) throw refused[0]
   }
 
   /**

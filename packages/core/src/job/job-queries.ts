@@ -6,7 +6,8 @@ import { workChannel, queueWakePayload, dueWakePayload, wakeRunnableSql } from '
 import { isPgError, UNIQUE_VIOLATION } from '../db/pg-errors.js'
 import { DuplicateJobId } from '../errors.js'
 import { queueEnsureSql } from '../queue/queue-queries.js'
-import type { JobStatus } from './job.js'
+import { REQUEUE_STATUSES, WAITING_STATUSES, type JobStatus } from './job.js'
+import { isWaitingSql, jobExpiresAtSql } from './job-rule-queries.js'
 
 const tsOrNull = (d: DateTime | null | undefined) => (d ? d.toJSDate() : null)
 
@@ -68,7 +69,7 @@ export interface FlowInsert {
  * statement's snapshot), so the insert sets their `has_dependents` itself.
  *
  * A deferred job keeps its `scheduled_for`: released later, it becomes `scheduled` when that time is
- * still ahead (a flow's `f.schedule(at, ...)` step), else `queued`. With `flow`, the flow row goes in
+ * still ahead (a flow's `f.enqueueAt(at, ...)` step), else `queued`. With `flow`, the flow row goes in
  * the same statement, so a flow and its steps exist together or not at all, in one round trip.
  */
 export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Promise<JobRow[]> {
@@ -141,7 +142,7 @@ export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Pr
           case when ttl is not null then n.now + ttl * interval '1 second' end,
           case when status = 'canceled' then 'canceled: a dependency was canceled' end,
           case when status = 'canceled' then n.now end,
-          case when status = 'canceled' then n.now + failure_ttl * interval '1 second' end,
+          ${jobExpiresAtSql(sql`status`, sql`n.now`, sql`result_ttl`, sql`failure_ttl`)},
           id = any(${dependedOnInBatch}::text[])
         from decided, now_ n
         order by ord
@@ -157,7 +158,7 @@ export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Pr
       )
       select ins.*, (select count(*) from notified) as notified from ins`)
     const byId = new Map(rows.map((row) => [row.id, row]))
-    const result = r.map((row) => byId.get(row.id)!)
+    const result = r.map((row) => Object.assign(byId.get(row.id)!, { depends_on: row.dependsOn }))
     // A job canceled at insert (its dependency was canceled) leaves batch-mates that wait on it
     // deferred: cancel them too. Rare, so a second statement rather than a recursive CTE in the first.
     const canceled = result.filter((row) => row.status === 'canceled' && inBatch.has(row.id)).map((row) => row.id)
@@ -229,15 +230,22 @@ export async function jobStatuses(q: QueryContext, p: { ids: string[] }): Promis
   return new Map(rows.map((x) => [x.id, x.status as JobStatus]))
 }
 
-/** One job by id, or undefined. */
-export async function jobFetch(q: QueryContext, p: { id: string }): Promise<JobRow | undefined> {
-  return q.db.withSchema(q.schema).selectFrom('job').selectAll().where('id', '=', p.id).executeTakeFirst()
+/** A job row with the ids it depends on (`Job.dependsOn`). */
+export type JobRowWithDependencies = JobRow & { depends_on: string[] }
+
+/** The ids a job depends on, as a column of a select from `job`. */
+const dependsOnColumn = (q: QueryContext) =>
+  sql<string[]>`array(select d.depends_on from ${sql.id(q.schema, 'job_dependency')} d where d.job_id = ${sql.id(q.schema, 'job', 'id')} order by d.depends_on)`.as('depends_on')
+
+/** One job by id, with its dependencies, or undefined. */
+export async function jobFetch(q: QueryContext, p: { id: string }): Promise<JobRowWithDependencies | undefined> {
+  return q.db.withSchema(q.schema).selectFrom('job').selectAll().select(dependsOnColumn(q)).where('id', '=', p.id).executeTakeFirst()
 }
 
-/** Jobs by id, in no particular order. */
-export async function jobFetchMany(q: QueryContext, p: { ids: string[] }): Promise<JobRow[]> {
+/** Jobs by id, with their dependencies, in no particular order. */
+export async function jobFetchMany(q: QueryContext, p: { ids: string[] }): Promise<JobRowWithDependencies[]> {
   if (p.ids.length === 0) return []
-  return q.db.withSchema(q.schema).selectFrom('job').selectAll()
+  return q.db.withSchema(q.schema).selectFrom('job').selectAll().select(dependsOnColumn(q))
     .where('id', '=', sql<string>`any(${p.ids}::text[])`).execute()
 }
 
@@ -269,7 +277,8 @@ export async function jobList(q: QueryContext, p: JobListParams): Promise<JobRow
 }
 
 /**
- * Deletes jobs and cancels everything that depended on them (transitively): a dependency that will
+ * Deletes jobs, except started ones (a running job's worker would record an outcome for a row that
+ * is gone: it must end first), and cancels everything that depended on them (transitively): a dependency that will
  * never finish must not leave its dependents deferred forever. Returns the deleted ids.
  *
  * Delete first, then cancel, each its own statement: a dependent enqueued at the same moment either
@@ -282,7 +291,7 @@ export async function jobDelete(q: QueryContext, p: { ids: string[]; now?: DateT
   if (p.ids.length === 0) return []
   const job = sql.id(q.schema, 'job')
   const { rows } = await sql<{ id: string }>`
-    delete from ${job} where id = any(${p.ids}::text[]) returning id`.execute(q.db)
+    delete from ${job} where id = any(${p.ids}::text[]) and status <> 'started' returning id`.execute(q.db)
   const deleted = rows.map((x) => x.id)
   if (deleted.length) await jobCancelDependents(q, { ids: deleted, reason: 'a dependency was deleted', now: p.now ?? null })
   return deleted
@@ -300,8 +309,8 @@ export async function jobCancelDependents(q: QueryContext, p: { ids: string[]; r
     )
     update ${job} j set status = 'canceled', exc_info = ${`canceled: ${p.reason}`},
       ended_at = coalesce(${tsOrNull(p.now)}::timestamptz, now()),
-      expires_at = coalesce(${tsOrNull(p.now)}::timestamptz, now()) + j.failure_ttl * interval '1 second'
-    from down where j.id = down.id and j.status in ('deferred', 'queued', 'scheduled')
+      expires_at = ${jobExpiresAtSql(sql`'canceled'`, sql`coalesce(${tsOrNull(p.now)}::timestamptz, now())`, sql`j.result_ttl`, sql`j.failure_ttl`)}
+    from down where j.id = down.id and ${isWaitingSql(sql`j.status`)}
     returning j.id`.execute(q.db)
   return rows.map((x) => x.id)
 }
@@ -315,8 +324,8 @@ export async function jobCancel(q: QueryContext, p: { ids: string[]; now?: DateT
   const { rows } = await sql<{ id: string }>`
     update ${job} set status = 'canceled', exc_info = 'canceled',
       ended_at = coalesce(${tsOrNull(p.now)}::timestamptz, now()),
-      expires_at = coalesce(${tsOrNull(p.now)}::timestamptz, now()) + failure_ttl * interval '1 second'
-    where id = any(${p.ids}::text[]) and status in ('queued', 'deferred', 'scheduled')
+      expires_at = ${jobExpiresAtSql(sql`'canceled'`, sql`coalesce(${tsOrNull(p.now)}::timestamptz, now())`, sql`result_ttl`, sql`failure_ttl`)}
+    where id = any(${p.ids}::text[]) and ${isWaitingSql(sql`status`)}
     returning id`.execute(q.db)
   const canceled = rows.map((x) => x.id)
   if (canceled.length) canceled.push(...await jobCancelDependents(q, { ids: canceled, reason: 'a dependency was canceled', now: p.now ?? null }))
@@ -329,7 +338,7 @@ export async function jobCancel(q: QueryContext, p: { ids: string[]; now?: DateT
  */
 export async function jobRequeue(q: QueryContext, p: { ids: string[]; statuses?: readonly JobStatus[]; now?: DateTime | null }): Promise<JobRow[]> {
   const job = sql.id(q.schema, 'job')
-  const statuses = p.statuses ?? ['failed', 'stopped', 'canceled']
+  const statuses = p.statuses ?? REQUEUE_STATUSES
   const { rows } = await sql<JobRow>`
     with up as (
       update ${job} set status = 'queued', exc_info = null, result = null, worker = null, attempts = 0,
@@ -348,6 +357,14 @@ export async function jobRequeue(q: QueryContext, p: { ids: string[]; statuses?:
   return rows
 }
 
+/** Ids of a queue's jobs in the given states, in the order workers take them; every one when `limit` is null. */
+export async function jobIdsInQueue(q: QueryContext, p: { queue: string; statuses: readonly JobStatus[]; offset: number; limit: number | null }): Promise<string[]> {
+  let query = q.db.withSchema(q.schema).selectFrom('job').select('id')
+    .where('queue', '=', p.queue).where('status', 'in', p.statuses as JobStatus[]).orderBy('position').offset(p.offset)
+  if (p.limit !== null) query = query.limit(p.limit)
+  return (await query.execute()).map((x) => x.id)
+}
+
 /** Ids of a queue's failed jobs (for requeue-all). */
 export async function jobIdsByStatus(q: QueryContext, p: { queue: string | null; status: JobStatus; limit: number }): Promise<string[]> {
   let query = q.db.withSchema(q.schema).selectFrom('job').select('id').where('status', '=', p.status)
@@ -359,7 +376,7 @@ export async function jobIdsByStatus(q: QueryContext, p: { queue: string | null;
 /** Deletes every waiting job of a queue (RQ's `empty`), cancelling their dependents. Returns how many. */
 export async function jobEmptyQueue(q: QueryContext, p: { queue: string }): Promise<number> {
   const ids = (await q.db.withSchema(q.schema).selectFrom('job').select('id')
-    .where('queue', '=', p.queue).where('status', 'in', ['queued', 'deferred', 'scheduled']).execute()).map((x) => x.id)
+    .where('queue', '=', p.queue).where('status', 'in', WAITING_STATUSES as JobStatus[]).execute()).map((x) => x.id)
   return (await jobDelete(q, { ids })).length
 }
 
@@ -394,9 +411,7 @@ export async function jobRecordOutcome(q: QueryContext, p: JobRecordOutcomeParam
     update ${job} set status = ${p.status}, result = ${p.result}::jsonb, exc_info = ${p.excInfo},
       worker = 'in-process', attempts = attempts + 1, started_at = ${p.startedAt.toJSDate()},
       ended_at = ${now}, enqueued_at = coalesce(enqueued_at, ${now}),
-      expires_at = case
-        when ${p.status} = 'failed' then case when failure_ttl < 0 then null else ${now} + failure_ttl * interval '1 second' end
-        when result_ttl < 0 then null else ${now} + result_ttl * interval '1 second' end
+      expires_at = ${jobExpiresAtSql(sql`${p.status}::text`, now, sql`result_ttl`, sql`failure_ttl`)}
     where id = ${p.id} and not exists (select 1 from gone)
     returning *`.execute(q.db)
   return rows[0]

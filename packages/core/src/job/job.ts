@@ -22,6 +22,12 @@ export type JobStatus = (typeof JOB_STATUSES)[number]
 /** States after which a job will not run again unless requeued. */
 export const ENDED_STATUSES: readonly JobStatus[] = ['finished', 'failed', 'stopped', 'canceled']
 
+/** States of a job that has not started yet and may still run (cancel and empty act on these). */
+export const WAITING_STATUSES: readonly JobStatus[] = ['queued', 'deferred', 'scheduled']
+
+/** Ended states a job can be requeued from (everything ended but finished). */
+export const REQUEUE_STATUSES: readonly JobStatus[] = ['failed', 'stopped', 'canceled']
+
 /** A job's retry policy: `max` further attempts after the first failure, waiting `intervals` seconds between them. */
 export interface RetryPolicy {
   max: number
@@ -59,6 +65,11 @@ export interface JobData {
   worker: string | null
   flowId: string | null
   scheduleId: string | null
+  /**
+   * Ids of the jobs this one waits (or waited) for. Read with the job (fetchJob, refresh, enqueue);
+   * a worker's claimed copy leaves it empty, to keep the claim one cheap statement.
+   */
+  dependsOn: string[]
   createdAt: DateTime
   enqueuedAt: DateTime | null
   scheduledFor: DateTime | null
@@ -107,6 +118,7 @@ function jobData(row: JobRow, time: (d: Date | string | null) => DateTime | null
     worker: row.worker,
     flowId: row.flow_id,
     scheduleId: row.schedule_id,
+    dependsOn: (row as JobRow & { depends_on?: string[] }).depends_on ?? [],
     createdAt: time(row.created_at)!,
     enqueuedAt: time(row.enqueued_at),
     scheduledFor: time(row.scheduled_for),

@@ -3,7 +3,7 @@ import type { JobRow } from '../db/tables.js'
 import { doneChannel } from '../db/schema-name.js'
 import { JobFailed, NoSuchJob, WaitTimeout } from '../errors.js'
 import { jobFetch } from './job-queries.js'
-import type { JobHome, JobStatus } from './job.js'
+import { ENDED_STATUSES, type JobHome, type JobStatus } from './job.js'
 
 /** Options of `job.waitForResult`. */
 export interface WaitOptions {
@@ -15,8 +15,6 @@ export interface WaitOptions {
    */
   recheckInterval?: number
 }
-
-const ENDED: readonly JobStatus[] = ['finished', 'failed', 'stopped', 'canceled']
 
 /**
  * Waits for a job to end, holding one pooled connection that LISTENs for completions; returns the
@@ -45,7 +43,7 @@ export async function waitForJob(home: JobHome, id: string, resultTtl: number, o
         if (resultTtl === 0) return null
         throw new NoSuchJob(id, 'it was deleted or its TTL expired while waiting')
       }
-      if (ENDED.includes(row.status as JobStatus)) {
+      if (ENDED_STATUSES.includes(row.status as JobStatus)) {
         if (row.status === 'finished') return row
         throw new JobFailed(id, row.status, row.exc_info)
       }

@@ -58,7 +58,8 @@ describe('migrate', () => {
 
   it('reports a schema that is behind, for workers started with --no-migrate', async () => {
     await expect(checkSchema(db.pool, 'never_migrated')).rejects.toThrow(SchemaNotMigrated)
-    await expect(checkSchema(db.pool, 'never_migrated')).rejects.toThrow(/is at migration 0 of \d+; run pq-migrate/)
+    await expect(checkSchema(db.pool, 'never_migrated')).rejects.toThrow(/^schema "never_migrated" has no pq tables; run pq-migrate --schema never_migrated/)
+    await expect(checkSchema(db.pool, 'pq', LATEST_VERSION + 2)).rejects.toThrow(`schema "pq" is at migration ${LATEST_VERSION} of ${LATEST_VERSION + 2}; run pq-migrate --schema pq`)
     await expect(checkSchema(db.pool, 'pq')).resolves.toBeUndefined()
   })
 

@@ -13,7 +13,7 @@ import type { JobHome, JobStatus } from '../job/job.js'
 import { JOB_STATUSES } from '../job/job.js'
 import { resolveEnqueueCall, DEFAULT_FAILURE_TTL, DEFAULT_RESULT_TTL, type EnqueueCall, type TypedEnqueueCall, type QueueDefaults } from '../job/enqueue-options.js'
 import {
-  jobInsertMany, jobStatuses, jobFetch, jobCount, jobList, jobDelete, jobEmptyQueue, jobRecordOutcome,
+  jobInsertMany, jobStatuses, jobFetch, jobIdsInQueue, jobCount, jobList, jobEmptyQueue, jobRecordOutcome,
   type JobInsertRow, type FlowInsert,
 } from '../job/job-queries.js'
 import { queueList } from './queue-queries.js'
@@ -21,6 +21,7 @@ import { queueName } from './queue-name.js'
 import { resolveFunction } from '../tasks/resolve-function.js'
 import type { TaskArgs, TaskResult } from '../tasks/task-registry.js'
 import { runTask, formatError } from '../tasks/run-task.js'
+import { deleteJobs } from '../job/job-delete.js'
 import { Schedule, resolveScheduleCall, insertSchedule, type ScheduleCall } from '../schedule/schedule.js'
 import type { AtInput } from '../schedule/schedule-rules.js'
 
@@ -196,9 +197,16 @@ export class Queue {
     return jobCount(this.#exec, { queue: this.name, statuses })
   }
 
-  /** Ids of waiting jobs, in the order workers take them. */
+  /**
+   * Ids of the queued jobs, in the order workers take them: all of them (RQ's `job_ids`), or one
+   * page with `limit` (and `offset`). Unlike `jobs()`, whose pages default to 100, nothing is cut.
+   */
   async jobIds(page: PageOptions = {}): Promise<string[]> {
-    return (await this.jobs(page)).map((j) => j.id)
+    const limit = page.limit ?? null
+    if (limit !== null && (!Number.isInteger(limit) || limit < 1)) throw new InvalidOption('limit', `invalid limit ${JSON.stringify(limit)}: use a whole number from 1`)
+    const offset = page.offset ?? 0
+    if (!Number.isInteger(offset) || offset < 0) throw new InvalidOption('offset', `invalid offset ${JSON.stringify(offset)}: use a whole number from 0`)
+    return jobIdsInQueue(this.#exec, { queue: this.name, statuses: ['queued'], offset, limit })
   }
 
   /** Jobs of this queue in the given states (queued by default), paginated, in the order workers take them. */
@@ -216,10 +224,13 @@ export class Queue {
     return jobEmptyQueue(this.#exec, { queue: this.name })
   }
 
-  /** Deletes one job of any state; jobs that depend on it are canceled. */
+  /**
+   * Deletes one job that is not running; jobs that depend on it are canceled. Throws NoSuchJob when
+   * there is none, InvalidState when it is running (it must end first).
+   */
   async delete(jobId: string): Promise<void> {
-    const deleted = await jobDelete(this.#exec, { ids: [jobId] })
-    if (deleted.length === 0) throw new NoSuchJob(jobId)
+    const { refused } = await deleteJobs(this.#exec, [jobId])
+    if (refused[0]) throw refused[0]
   }
 
   /** Releases this queue's pool when pq opened it (a Pool you passed stays open). */

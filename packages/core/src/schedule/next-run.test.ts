@@ -14,7 +14,7 @@ function fireAll(r: ScheduleRule, limit: number): string[] {
   let next = nextRun(r, null, r.anchor)
   while (next && fired.length < limit) {
     fired.push(show(next)!.at!)
-    next = nextRun(r, next, next.at)
+    next = nextRun(r, next, next.at, fired.length)
   }
   return fired
 }
@@ -40,9 +40,12 @@ describe('nextRun for the first run', () => {
     expect(show(nextRun(rule({ at: '2030-01-01T09:00' }), null, utc('2030-01-05T00:00')))).toEqual({ k: 0, at: '2030-01-01T09:00:00Z' })
   })
 
-  it('runs the last slot of a rule created after its end, once', () => {
+  it('starts a counted rule created after its slots at its next slot: the count is of runs, not slots', () => {
     const counted = rule({ at: '2030-01-01T09:00', interval: 'P1D', repeat: 2 })
-    expect(show(nextRun(counted, null, utc('2030-02-01T00:00')))).toEqual({ k: 2, at: '2030-01-03T09:00:00Z' })
+    expect(show(nextRun(counted, null, utc('2030-02-01T00:00')))).toEqual({ k: 31, at: '2030-02-01T09:00:00Z' })
+  })
+
+  it('runs the last slot of a rule created after its until, once', () => {
     const dated = rule({ at: '2030-01-01T09:00', interval: 'P1D', until: '2030-01-04T08:00' })
     expect(show(nextRun(dated, null, utc('2030-02-01T00:00')))).toEqual({ k: 2, at: '2030-01-03T09:00:00Z' })
   })
@@ -61,11 +64,21 @@ describe('nextRun after a run fired', () => {
     ])
   })
 
-  it('skips the slots missed while no worker ran, counting them as spent', () => {
-    const fired = slot(0, '2030-01-01T00:00')
-    expect(show(nextRun(hourly(), fired, utc('2030-01-01T05:30')))).toEqual({ k: 6, at: '2030-01-01T06:00:00Z' })
-    expect(show(nextRun(hourly({ repeat: 6 }), fired, utc('2030-01-01T05:30')))).toEqual({ k: 6, at: '2030-01-01T06:00:00Z' })
-    expect(nextRun(hourly({ repeat: 5 }), fired, utc('2030-01-01T05:30'))).toBeNull()
+  it('collapses the slots missed while no worker ran into one catch-up run, and does not count them', () => {
+    // Slot 0 fired at 05:30 (five hours late): the next run is 06:00, on the grid, and repeat 2
+    // still gives three runs in all: 00:00's catch-up, 06:00 and 07:00.
+    const r = hourly({ repeat: 2 })
+    const late = slot(0, '2030-01-01T00:00')
+    expect(show(nextRun(hourly(), late, utc('2030-01-01T05:30'), 1))).toEqual({ k: 6, at: '2030-01-01T06:00:00Z' })
+    const second = nextRun(r, late, utc('2030-01-01T05:30'), 1)
+    expect(show(second)).toEqual({ k: 6, at: '2030-01-01T06:00:00Z' })
+    const third = nextRun(r, second, second!.at, 2)
+    expect(show(third)).toEqual({ k: 7, at: '2030-01-01T07:00:00Z' })
+    expect(nextRun(r, third, third!.at, 3)).toBeNull()
+  })
+
+  it('asks how many runs fired when a count bounds the rule', () => {
+    expect(() => nextRun(hourly({ repeat: 2 }), slot(0, '2030-01-01T00:00'), utc('2030-01-01T00:00'))).toThrow(/how many runs have fired/)
   })
 
   it('gives a slot strictly after now, so a run due this instant is the one being fired', () => {
@@ -115,10 +128,11 @@ describe('nextRun after a run fired', () => {
 describe('nextRun with a cron', () => {
   const hourly = (input: Partial<ScheduleRuleInput> = {}) => rule({ at: '2030-01-01T00:00', cron: '0 * * * *', ...input })
 
-  it('skips missed cron times, counting them toward repeat', () => {
+  it('skips missed cron times without counting them toward repeat', () => {
     const fired = slot(0, '2030-01-01T00:00')
-    expect(show(nextRun(hourly({ repeat: 10 }), fired, utc('2030-01-01T05:30')))).toEqual({ k: 6, at: '2030-01-01T06:00:00Z' })
-    expect(nextRun(hourly({ repeat: 5 }), fired, utc('2030-01-01T05:30'))).toBeNull()
+    expect(show(nextRun(hourly({ repeat: 10 }), fired, utc('2030-01-01T05:30'), 1))).toEqual({ k: 6, at: '2030-01-01T06:00:00Z' })
+    expect(show(nextRun(hourly({ repeat: 1 }), fired, utc('2030-01-01T05:30'), 1))).toEqual({ k: 6, at: '2030-01-01T06:00:00Z' })
+    expect(nextRun(hourly({ repeat: 1 }), slot(6, '2030-01-01T06:00'), utc('2030-01-01T06:00'), 2)).toBeNull()
   })
 
   it('gives three runs for repeat 2, then null', () => {
@@ -132,9 +146,9 @@ describe('nextRun with a cron', () => {
     expect(show(nextRun(daily({ until: '2030-01-03T12:00' }), null, utc('2030-01-05T10:00')))).toEqual({ k: 2, at: '2030-01-03T09:00:00Z' })
   })
 
-  it('counts exactly while a count bounds the rule', () => {
+  it('numbers the slots exactly while stepping over missed cron times', () => {
     const r = rule({ at: '2030-01-01T00:00', cron: '* * * * * *', repeat: 20_000 })
-    expect(show(nextRun(r, slot(0, '2030-01-01T00:00'), utc('2030-01-01T01:00:00.500')))).toEqual({ k: 3601, at: '2030-01-01T01:00:01Z' })
+    expect(show(nextRun(r, slot(0, '2030-01-01T00:00'), utc('2030-01-01T01:00:00.500'), 1))).toEqual({ k: 3601, at: '2030-01-01T01:00:01Z' })
   })
 
   it('jumps over a day of missed every-second times when no count bounds the rule', () => {

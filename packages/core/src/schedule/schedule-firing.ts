@@ -11,8 +11,9 @@ const FIRE_BATCH = 50
 /**
  * Fires due schedules: each due run becomes one queued job, exactly once however many workers call
  * this at the same moment (the rows are locked SKIP LOCKED and advanced in the same transaction as
- * the job insert). A schedule that was due long ago fires once, then moves to its next slot after
- * now: missed runs are skipped, not burst. Returns how many jobs it enqueued. `at` stands in for
+ * the job insert). A schedule that was due long ago fires once (one catch-up run for all the slots
+ * it missed, not a burst), then moves to its next slot after now, on its anchor's grid; only runs
+ * that happened count toward `repeat`. Returns how many jobs it enqueued. `at` stands in for
  * the database clock in tests.
  */
 export async function fireDueSchedules(ctx: QueryContext, pool: { connect(): Promise<import('pg').PoolClient> }, at: DateTime | null = null): Promise<number> {
@@ -31,7 +32,8 @@ export async function fireDueSchedules(ctx: QueryContext, pool: { connect(): Pro
         await jobInsertMany(tx, { rows, queues: [...new Set(due.map((d) => d.queue))].map((name) => ({ name, serial: false })) })
         for (let i = 0; i < due.length; i++) {
           const schedule = due[i]!
-          const next = nextRun(ruleFromRow(schedule), { k: schedule.next_k, at: DateTime.fromJSDate(schedule.next_run_at!).toUTC() }, now)
+          // This run is the schedule's run_count + 1st: repeat counts runs that happened, not slots.
+          const next = nextRun(ruleFromRow(schedule), { k: schedule.next_k, at: DateTime.fromJSDate(schedule.next_run_at!).toUTC() }, now, schedule.run_count + 1)
           await scheduleAdvance(tx, { id: schedule.id, jobId: rows[i]!.id, nextK: next?.k ?? null, nextRunAt: next?.at ?? null, now: at })
         }
       }

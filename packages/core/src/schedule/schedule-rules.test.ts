@@ -197,16 +197,33 @@ describe('runAt with a cron', () => {
 })
 
 describe('runsLeft and describeRule', () => {
-  it('counts the runs left from slot k on, and gives null when no count ends the rule', () => {
+  const at = (k: number, iso: string) => ({ k, at: DateTime.fromISO(iso, { zone: 'utc' }) })
+
+  it('counts the runs still to happen from the runs fired, not from the slot number', () => {
     const r = rule({ at: '2030-01-01', interval: 'P1D', repeat: 2 })
-    expect([0, 2, 3, 9].map((k) => runsLeft(r, k))).toEqual([3, 1, 0, 0])
-    expect(runsLeft(rule({ at: '2030-01-01', interval: 'P1D', repeat: -1 }), 5)).toBeNull()
-    expect(runsLeft(rule({ at: '2030-01-01', interval: 'P1D', until: '2030-02-01' }), 5)).toBeNull()
+    expect(runsLeft(r, at(0, '2030-01-01'), 0)).toBe(3)
+    // Slot 9 after one run (slots 1-8 missed while no worker ran): two runs are still to come.
+    expect(runsLeft(r, at(9, '2030-01-10'), 1)).toBe(2)
+    expect(runsLeft(r, at(9, '2030-01-10'), 2)).toBe(1)
+    expect(runsLeft(r, null, 3)).toBe(0)
+    expect(runsLeft(rule({ at: '2030-01-01', interval: 'P1D', repeat: -1 }), at(5, '2030-01-06'), 5)).toBeNull()
+  })
+
+  it('gives the number a rule bounded by until still has, not null', () => {
+    const r = rule({ at: '2030-01-01', interval: 'P1D', until: '2030-02-01' })
+    // Jan 6 to Feb 1, both included.
+    expect(runsLeft(r, at(5, '2030-01-06'), 5)).toBe(27)
+    expect(runsLeft(rule({ at: '2030-01-01', interval: 'P1D', repeat: 100, until: '2030-01-03' }), at(0, '2030-01-01'), 0)).toBe(3)
+    expect(runsLeft(rule({ at: '2030-01-01', cron: '0 9 * * *', until: '2030-01-03T12:00' }), at(0, '2030-01-01T09:00'), 0)).toBe(3)
+    // Windows fold several slots onto one time: hourly from 16:00 in 9-17:30 gives 16:00, 17:00, then 09:00 next day.
+    expect(runsLeft(rule({ at: '2030-01-01T16:00', interval: 3600, between: '9-17:30', until: '2030-01-02T09:30' }), at(0, '2030-01-01T16:00'), 0)).toBe(3)
+    // Beyond the counting limit: null rather than minutes of counting.
+    expect(runsLeft(rule({ at: '2030-01-01', interval: 1, until: '2031-01-01' }), at(0, '2030-01-01'), 0)).toBeNull()
   })
 
   it('describes a rule in one short line', () => {
     const r = rule({ at: '2030-01-01T09:00', interval: 'P1D', repeat: 9, between: '2:00/18:30', weekdays: [0, 1], tz: 'Europe/London' })
-    expect(describeRule(r, 0)).toBe('every P1D from 2030-01-01T09:00:00Z between 02:00/18:30 on MO,TU in Europe/London, 10 runs left')
+    expect(describeRule(r, 10)).toBe('every P1D from 2030-01-01T09:00:00Z between 02:00/18:30 on MO,TU in Europe/London, 10 runs left')
     expect(describeRule(r)).toBe('every P1D from 2030-01-01T09:00:00Z between 02:00/18:30 on MO,TU in Europe/London, 10 runs')
     expect(describeRule(rule({ at: '2030-01-01', cron: '0 9 * * *' }))).toBe('cron "0 9 * * *" from 2030-01-01T00:00:00Z, forever')
     expect(describeRule(rule({ at: '2030-01-01' }))).toBe('once at 2030-01-01T00:00:00Z')

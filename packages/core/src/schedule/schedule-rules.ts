@@ -7,9 +7,10 @@
  * slot's time forward into the allowed times, all read in the rule's zone `tz`. `repeat` (extra
  * runs) and `until` end the rule.
  *
- * A schedule is a promise, not a guarantee: when a run fires late, the slots it missed are skipped,
- * not run in a burst, and they count as spent toward `repeat` (a rule with `repeat: 9` that was
- * down for half its slots runs about five times, never past its tenth slot's time).
+ * `repeat: N` means 1 + N runs that happen. When runs fire late (no worker was up), the slots missed
+ * collapse into one catch-up run, not a burst, and later runs stay on the anchor's grid; a slot
+ * that never ran is not counted, so a rule with `repeat: 9` runs ten times however long it was down
+ * (`until` alone can end it sooner).
  */
 import { DateTime, type Duration, type DurationLikeObject } from 'luxon'
 import { InvalidDuration, InvalidSchedule } from '../errors.js'
@@ -144,7 +145,9 @@ function compile(rule: ScheduleRule): CompiledRule {
   const window = rule.between === null ? null : windowOf(rule.between)
   const weekdays = rule.weekdays === null ? null : new Set(parseWeekdays(rule.weekdays))
   const result: CompiledRule = {
-    bounds: { repeat: rule.repeat, until: rule.until },
+    // The slot search is bounded by `until` only: `repeat` counts runs that happened (nextRun checks
+    // it), except that a rule with no repeat has the one slot, its anchor.
+    bounds: { repeat: rule.repeat === 0 ? 0 : -1, until: rule.until },
     allowed: { tz, window, weekdays },
     slots: new IntervalSlots(rule.anchor, rule.cron === null ? rule.interval : null, tz),
     cron: rule.cron === null ? null : new CronSlots(rule.cron, tz),
@@ -180,17 +183,24 @@ export function runAt(rule: ScheduleRule, k: number): DateTime | null {
  * The run to schedule next, or null when the rule has none left.
  *
  * - `after` null (nothing fired yet): the first slot at or after `now`. When every slot is already
- *   past (a one-off `at` in the past, a rule created after its end), its last slot, due at once, as
- *   RQ runs a job scheduled in the past.
- * - `after` = the run just fired: the first slot past `after.k` whose time is after both `after.at`
- *   and `now`. Slots missed meanwhile are skipped (and count as spent toward `repeat`), and since a
- *   window can map several slots onto one time, no time fires twice.
+ *   past (a one-off `at` in the past, a rule created after its `until`), its last slot, due at once,
+ *   as RQ runs a job scheduled in the past.
+ * - `after` = the run just fired, the `fired`th run: null once `fired` reaches 1 + `repeat`, else
+ *   the first slot past `after.k` whose time is after both `after.at` and `now`. Slots missed
+ *   meanwhile are skipped and not counted (`repeat` counts runs), and since a window can map several
+ *   slots onto one time, no time fires twice.
  *
  * Fixed intervals jump straight to the slot; calendar ones guess and step a few times; cron rules
  * step through missed cron times (see {@link cronSlotAfter} for the bound).
  */
-export function nextRun(rule: ScheduleRule, after: ScheduleSlot | null, now: DateTime): ScheduleSlot | null {
-  if (after) checkSlotNumber(after.k)
+export function nextRun(rule: ScheduleRule, after: ScheduleSlot | null, now: DateTime, fired?: number): ScheduleSlot | null {
+  if (after) {
+    checkSlotNumber(after.k)
+    if (rule.repeat > 0 && (fired === undefined || !Number.isInteger(fired) || fired < 1)) {
+      throw new InvalidSchedule('fired', `nextRun after a run of a counted rule needs how many runs have fired (1 or more), got ${fired}`)
+    }
+    if (rule.repeat >= 0 && (fired ?? 1) >= rule.repeat + 1) return null
+  }
   const c = compile(rule)
   // "At or after now" for the first run is "after now less 1ms": DateTimes count whole ms.
   const threshold = after ? DateTime.max(after.at, now) : now.minus({ milliseconds: 1 })
@@ -205,20 +215,34 @@ export function nextRun(rule: ScheduleRule, after: ScheduleSlot | null, now: Dat
   return found ?? (after ? null : lastSlot(c.slots, c.allowed, c.bounds))
 }
 
+/** Past this many runs to go, a rule that only `until` ends reports null rather than count them all. */
+export const RUNS_LEFT_COUNT_LIMIT = 10_000
+
 /**
- * How many runs are left from slot k on (k included), or null when no count ends the rule (it runs
- * forever, or only `until` ends it).
+ * How many runs are still to happen, counting `next` (the run scheduled next; null when the rule
+ * has ended), after `fired` runs: 1 + repeat - fired for a counted rule, fewer if `until` comes
+ * first; for a rule only `until` ends, the runs its slots give before it (distinct times, as fired
+ * on time), or null past {@link RUNS_LEFT_COUNT_LIMIT}. Null for a rule that runs forever.
  */
-export function runsLeft(rule: ScheduleRule, k: number): number | null {
-  checkSlotNumber(k)
-  return rule.repeat < 0 ? null : Math.max(0, rule.repeat + 1 - k)
+export function runsLeft(rule: ScheduleRule, next: ScheduleSlot | null, fired: number): number | null {
+  if (next === null) return 0
+  checkSlotNumber(next.k)
+  const counted = rule.repeat >= 0 ? Math.max(0, rule.repeat + 1 - fired) : null
+  if (rule.until === null) return counted
+  const limit = counted ?? RUNS_LEFT_COUNT_LIMIT
+  let n = 1
+  for (let slot: ScheduleSlot | null = next; n < limit; n++) {
+    slot = nextRun(rule, slot, slot.at, fired + n)
+    if (slot === null) return n
+  }
+  return counted ?? null
 }
 
 /**
  * A short human description of a rule, e.g. "every P1D from 2030-01-01T09:00:00Z between
- * 02:00/18:30 on MO,TU in Europe/London, 10 runs left" (runs left only when `k` is given).
+ * 02:00/18:30 on MO,TU in Europe/London, 10 runs left" (runs left only when `left` is given).
  */
-export function describeRule(rule: ScheduleRule, k?: number): string {
+export function describeRule(rule: ScheduleRule, left?: number | null): string {
   const iso = (t: DateTime) => t.toUTC().toISO({ suppressMilliseconds: true }) ?? String(t)
   const parts = [rule.cron ? `cron "${rule.cron}" from ${iso(rule.anchor)}` : rule.interval && rule.repeat !== 0 ? `every ${rule.interval} from ${iso(rule.anchor)}` : `once at ${iso(rule.anchor)}`]
   if (rule.between) parts.push(`between ${rule.between}`)
@@ -226,9 +250,10 @@ export function describeRule(rule: ScheduleRule, k?: number): string {
   if (rule.tz !== 'UTC') parts.push(`in ${rule.tz}`)
   let text = parts.join(' ')
   if (rule.until) text += ` until ${iso(rule.until)}`
-  if (rule.repeat > 0) {
-    const left = k === undefined ? null : runsLeft(rule, k)
-    text += left === null ? `, ${rule.repeat + 1} runs` : `, ${left} run${left === 1 ? '' : 's'} left`
+  if (left !== undefined && left !== null && (rule.repeat !== 0 || rule.until)) {
+    text += `, ${left} run${left === 1 ? '' : 's'} left`
+  } else if (rule.repeat > 0) {
+    text += `, ${rule.repeat + 1} runs`
   } else if (rule.repeat < 0 && !rule.until) {
     text += ', forever'
   }

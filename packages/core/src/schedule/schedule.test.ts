@@ -14,7 +14,7 @@ describe('queue.schedule', () => {
     const s = await queue().schedule('2030-01-01', 'fixtures.add', 1, 2)
     expect(iso(s.nextRunAt)).toBe('2030-01-01T00:00:00Z')
     expect(s).toMatchObject({ func: 'fixtures.add', args: [1, 2], queue: 'default', runCount: 0, runsLeft: 1 })
-    const again = await Schedule.get(s.id, lookup())
+    const again = (await Schedule.get(s.id, lookup()))!
     expect(iso(again.nextRunAt)).toBe('2030-01-01T00:00:00Z')
   })
 
@@ -28,6 +28,8 @@ describe('queue.schedule', () => {
     expect(s.runsLeft).toBe(11)
     expect(s.rule).toMatchObject({ repeat: 10, interval: 'P1D', between: '02:00/18:30', weekdays: [0, 1], tz: 'Europe/London' })
     expect(s.description).toMatch(/every P1D .*between 02:00\/18:30 on MO,TU/)
+    expect(s.jobOptions).toMatchObject({ timeout: 60, resultTtl: 60, failureTtl: 31536000, ttl: null, description: 'daily', retry: { max: 0, intervals: [] } })
+    expect(((await Schedule.get(s.id, lookup()))!).jobOptions).toEqual(s.jobOptions)
   })
 
   it('takes a cron rule', async () => {
@@ -43,7 +45,7 @@ describe('queue.schedule', () => {
       await client.query('begin')
       const s = await queue().using(client).schedule('now', 'fixtures.add')
       await client.query('rollback')
-      await expect(Schedule.get(s.id, lookup())).rejects.toThrow(NoSuchSchedule)
+      await expect(Schedule.get(s.id, lookup())).resolves.toBeUndefined()
     } finally {
       client.release()
     }
@@ -56,7 +58,7 @@ describe('queue.schedule', () => {
     expect(listed.map((s) => s.id)).toEqual([soon.id, late.id])
     await Schedule.cancel(late.id, lookup())
     expect((await Schedule.list({ ...lookup(), queue: 'listing' })).map((s) => s.id)).toEqual([soon.id])
-    const canceled = await Schedule.get(late.id, lookup())
+    const canceled = (await Schedule.get(late.id, lookup()))!
     expect(canceled.nextRunAt).toBeNull()
     expect(canceled.runsLeft).toBe(0)
     await expect(Schedule.cancel(late.id, lookup())).rejects.toThrow(NoSuchSchedule)
@@ -82,25 +84,36 @@ describe('queue.schedule', () => {
 })
 
 describe('firing schedules', () => {
-  it('enqueues one job per due run and runs a repeat-N schedule 1 + N times in all', async () => {
-    const past = DateTime.utc().minus({ seconds: 3 })
-    const s = await queue('fire').scheduleCall(past, { func: 'fixtures.add', args: [1, 1], repeat: 2, interval: 1 })
-    // Missed slots are skipped: firing now enqueues one job, and the next slot is after now.
-    await fireDueSchedules(db.ctx, db.pool)
-    let now = await Schedule.get(s.id, lookup())
-    expect(now.runCount).toBe(1)
+  it('gives repeat 2 three runs when the first worker comes three seconds late: one catch-up, then the grid', async () => {
+    // pq-schedule now tasks.record rep --repeat 2 --interval 1, with a worker started 3 s later.
+    const start = DateTime.utc().plus({ days: 2 }).startOf('second')
+    const s = await queue('fire').scheduleCall(start, { func: 'fixtures.add', args: [1, 1], repeat: 2, interval: 1 })
+    const fired: string[] = []
+    for (const late of [3000, 3500, 4000, 4500, 5000, 6000, 7000]) {
+      if (await fireDueSchedules(db.ctx, db.pool, start.plus({ milliseconds: late })) > 0) fired.push(`+${late}ms`)
+    }
+    // The three slots missed collapse into the catch-up at +3 s; later runs stay on the whole seconds.
+    expect(fired).toEqual(['+3000ms', '+4000ms', '+5000ms'])
+    const done = (await Schedule.get(s.id, lookup()))!
+    expect(done).toMatchObject({ runCount: 3, nextRunAt: null, runsLeft: 0 })
     const jobs = await queue('fire').jobs()
-    expect(jobs).toHaveLength(1)
+    expect(jobs).toHaveLength(3)
     expect(jobs[0]).toMatchObject({ scheduleId: s.id, func: 'fixtures.add', args: [1, 1] })
-    // With the interval it had, the schedule is exhausted by now or has one slot left.
-    expect(now.nextRunAt === null || now.nextRunAt > DateTime.utc().minus({ seconds: 1 })).toBe(true)
+  })
+
+  it('counts runs left as runs still to happen after a late start', async () => {
+    const start = DateTime.utc().plus({ days: 3 }).startOf('second')
+    const s = await queue('left').scheduleCall(start, { func: 'fixtures.add', repeat: 4, interval: 60 })
+    await fireDueSchedules(db.ctx, db.pool, start.plus({ minutes: 10 }))
+    const after = (await Schedule.get(s.id, lookup()))!
+    expect(after).toMatchObject({ runCount: 1, nextK: 11, runsLeft: 4 })
   })
 
   it('counts runs exactly: repeat 2 makes three jobs when every slot is fired on time', async () => {
     const start = DateTime.utc().plus({ days: 1 }).startOf('second')
     const s = await queue('count').scheduleCall(start, { func: 'fixtures.add', repeat: 2, interval: 60 })
     for (let minute = 0; minute < 5; minute++) await fireDueSchedules(db.ctx, db.pool, start.plus({ minutes: minute }))
-    const done = await Schedule.get(s.id, lookup())
+    const done = (await Schedule.get(s.id, lookup()))!
     expect(done.runCount).toBe(3)
     expect(done.nextRunAt).toBeNull()
     expect(await queue('count').count()).toBe(3)

@@ -7,7 +7,7 @@ import { queryContext } from '../db/query-context.js'
 import { schemaName } from '../db/schema-name.js'
 import { readEnv } from '../config/env.js'
 import { InvalidOption, NoSuchSchedule } from '../errors.js'
-import { resolveEnqueueCall, type EnqueueOptions, type QueueDefaults } from '../job/enqueue-options.js'
+import { resolveEnqueueCall, DEFAULT_FAILURE_TTL, DEFAULT_RESULT_TTL, type EnqueueOptions, type QueueDefaults } from '../job/enqueue-options.js'
 import type { JobInsertRow } from '../job/job-queries.js'
 import { resolveScheduleRule, nextRun, runsLeft, describeRule, type ScheduleRule, type ScheduleRuleInput, type AtInput } from './schedule-rules.js'
 import { scheduleInsert, scheduleFetch, scheduleList, scheduleCancel, type ScheduleInsertRow } from './schedule-queries.js'
@@ -25,6 +25,23 @@ const RULE_KEYS = ['repeat', 'interval', 'until', 'between', 'weekdays', 'cron',
 
 /** The enqueue options a schedule stores for its runs' jobs. */
 type StoredOptions = Omit<JobInsertRow, 'id' | 'queue' | 'func' | 'args' | 'kwargs' | 'dependsOn' | 'scheduledFor' | 'flowId' | 'scheduleId'>
+
+/** The job options every run of a schedule gets, as stored with it. */
+export interface ScheduleJobOptions {
+  /** Seconds each run may take; null: the worker's default (DEFAULT_JOB_TIMEOUT, 600 s, unless --default-timeout). */
+  timeout: number | null
+  /** Seconds a finished run's result is kept; 0 deletes at once, -1 keeps forever. */
+  resultTtl: number
+  /** Seconds a failed run is kept; -1 keeps forever. */
+  failureTtl: number
+  /** Seconds a run may wait in its queue before it is discarded; null: no limit. */
+  ttl: number | null
+  retry: { max: number; intervals: number[] }
+  description: string | null
+  atFront: boolean
+  /** Run in a thread killed at its timeout; null: the worker's --isolate. */
+  isolate: boolean | null
+}
 
 /**
  * A stored schedule: a rule saying when, and the call each run enqueues. Workers fire due runs; no
@@ -47,6 +64,8 @@ export class Schedule {
   readonly lastJobId: string | null
   readonly createdAt: DateTime
   readonly canceledAt: DateTime | null
+  /** The job options each run's job gets (timeout, TTLs, retry...). */
+  readonly jobOptions: ScheduleJobOptions
 
   /** @internal Schedules come from `queue.schedule*` and `Schedule.get/list`. */
   constructor(row: ScheduleRow) {
@@ -63,17 +82,20 @@ export class Schedule {
     this.lastJobId = row.last_job_id
     this.createdAt = toDateTime(row.created_at)!
     this.canceledAt = toDateTime(row.canceled_at)
+    this.jobOptions = jobOptionsFromRow(row)
   }
 
-  /** Runs left counting the next one; null for no count (forever, or until a date); 0 when ended. */
+  /**
+   * Runs still to happen, counting the next one: 1 + repeat - runCount, or what `until` leaves;
+   * 0 once ended or canceled; null when nothing ends the rule (or `until` is over 10,000 runs away).
+   */
   get runsLeft(): number | null {
-    if (this.nextRunAt === null) return 0
-    return runsLeft(this.rule, this.nextK)
+    return runsLeft(this.rule, this.nextRunAt === null ? null : { k: this.nextK, at: this.nextRunAt }, this.runCount)
   }
 
   /** A short human description: "every P1D from ... between 02:00/18:30, 10 runs left". */
   get description(): string {
-    return this.nextRunAt === null ? `${describeRule(this.rule)} (ended)` : describeRule(this.rule, this.nextK)
+    return this.nextRunAt === null ? `${describeRule(this.rule)} (ended)` : describeRule(this.rule, this.runsLeft)
   }
 
   /** Every schedule (live ones by default), soonest first. */
@@ -83,12 +105,11 @@ export class Schedule {
     })).map((row) => new Schedule(row)))
   }
 
-  /** One schedule; NoSuchSchedule when there is none. */
-  static async get(id: string, options: ScheduleLookup = {}): Promise<Schedule> {
+  /** One schedule; undefined when there is none, as every pq lookup (actions on a missing id throw). */
+  static async get(id: string, options: ScheduleLookup = {}): Promise<Schedule | undefined> {
     return withLookup(options, async (ctx) => {
       const row = await scheduleFetch(ctx, { id })
-      if (!row) throw new NoSuchSchedule(id)
-      return new Schedule(row)
+      return row ? new Schedule(row) : undefined
     })
   }
 
@@ -119,6 +140,21 @@ async function withLookup<T>(options: ScheduleLookup, fn: (ctx: QueryContext) =>
 }
 
 const toDateTime = (d: Date | null) => (d === null ? null : DateTime.fromJSDate(d).toUTC())
+
+/** A schedule's stored run options, with the enqueue defaults for any it lacks. */
+function jobOptionsFromRow(row: ScheduleRow): ScheduleJobOptions {
+  const o = (row.options ?? {}) as Partial<StoredOptions>
+  return Object.freeze({
+    timeout: o.timeout ?? null,
+    resultTtl: o.resultTtl ?? DEFAULT_RESULT_TTL,
+    failureTtl: o.failureTtl ?? DEFAULT_FAILURE_TTL,
+    ttl: o.ttl ?? null,
+    retry: { max: o.retryMax ?? 0, intervals: o.retryIntervals ?? [] },
+    description: o.description ?? null,
+    atFront: o.atFront ?? false,
+    isolate: o.isolate ?? null,
+  })
+}
 
 /** Rebuilds a stored rule (frozen, so the rules module may cache its compiled form). */
 export function ruleFromRow(row: ScheduleRow): ScheduleRule {

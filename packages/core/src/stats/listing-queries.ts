@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely'
 import type { QueryContext } from '../db/query-context.js'
+import type { ScheduleRow } from '../db/tables.js'
 
 /** A flow with how many of its jobs are in each status. */
 export interface StatsFlowRow {
@@ -29,31 +30,11 @@ export async function statsFlowList(q: QueryContext, p: { offset: number; limit:
   return rows
 }
 
-/** A schedule as the dashboard shows it. */
-export interface StatsScheduleRow {
-  id: string
-  queue: string
-  func: string
-  args: unknown
-  kwargs: unknown
-  interval: string | null
-  cron: string | null
-  repeat: number
-  run_count: number
-  next_run_at: Date | null
-  last_run_at: Date | null
-  last_job_id: string | null
-  until_at: Date | null
-  canceled_at: Date | null
-}
-
-/** Schedules by next run (exhausted and canceled ones last), a page at a time. */
-export async function statsScheduleList(q: QueryContext, p: { offset: number; limit: number }): Promise<StatsScheduleRow[]> {
-  return q.db.withSchema(q.schema).selectFrom('schedule')
-    .select(['id', 'queue', 'func', 'args', 'kwargs', 'interval', 'cron', 'repeat', 'run_count', 'next_run_at',
-      'last_run_at', 'last_job_id', 'until_at', 'canceled_at'])
+/** Schedules by next run (exhausted and canceled ones last), a page at a time, whole rows (for `Schedule`). */
+export async function statsScheduleList(q: QueryContext, p: { offset: number; limit: number }): Promise<ScheduleRow[]> {
+  return q.db.withSchema(q.schema).selectFrom('schedule').selectAll()
     .orderBy(sql`next_run_at asc nulls last`).orderBy('id')
-    .offset(p.offset).limit(p.limit).execute() as Promise<StatsScheduleRow[]>
+    .offset(p.offset).limit(p.limit).execute()
 }
 
 /** Checks that the database answers (pq-admin ping), returning its clock. */

@@ -1,15 +1,15 @@
 import { DateTime } from 'luxon'
 import type { QueryContext } from '../db/query-context.js'
 import type { WorkerRow } from '../db/tables.js'
-import type { JobStatus } from '../job/job.js'
-import { workerList } from '../worker-registry/worker-queries.js'
+import { ENDED_STATUSES, type JobStatus } from '../job/job.js'
+import { workerList, DEFAULT_LIVE_SECONDS } from '../worker-registry/worker-queries.js'
 import { statsQueueCounts, statsOldestQueued, statsCountEstimates, statsJitOff, type StatsEstimateRow } from './stats-queries.js'
 import { statsPing } from './listing-queries.js'
 
 /** States whose counts stay small (waiting or running): always counted exactly. */
 export const LIVE_STATUSES = ['queued', 'started', 'deferred', 'scheduled'] as const satisfies readonly JobStatus[]
 /** States that accumulate history: exact up to a cap, estimated above it (see `CountMode`). */
-export const HISTORY_STATUSES = ['finished', 'failed', 'stopped', 'canceled'] as const satisfies readonly JobStatus[]
+export const HISTORY_STATUSES = ENDED_STATUSES
 
 /**
  * How finished/failed/stopped/canceled are counted. `auto`: exactly up to `cap` rows per queue and
@@ -21,8 +21,6 @@ export type CountMode = 'auto' | 'exact' | 'estimate'
 /** Where `auto` stops counting: 20,000 index entries cost a few milliseconds. */
 export const DEFAULT_COUNT_CAP = 20_000
 
-/** Seconds since its last heartbeat after which a worker no longer counts as live (the worker's default heartbeat timeout). */
-export const DEFAULT_LIVE_SECONDS = 60
 
 /** One queue's figures. */
 export interface QueueStats {
@@ -46,11 +44,6 @@ export interface CollectQueueStatsOptions {
   cap?: number
   /** @defaultValue DEFAULT_LIVE_SECONDS */
   liveSeconds?: number
-}
-
-/** True when a worker row belongs to a running worker: not stopped, heartbeat recent (by the database clock `now`). */
-export function isLiveWorker(row: Pick<WorkerRow, 'state' | 'heartbeat_at'>, now: Date, liveSeconds = DEFAULT_LIVE_SECONDS): boolean {
-  return row.state !== 'stopped' && now.getTime() - new Date(row.heartbeat_at).getTime() <= liveSeconds * 1000
 }
 
 /** True when a worker serves `queue`: it lists it, or it serves every queue (empty list). */
@@ -77,7 +70,7 @@ async function collectInTransaction(q: QueryContext, options: CollectQueueStatsO
   const mode = options.mode ?? 'auto'
   const cap = options.cap ?? DEFAULT_COUNT_CAP
   const now = await statsPing(q)
-  const workers = await workerList(q)
+  const workers = await workerList(q, { liveSeconds: options.liveSeconds ?? DEFAULT_LIVE_SECONDS })
   const oldest = await statsOldestQueued(q, { queue })
   const estimates = mode === 'exact' ? [] : await statsCountEstimates(q)
   const estimate = (name: string, status: string) => estimates.find((e: StatsEstimateRow) => e.queue === name && e.status === status)
@@ -89,7 +82,7 @@ async function collectInTransaction(q: QueryContext, options: CollectQueueStatsO
   const entry = (name: string): QueueStats => {
     let s = byQueue.get(name)
     if (!s) {
-      const live = workers.filter((w) => isLiveWorker(w, now, options.liveSeconds) && servesQueue(w, name)).length
+      const live = workers.filter((w) => w.live && servesQueue(w, name)).length
       const counts = Object.fromEntries([...LIVE_STATUSES, ...HISTORY_STATUSES].map((x) => [x, 0])) as Record<JobStatus, number>
       const at = oldest.get(name)
       s = { name, counts, estimated: [], workers: live, oldestQueuedAt: at ? DateTime.fromJSDate(at).toUTC() : null }

@@ -4,9 +4,7 @@ import { acquirePool, type ConnectionOption } from '../db/pools.js'
 import { queryContext } from '../db/query-context.js'
 import { schemaName } from '../db/schema-name.js'
 import { readEnv } from '../config/env.js'
-import { workerList } from './worker-queries.js'
-
-const DEFAULT_LIVE_SECONDS = 60
+import { workerList, DEFAULT_LIVE_SECONDS } from './worker-queries.js'
 
 /** A registered worker, as other processes see it. */
 export interface WorkerInfo {
@@ -61,7 +59,7 @@ export const Workers = {
     const { pool, release } = acquirePool(options.connection, env.databaseUrl)
     try {
       const ctx = queryContext(pool, schemaName(options.schema ?? env.schema))
-      const rows = await workerList(ctx, { liveSeconds: options.liveSeconds ?? DEFAULT_LIVE_SECONDS })
+      const rows = await workerList(ctx, { liveSeconds: options.liveSeconds ?? DEFAULT_LIVE_SECONDS, onlyLive: true })
       return rows.map(workerInfoFromRow)
     } finally {
       await release()

@@ -1,7 +1,22 @@
-import { sql } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
 import type { QueryContext } from '../db/query-context.js'
 import type { WorkerRow } from '../db/tables.js'
 import { controlChannel } from '../db/schema-name.js'
+
+/** Seconds since its last heartbeat after which a worker no longer counts as live (a running worker beats every 15 s at most). */
+export const DEFAULT_LIVE_SECONDS = 60
+
+/**
+ * pq's one definition of a live worker: not stopped, and heard from within `liveSeconds` by the
+ * database clock. `table` qualifies the columns where a statement needs it (an upsert's target).
+ */
+export const workerLiveSql = (liveSeconds: number, table?: RawBuilder<unknown>): RawBuilder<boolean> => {
+  const col = (name: string) => (table ? sql`${table}.${sql.id(name)}` : sql.id(name))
+  return sql<boolean>`(${col('state')} <> 'stopped' and ${col('heartbeat_at')} >= now() - ${liveSeconds} * interval '1 second')`
+}
+
+/** A worker row with whether it is live (see `workerLiveSql`). */
+export type WorkerListRow = WorkerRow & { live: boolean }
 
 /** Parameters of `workerRegister`. */
 export interface WorkerRegisterParams {
@@ -27,7 +42,7 @@ export async function workerRegister(q: QueryContext, p: WorkerRegisterParams & 
       state = 'starting', concurrency = excluded.concurrency, listen_mode = excluded.listen_mode,
       birth_at = now(), heartbeat_at = now(), successful_count = 0, failed_count = 0,
       working_seconds = 0, stop_requested = false
-    where ${worker}.heartbeat_at < now() - ${p.liveSeconds} * interval '1 second' or ${worker}.state = 'stopped'
+    where not ${workerLiveSql(p.liveSeconds, worker)}
       or (${worker}.host = ${p.host} and ${worker}.pid = ${p.replacesPid ?? null}::int)
     returning name`.execute(q.db)
   return rows.length === 1
@@ -71,16 +86,13 @@ export async function workerDeregister(q: QueryContext, p: { name: string }): Pr
 }
 
 /**
- * Registered workers, by name. With `liveSeconds`, only those heard from within that many seconds
- * (by the database clock) and not stopped: a worker killed without a word keeps its row until
- * another worker reaps it.
+ * Registered workers, by name, each marked live or not (`liveSeconds`, default 60); with `onlyLive`,
+ * only the live ones: a worker killed without a word keeps its row until another worker reaps it.
  */
-export async function workerList(q: QueryContext, p: { liveSeconds?: number } = {}): Promise<WorkerRow[]> {
-  let query = q.db.withSchema(q.schema).selectFrom('worker').selectAll()
-  if (p.liveSeconds !== undefined) {
-    query = query.where('state', '<>', 'stopped')
-      .where('heartbeat_at', '>=', sql<Date>`now() - ${p.liveSeconds} * interval '1 second'`)
-  }
+export async function workerList(q: QueryContext, p: { liveSeconds?: number; onlyLive?: boolean } = {}): Promise<WorkerListRow[]> {
+  const live = workerLiveSql(p.liveSeconds ?? DEFAULT_LIVE_SECONDS)
+  let query = q.db.withSchema(q.schema).selectFrom('worker').selectAll().select(live.as('live'))
+  if (p.onlyLive) query = query.where(live)
   return query.orderBy('name').execute()
 }
 
@@ -94,8 +106,7 @@ export async function workerRequestStop(q: QueryContext, p: { names: string[] | 
   const { rows } = await sql<{ name: string }>`
     with asked as (
       update ${worker} set stop_requested = true
-      where (${p.names === null} or name = any(${p.names ?? []}::text[]))
-        and heartbeat_at >= now() - ${p.liveSeconds} * interval '1 second'
+      where (${p.names === null} or name = any(${p.names ?? []}::text[])) and ${workerLiveSql(p.liveSeconds)}
       returning name
     ),
     notified as (
@@ -112,8 +123,7 @@ export async function workerRequestStop(q: QueryContext, p: { names: string[] | 
 export async function workerAlive(q: QueryContext, p: { names: string[]; liveSeconds: number }): Promise<string[]> {
   if (p.names.length === 0) return []
   const rows = await q.db.withSchema(q.schema).selectFrom('worker').select('name')
-    .where('name', '=', sql<string>`any(${p.names}::text[])`)
-    .where('heartbeat_at', '>=', sql<Date>`now() - ${p.liveSeconds} * interval '1 second'`).execute()
+    .where('name', '=', sql<string>`any(${p.names}::text[])`).where(workerLiveSql(p.liveSeconds)).execute()
   return rows.map((r) => r.name)
 }
 

@@ -1,9 +1,12 @@
+import { statSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { DateTime } from 'luxon'
-import { NoSuchWorker, UsageError } from '@pq/core'
-import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/cli-kit'
+import { NoSuchWorker, UsageError, InvalidOption, resolveFunction } from '@pq/core'
+import { commandParser, withConnectionOptions, parseCommand, numberFlag, type CliIo } from '@pq/cli-kit'
 import { acquirePool, queryContext, readEnv, schemaName, workerRequestStop, workerAlive, workerList, toSeconds } from '@pq/core/internal'
 import { Worker } from '../worker.js'
-import { DEFAULT_HEARTBEAT_TIMEOUT } from '../worker-options.js'
+import { DEFAULT_HEARTBEAT_TIMEOUT, DEFAULT_WORKER_TTL } from '../worker-options.js'
+import { DEFAULT_JOB_TIMEOUT } from '@pq/core'
 import { attachWorkerLog } from './worker-log.js'
 
 /** What the bin hands the CLI besides argv: signals to listen to, so tests can drive them. */
@@ -28,7 +31,7 @@ export async function workerCli(argv: readonly string[], env: Record<string, str
     .command('$0 [queues..]', 'Run pq jobs: serve the queues listed (highest priority first), or every queue.', (y) =>
       y.positional('queues', { type: 'string', array: true, describe: 'Queues to serve, highest priority first' }))
     .option('burst', { type: 'boolean', alias: 'b', describe: 'Exit once the queues have nothing runnable' })
-    .option('concurrency', { type: 'number', alias: 'c', describe: 'Jobs at once in this process (default 1)' })
+    .option('concurrency', { type: 'string', alias: 'c', describe: 'Jobs at once in this process (default 1)' })
     .option('name', { type: 'string', alias: 'n', describe: 'Worker name, unique among live workers (default host.pid)' })
     .option('path', { type: 'string', alias: 'P', describe: 'Tasks root for module.fn names (else PQ_PATH, else the current directory)' })
     .option('task-package', { type: 'string', array: true, describe: 'An installed package whose exports jobs may call (pkg.fn); repeatable' })
@@ -49,16 +52,22 @@ export async function workerCli(argv: readonly string[], env: Record<string, str
   const e = readEnv(env)
   const connection = args['database-url'] ?? e.databaseUrl
   const schema = schemaName(args.schema ?? e.schema)
-  if (args.terminate || args.stop !== undefined) {
-    const liveSeconds = toSeconds('heartbeatTimeout', args['heartbeat-timeout'] ?? DEFAULT_HEARTBEAT_TIMEOUT)
-    return stopWorkers(args.stop ?? null, connection, schema, liveSeconds, io)
+  // Flag values are checked here, under their flag names, before the Worker sees them as options.
+  const heartbeatTimeout = toSeconds('--heartbeat-timeout', args['heartbeat-timeout'] ?? DEFAULT_HEARTBEAT_TIMEOUT)
+  if (args.terminate && args.stop !== undefined) {
+    throw new UsageError('--stop NAME and --terminate cannot go together: --stop asks one worker, --terminate every live worker; pass one of them')
   }
+  if (args.terminate || args.stop !== undefined) return stopWorkers(args.stop ?? null, connection, schema, heartbeatTimeout, io)
   const queues = ((args.queues as string[] | undefined) ?? []).map(String)
+  const concurrency = numberFlag('--concurrency', args.concurrency, { min: 1, max: 1000, integer: true, example: '4' })
+  const workerTtl = toSeconds(args['worker-ttl'] === undefined ? 'PQ_WORKER_TTL' : '--worker-ttl', args['worker-ttl'] ?? e.workerTtl ?? DEFAULT_WORKER_TTL)
+  const defaultTimeout = toSeconds(args['default-timeout'] === undefined ? 'PQ_DEFAULT_JOB_TIMEOUT' : '--default-timeout', args['default-timeout'] ?? e.defaultJobTimeout ?? DEFAULT_JOB_TIMEOUT)
+  const path = checkedPath(args.path, e.path)
+  // A handler that does not resolve would only show once a job fails: find out now.
+  for (const handler of args['exception-handler'] ?? []) await resolveFunction(String(handler), path)
   const worker = new Worker({
-    queues, connection, schema, burst: args.burst, concurrency: args.concurrency, name: args.name,
-    path: args.path ?? e.path, taskPackages: args['task-package'] ?? [], workerTtl: args['worker-ttl'] ?? e.workerTtl, heartbeatTimeout: args['heartbeat-timeout'],
-    defaultTimeout: args['default-timeout'] ?? e.defaultJobTimeout, exceptionHandlers: args['exception-handler'],
-    isolate: args.isolate, migrate: args.migrate, listen: args.listen,
+    queues, connection, schema, burst: args.burst, concurrency, name: args.name, path, taskPackages: args['task-package'] ?? [], workerTtl, heartbeatTimeout,
+    defaultTimeout, exceptionHandlers: args['exception-handler'], isolate: args.isolate, migrate: args.migrate, listen: args.listen,
   })
   attachWorkerLog(worker, io, { level: args.quiet ? 'quiet' : args.verbose ? 'verbose' : 'normal', json: args.json ?? false })
   let signals = 0
@@ -76,6 +85,20 @@ export async function workerCli(argv: readonly string[], env: Record<string, str
   proc.onSignal('SIGTERM', onSignal)
   await worker.work()
   return 0
+}
+
+/** The tasks root: --path, else PQ_PATH, else the current directory; refused when it is not a directory. */
+function checkedPath(flag: string | undefined, fromEnv: string | undefined): string {
+  const path = flag ?? fromEnv ?? process.cwd()
+  const source = flag !== undefined ? '--path' : fromEnv !== undefined ? 'PQ_PATH' : 'the current directory'
+  let isDirectory = false
+  try {
+    isDirectory = statSync(path).isDirectory()
+  } catch {
+    // missing or unreadable: reported below
+  }
+  if (!isDirectory) throw new InvalidOption('path', `${source} ${JSON.stringify(path)} is not a directory (${resolve(path)}); give the folder your task modules live in`)
+  return path
 }
 
 /**

@@ -57,6 +57,10 @@ export function attachWorkerLog(worker: Worker, io: CliIo, options: { level: Log
     emit('job:retried', { id: job.id, queue: job.origin, attempt: job.attempts, of: job.retry.max + 1, retryAt: report.outcome.retryAt?.toISO() ?? null, error: firstLine(report.outcome.excInfo) },
       `${job.origin}: Job failed (${job.id}), attempt ${job.attempts} of ${job.retry.max + 1}, retrying ${when}: ${firstLine(report.outcome.excInfo)}`)
   })
+  worker.on('job:vanished', (job: Job, report: JobRunReport) => {
+    emit('job:vanished', { id: job.id, queue: job.origin, outcome: report.outcome.status },
+      `${job.origin}: Job ${job.id} ended (${report.outcome.status}) but its row was gone (deleted, or recovered by another worker); nothing was recorded`)
+  })
   worker.on('job:discarded', (job: Job, report: JobRunReport) => {
     emit('job:discarded', { id: job.id, queue: job.origin }, `${job.origin}: Job discarded (${job.id}): ${report.outcome.excInfo}`)
   })

@@ -1,7 +1,8 @@
 import type { QueryContext, JobOutcome } from '@pq/core/internal'
 import { jobFinishMany, jobReleaseDependents, jobCancelDependents, isRetryablePgError } from '@pq/core/internal'
 
-interface Pending { outcome: JobOutcome; serial: boolean; resolve: () => void; reject: (err: unknown) => void }
+/** `resolve(false)`: the statement found no started row of ours for the job (deleted, or rescued by another worker). */
+interface Pending { outcome: JobOutcome; serial: boolean; resolve: (recorded: boolean) => void; reject: (err: unknown) => void }
 
 const MAX_BATCH = 500
 const RETRY_LIMIT = 5
@@ -43,14 +44,17 @@ export class Completions {
     return this.#recording.keys()
   }
 
-  /** Queues an outcome; resolves once it is recorded. */
-  add(outcome: JobOutcome, serial: boolean): Promise<void> {
+  /**
+   * Queues an outcome; resolves once it is written: true when it was recorded, false when the job's
+   * row was no longer this worker's started job (deleted meanwhile, or taken back by another worker).
+   */
+  add(outcome: JobOutcome, serial: boolean): Promise<boolean> {
     const id = outcome.id
     this.#recording.add(id)
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<boolean>((resolve, reject) => {
       this.#pending.push({
         outcome, serial,
-        resolve: () => { this.#recording.delete(id); resolve() },
+        resolve: (recorded) => { this.#recording.delete(id); resolve(recorded) },
         reject: (err) => { this.#recording.delete(id); reject(err) },
       })
       if (this.#pending.length >= MAX_BATCH) this.#flushNow()
@@ -89,8 +93,8 @@ export class Completions {
   async #record(batch: Pending[]): Promise<void> {
     for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
       try {
-        await this.#write(batch)
-        for (const b of batch) b.resolve()
+        const touched = await this.#write(batch)
+        for (const b of batch) b.resolve(touched.has(b.outcome.id))
         return
       } catch (err) {
         if (isDataError(err)) return this.#recordEach(batch, err)
@@ -120,7 +124,7 @@ export class Completions {
     await this.#record([b])
   }
 
-  async #write(batch: Pending[]): Promise<void> {
+  async #write(batch: Pending[]): Promise<Set<string>> {
     const rows = await this.#withRetry(() => jobFinishMany(this.#ctx, {
       worker: this.#worker,
       outcomes: batch.map((b) => b.outcome),
@@ -137,6 +141,7 @@ export class Completions {
       if (released.length) this.#onReleased(released.length)
     }
     if (canceled.length) await jobCancelDependents(this.#ctx, { ids: canceled, reason: 'a dependency was discarded', now: null })
+    return new Set(rows.map((r) => r.id))
   }
 
   async #withRetry<T>(fn: () => Promise<T>): Promise<T> {
