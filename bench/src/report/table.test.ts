@@ -60,6 +60,15 @@ describe('the report', () => {
     expect(renderReport(report)).toContain('- target: pq bulk enqueue ≥ 100,000 jobs/s: 90,000 jobs/s, MISSED')
   })
 
+  it('opens with one side-by-side table of every scenario, pq over each other series', () => {
+    expect(renderReport(report)).toContain([
+      '| scenario | Redis | pq | pq / Redis |',
+      '| --- | ---: | ---: | ---: |',
+      '| drain 20k, concurrency 10, jobs/s | 16,000 | 31,000 | 1.94x |',
+      '| bulk enqueue, chunks of 1,000, jobs/s | 30,000 | 90,000 | 3.00x |',
+    ].join('\n'))
+  })
+
   it('gives the enqueue scenario a row per mode, with a dash where BullMQ has no transactions', () => {
     expect(renderReport(report)).toMatch(/\| single in a caller transaction +\| +1,500 \| +— \| +— \|/)
   })

@@ -2,6 +2,7 @@ import type { Summary } from '../harness/stats.js'
 import type { MetricSpec } from '../scenarios/scenario.js'
 import { formatRatio, formatSummary } from './format.js'
 import type { BenchReport, ScenarioReport, ScenarioRow, SeriesInfo, TargetCheck } from './report.js'
+import { renderSummary } from './summary.js'
 
 /**
  * The human report: per scenario, a Markdown table like django-pq's (Workers | pq jobs/s | Redis
@@ -13,7 +14,8 @@ export function renderReport(report: BenchReport): string {
   const servers = Object.values(env.servers).join('; ')
   const head = `pq-bench: ${env.cpus} × ${env.cpuModel}, ${env.platform}, Node ${env.node}; ${servers}\n` +
     `${report.verifiedRuns} runs, each checked: every job ran exactly once. ${report.seconds} s in all.`
-  return [head, ...report.scenarios.map(renderScenario)].join('\n\n') + '\n'
+  const summary = renderSummary(report)
+  return [head, ...(summary ? [summary] : []), ...report.scenarios.map(renderScenario)].join('\n\n') + '\n'
 }
 
 /** One scenario's title, table and targets. */
