@@ -12,8 +12,12 @@
  *   inserts satisfying it + updates that changed an index-read column and satisfy it
  *   + updates that changed no such column, were still not HOT (pg_stat's HOT count says how many),
  *     and satisfy it (shared out in proportion when only some of them were HOT).
- * The trigger's counts of inserts, updates and deletes must equal pg_stat's deltas: the probe waits
- * for the statistics to be flushed until they do, which also shows nothing else wrote meanwhile.
+ * Row versions and deletes are the trigger's counts; pg_stat gives only the HOT count. Statistics
+ * reach pg_stat late (a session flushes its counts at most once a second, and an idle one up to 10 s
+ * later), so the probe waits until pg_stat's deltas have caught up with the trigger's counts. They may
+ * exceed them: another session's earlier writes flushed late into the window. Those come from the
+ * bench's producer connections (inserts, never HOT); worker processes flush when they exit, before the
+ * window opens, so the HOT count stays this run's.
  * Index and heap size growth (pg_relation_size) are reported beside, as a cross-check in bytes.
  */
 import pg from 'pg'
@@ -42,7 +46,7 @@ export interface IndexWrites {
 export interface WriteCost {
   readonly tables: readonly TableWrites[]
   readonly indexes: readonly IndexWrites[]
-  /** False when pg_stat's counts never matched the trigger's (another session wrote, or stats lagged). */
+  /** False when pg_stat's counts never caught up with the trigger's within 15 s (its HOT count may be short). */
   readonly statsAgree: boolean
 }
 
@@ -134,7 +138,7 @@ export class WriteCostProbe {
       const b = before.tables.get(t.name)
       const l = logged.get(t.oid)
       const d = (k: 'ins' | 'upd' | 'del'): number => (a?.[k] ?? 0) - (b?.[k] ?? 0)
-      return d('ins') === (l?.inserts ?? 0) && d('upd') === (l?.updates ?? 0) && d('del') === (l?.deletes ?? 0)
+      return d('ins') >= (l?.inserts ?? 0) && d('upd') >= (l?.updates ?? 0) && d('del') >= (l?.deletes ?? 0)
     })
     while (!agree(after) && Date.now() < deadline) {
       await delay(250)

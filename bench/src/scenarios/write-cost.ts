@@ -25,7 +25,7 @@ async function runWriteCost(ctx: RunContext): Promise<RunOutcome> {
       return { failed: end.failed }
     })
     const cost = await probe.measure()
-    if (!cost.statsAgree) console.error(`write-cost: ${ctx.backend.label}: pg_stat counts never matched the probe's; HOT counts may be off`)
+    if (!cost.statsAgree) console.error(`write-cost: ${ctx.backend.label}: pg_stat never caught up with the probe's counts in 15 s; its HOT count may be short`)
     return { enqueued, executed, failed: result.failed, metrics: writeCostMetrics(cost, ctx.jobs) }
   } finally {
     await probe.remove().catch(() => {}) // best effort: install drops leftovers of a crashed run first
