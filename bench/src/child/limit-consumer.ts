@@ -107,7 +107,7 @@ export async function limitConsumer(config: LimitChildConfig & ChildConfig, book
     async stop() {
       consuming = false
       if (poll) clearInterval(poll)
-      while (claiming) await new Promise((resolve) => setTimeout(resolve, 5))
+      while (claiming && !failure) await new Promise((resolve) => setTimeout(resolve, 5)) // a failed claim never clears it
       await new Promise<void>((resolve) => { drained = resolve; settle() })
       if (buffer.length > 0) await limitRelease(claimer, config.schema, buffer.splice(0).map((j) => j.id))
       await Promise.all([listener.end(), claimer.end(), finisher.end()])
