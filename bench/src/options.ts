@@ -4,20 +4,30 @@
  */
 
 /** The scenarios pq-bench knows, in the order `all` runs them. */
-export const SCENARIOS = ['throughput', 'drain', 'latency', 'enqueue', 'sleep'] as const
+export const SCENARIOS = ['throughput', 'drain', 'drain-c1', 'drain-100k', 'latency', 'enqueue', 'sleep', 'write-cost'] as const
 export type ScenarioName = (typeof SCENARIOS)[number]
 
-/** The `--backend` choices. */
-export const BACKEND_CHOICES = ['pq', 'redis', 'both'] as const
+/**
+ * The measured systems, in the order each repetition runs them: pq, BullMQ on Redis, graphile-worker,
+ * and the minimal SQL claim loop that marks the ceiling ("limit").
+ */
+export const BACKENDS = ['pq', 'redis', 'graphile', 'limit'] as const
+export type BackendKind = (typeof BACKENDS)[number]
+
+/** The `--backend` choices besides a comma list of BACKENDS: `both` is pq and Redis, `all` is every one. */
+export const BACKEND_CHOICES = [...BACKENDS, 'both', 'all'] as const
 export type BackendChoice = (typeof BACKEND_CHOICES)[number]
 
 /** Jobs per run when N is not given: sized so a default run takes seconds on a 2-core machine. */
 export const DEFAULT_JOBS: Readonly<Record<ScenarioName, number>> = {
   throughput: 10_000,
   drain: 20_000,
+  'drain-c1': 20_000,
+  'drain-100k': 100_000,
   latency: 500,
   enqueue: 5_000,
   sleep: 200,
+  'write-cost': 2_000,
 }
 
 /** The task's sleep in the `sleep` scenario when `--sleep` is not given (django-pq's slow-task case). */
@@ -33,8 +43,8 @@ export interface BenchOptions {
   sleepMs?: number
   /** Jobs each worker process runs at once. @defaultValue 10 */
   concurrency?: number
-  /** Which queue(s) to measure. @defaultValue 'both' */
-  backend?: BackendChoice
+  /** Which queue(s) to measure: a BackendChoice or a comma list of BACKENDS. @defaultValue 'all' */
+  backend?: string
   /** Scenarios to run, in order. @defaultValue ['throughput'] */
   scenarios?: readonly ScenarioName[]
   /** Runs per backend and worker count; the report gives their median, min and max. @defaultValue 3 */
@@ -61,7 +71,7 @@ export interface ResolvedBenchOptions {
   readonly workers: readonly number[]
   readonly sleepMs: number | null
   readonly concurrency: number
-  readonly backends: readonly ('pq' | 'redis')[]
+  readonly backends: readonly BackendKind[]
   readonly scenarios: readonly ScenarioName[]
   readonly repeat: number
   readonly prefill: number
@@ -95,14 +105,13 @@ export function resolveBenchOptions(input: BenchOptions): ResolvedBenchOptions {
   if (!/^[a-z_][a-z0-9_]{0,29}$/.test(schema)) {
     throw new UsageError(`invalid schema ${JSON.stringify(schema)}: use up to 30 lower-case letters, digits or _ (e.g. pq_bench)`)
   }
-  const backend = input.backend ?? 'both'
-  if (!BACKEND_CHOICES.includes(backend)) throw new UsageError(`unknown backend ${JSON.stringify(backend)}: use pq, redis or both`)
+  const backends = backendList(input.backend ?? 'all')
   return Object.freeze({
     jobs: input.jobs === undefined ? null : positiveInt('N', input.jobs, 10_000_000),
     workers: Object.freeze([...new Set(workers)].sort((a, b) => a - b)),
     sleepMs: input.sleepMs === undefined ? null : nonNegativeInt('--sleep', input.sleepMs, 60_000),
     concurrency: positiveInt('--concurrency', input.concurrency ?? 10, 1000),
-    backends: Object.freeze(backend === 'both' ? ['pq', 'redis'] as const : [backend]),
+    backends: Object.freeze(backends),
     scenarios: Object.freeze([...new Set(scenarios)]),
     repeat: positiveInt('--repeat', input.repeat ?? 3, 100),
     prefill: nonNegativeInt('--prefill', input.prefill ?? 0, 100_000_000),
@@ -123,6 +132,18 @@ export function jobsFor(options: ResolvedBenchOptions, scenario: ScenarioName): 
 /** The task's sleep in a scenario: --sleep when given, else 250 ms for `sleep` and 0 for the rest. */
 export function sleepFor(options: ResolvedBenchOptions, scenario: ScenarioName): number {
   return options.sleepMs ?? (scenario === 'sleep' ? DEFAULT_SLOW_TASK_MS : 0)
+}
+
+/** `pq`, `pq,graphile`, `both`, `all` → the backends, in BACKENDS order. */
+function backendList(raw: string): BackendKind[] {
+  const picked = new Set<BackendKind>()
+  for (const name of raw.split(',').map((part) => part.trim())) {
+    if (name === 'all') BACKENDS.forEach((b) => picked.add(b))
+    else if (name === 'both') ['pq', 'redis'].forEach((b) => picked.add(b as BackendKind))
+    else if ((BACKENDS as readonly string[]).includes(name)) picked.add(name as BackendKind)
+    else throw new UsageError(`unknown backend ${JSON.stringify(name)}: use ${BACKENDS.join(', ')}, a comma list of them, both (pq,redis) or all`)
+  }
+  return BACKENDS.filter((b) => picked.has(b))
 }
 
 function positiveInt(name: string, value: number, max: number): number {

@@ -3,6 +3,8 @@ import { cpus, platform, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { BenchBackend } from './backends/backend.js'
+import { GraphileBackend } from './backends/graphile.js'
+import { LimitBackend } from './backends/limit.js'
 import { PqBackend } from './backends/pq.js'
 import { RedisBackend } from './backends/redis.js'
 import type { ChildConfig } from './child/protocol.js'
@@ -57,13 +59,15 @@ export async function runBench(options: ResolvedBenchOptions, io: BenchIo): Prom
       const scenario = SCENARIO_BY_NAME[name]
       const jobs = jobsFor(options, name)
       const sleepMs = sleepFor(options, name)
+      const concurrency = scenario.concurrency ?? options.concurrency
+      const measured = backends.filter((b) => scenario.supports?.(b) ?? true)
       const results = new Map<number, Map<string, Map<string, number[]>>>()
       let runNumber = 0
       for (const workers of scenario.usesWorkers ? options.workers : [0]) {
         for (let rep = 1; rep <= options.repeat; rep++) {
-          for (const backend of backends) {
+          for (const backend of measured) {
             const label = runLabel(backend, scenario, workers, rep, options.repeat)
-            const ctx = runContext({ backend, jobs, workers, sleepMs, options, io, progress, workDir, tag: `${name}-${++runNumber}` })
+            const ctx = runContext({ backend, jobs, workers, sleepMs, concurrency, io, progress, workDir, tag: `${name}-${++runNumber}` })
             progress.begin(label)
             await backend.reset()
             const outcome = await scenario.run(ctx)
@@ -74,7 +78,7 @@ export async function runBench(options: ResolvedBenchOptions, io: BenchIo): Prom
           }
         }
       }
-      const report = scenarioReport(scenario, { jobs, sleepMs, options, backends, results })
+      const report = scenarioReport(scenario, { jobs, sleepMs, concurrency, options, backends: measured, results })
       scenarios.push({ ...report, targets: checkTargets(report) })
     }
     return {
@@ -94,7 +98,10 @@ export async function runBench(options: ResolvedBenchOptions, io: BenchIo): Prom
   }
 }
 
-/** Opens Redis first (so a missing Redis is reported before Postgres is set up), then pq's series. */
+/**
+ * Opens Redis first (so a missing Redis is reported before Postgres is set up), then the Postgres
+ * series: pq, graphile-worker and the limit loop, each in its own schema of the same database.
+ */
 async function openBackends(options: ResolvedBenchOptions, progress: Progress, cleanups: (() => Promise<void>)[]): Promise<BenchBackend[]> {
   let redis: RedisBackend | null = null
   if (options.backends.includes('redis')) {
@@ -102,8 +109,10 @@ async function openBackends(options: ResolvedBenchOptions, progress: Progress, c
     cleanups.push(() => redis!.close())
   }
   const pq: PqBackend[] = []
+  const others: BenchBackend[] = []
+  const needsPostgres = options.backends.some((b) => b !== 'redis')
+  const databaseUrl = needsPostgres ? options.databaseUrl ?? await startEmbedded(progress, cleanups) : ''
   if (options.backends.includes('pq')) {
-    const databaseUrl = options.databaseUrl ?? await startEmbedded(progress, cleanups)
     const open = async (schema: string, prefill: number, key: string, label: string): Promise<void> => {
       const backend = await PqBackend.open({
         databaseUrl, schema, queue: QUEUE, tasksPath: TASKS_PATH, prefill, key, label,
@@ -119,8 +128,18 @@ async function openBackends(options: ResolvedBenchOptions, progress: Progress, c
       progress.end('ready')
     }
   }
+  if (options.backends.includes('graphile')) {
+    const graphile = await GraphileBackend.open({ databaseUrl, schema: `${options.schema}_graphile` })
+    cleanups.push(() => graphile.close())
+    others.push(graphile)
+  }
+  if (options.backends.includes('limit')) {
+    const limit = await LimitBackend.open({ databaseUrl, schema: `${options.schema}_limit` })
+    cleanups.push(() => limit.close())
+    others.push(limit)
+  }
   const [clean, ...prefilled] = pq
-  return [...(clean ? [clean] : []), ...(redis ? [redis] : []), ...prefilled]
+  return [...(clean ? [clean] : []), ...(redis ? [redis] : []), ...others, ...prefilled]
 }
 
 async function startEmbedded(progress: Progress, cleanups: (() => Promise<void>)[]): Promise<string> {
@@ -132,21 +151,21 @@ async function startEmbedded(progress: Progress, cleanups: (() => Promise<void>)
 }
 
 function runContext(p: {
-  backend: BenchBackend; jobs: number; workers: number; sleepMs: number; options: ResolvedBenchOptions
+  backend: BenchBackend; jobs: number; workers: number; sleepMs: number; concurrency: number
   io: BenchIo; progress: Progress; workDir: string; tag: string
 }): RunContext {
   return {
     backend: p.backend,
     jobs: p.jobs,
     workers: p.workers,
-    concurrency: p.options.concurrency,
+    concurrency: p.concurrency,
     sleepMs: p.sleepMs,
     progress: (done, total) => p.progress.update(done, total),
     spawnWorkers: ({ reportEachJob = false } = {}) => {
       const configs: ChildConfig[] = Array.from({ length: p.workers }, (_, index) => ({
         ...p.backend.childConfig(),
         index,
-        concurrency: p.options.concurrency,
+        concurrency: p.concurrency,
         idsFile: join(p.workDir, `${p.backend.key}-${p.tag}-${index}.ids`),
         reportEachJob,
       }))
@@ -184,7 +203,7 @@ function record(results: Map<number, Map<string, Map<string, number[]>>>, worker
 }
 
 function scenarioReport(scenario: Scenario, p: {
-  jobs: number; sleepMs: number; options: ResolvedBenchOptions; backends: readonly BenchBackend[]
+  jobs: number; sleepMs: number; concurrency: number; options: ResolvedBenchOptions; backends: readonly BenchBackend[]
   results: Map<number, Map<string, Map<string, number[]>>>
 }): Omit<ScenarioReport, 'targets'> {
   const rows: ScenarioRow[] = [...p.results].map(([workers, bySeries]) => ({
@@ -194,9 +213,9 @@ function scenarioReport(scenario: Scenario, p: {
   }))
   return {
     scenario: scenario.name,
-    description: scenario.describe(p.jobs, p.options.concurrency, p.sleepMs),
+    description: scenario.describe(p.jobs, p.concurrency, p.sleepMs),
     jobs: p.jobs,
-    concurrency: p.options.concurrency,
+    concurrency: p.concurrency,
     sleepMs: p.sleepMs,
     repeat: p.options.repeat,
     primary: scenario.primary,

@@ -14,12 +14,13 @@ import { runBench } from './run-bench.js'
 const db = useTestDatabase()
 const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL
 const redisUp = await probeRedis(redisUrl).then(() => true, () => false)
-// CI has Redis: there, a missing Redis is a failure, not a skip.
-const backend = redisUp || process.env.CI ? 'both' : 'pq'
+// CI has Redis: there, a missing Redis is a failure, not a skip. graphile-worker and the limit loop
+// need only Postgres, so they always run.
+const backend = redisUp || process.env.CI ? 'all' : 'pq,graphile,limit'
 const redisPrefix = `pq-bench-test-${randomBytes(4).toString('hex')}`
 
 afterAll(async () => {
-  if (backend !== 'both') return
+  if (backend !== 'all') return
   const queue = new Queue('bench', { connection: { url: redisUrl }, prefix: redisPrefix })
   await queue.obliterate({ force: true })
   await queue.close()
@@ -30,7 +31,7 @@ function sink(): { write(text: string): void; text: string } {
 }
 
 describe('pq-bench', () => {
-  if (backend === 'pq') it.todo(`measures BullMQ too (Redis is not running at ${redisUrl})`)
+  if (backend !== 'all') it.todo(`measures BullMQ too (Redis is not running at ${redisUrl})`)
 
   it('runs every scenario on each backend with every job run exactly once', async () => {
     const options = resolveBenchOptions({
@@ -40,15 +41,18 @@ describe('pq-bench', () => {
     const err = sink()
     const report: BenchReport = await runBench(options, { out: sink(), err, env: process.env })
 
-    const series = backend === 'both' ? ['pq', 'redis'] : ['pq']
+    const all = backend === 'all' ? ['pq', 'redis', 'graphile', 'limit'] : ['pq', 'graphile', 'limit']
+    const postgres = all.filter((key) => key !== 'redis')
     expect(report.scenarios.map((s) => s.scenario)).toEqual([...SCENARIOS])
-    expect(report.verifiedRuns).toBe(SCENARIOS.length * series.length)
+    expect(report.verifiedRuns).toBe((SCENARIOS.length - 1) * all.length + postgres.length)
     for (const scenario of report.scenarios) {
+      const series = scenario.scenario === 'write-cost' ? postgres : all
       expect(scenario.series.map((s) => s.key)).toEqual(series)
+      if (scenario.scenario === 'write-cost') continue // counts, some of them 0: checked below
       for (const row of scenario.rows) {
         for (const key of series) {
           for (const metric of scenario.metrics) {
-            if (metric.key === 'transactionRate' && key === 'redis') continue
+            if (metric.key === 'transactionRate' && key !== 'pq') continue
             if (metric.key === 'lagMs' || metric.key === 'startupMs') continue // may be 0
             expect({ scenario: scenario.scenario, key, metric: metric.key, median: row.results[key]?.[metric.key]?.median })
               .toEqual({ scenario: scenario.scenario, key, metric: metric.key, median: expect.any(Number) })
@@ -58,5 +62,22 @@ describe('pq-bench', () => {
       }
     }
     expect(err.text).toContain('each job ran exactly once')
-  }, 180_000)
+
+    // Write cost: the limit loop writes exactly an insert and a claim per job, deletes each once, and
+    // its one index (the key) gets an entry for the insert and for each claim that was not HOT.
+    const cost = report.scenarios.find((s) => s.scenario === 'write-cost')!.rows[0]!.results
+    const per = (key: string, metric: string): number | undefined => cost[key]?.[metric]?.median
+    expect(per('limit', 'versionsPerJob')).toBe(2)
+    expect(per('limit', 'deletesPerJob')).toBe(1)
+    expect(per('limit', 'indexEntriesPerJob')! + per('limit', 'hotPerJob')!).toBeCloseTo(2, 6)
+    expect(per('limit', 'index:job.job_pkey:entries')).toBe(per('limit', 'indexEntriesPerJob'))
+    // pq: at least an insert, a claim and a finish per job, none HOT (each changes the indexed status),
+    // so every version lands in the primary key.
+    expect(per('pq', 'table:job:versions')).toBeGreaterThanOrEqual(3)
+    expect(per('pq', 'table:job:hot')).toBe(0)
+    expect(per('pq', 'index:job.job_pkey:entries')).toBe(per('pq', 'table:job:versions'))
+    // graphile-worker: every claim and completion changes an indexed column too, so no version is HOT.
+    expect(per('graphile', 'hotPerJob')).toBe(0)
+    expect(per('graphile', 'indexEntriesPerJob')).toBeGreaterThanOrEqual(per('graphile', 'versionsPerJob')!)
+  }, 420_000)
 })

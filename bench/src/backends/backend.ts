@@ -1,4 +1,5 @@
-import type { PqChildConfig, RedisChildConfig, TaskPayload } from '../child/protocol.js'
+import type { GraphileChildConfig, LimitChildConfig, PqChildConfig, RedisChildConfig, TaskPayload } from '../child/protocol.js'
+import type { BackendKind } from '../options.js'
 
 /** Jobs per bulk enqueue call: one round trip each, for both backends. */
 export const BULK_CHUNK = 1000
@@ -9,10 +10,10 @@ export const BULK_CHUNK = 1000
  * finished jobs is a second pq series.
  */
 export interface BenchBackend {
-  readonly kind: 'pq' | 'redis'
-  /** Series key in reports: 'pq', 'redis', 'pq-prefilled'. */
+  readonly kind: BackendKind
+  /** Series key in reports: 'pq', 'redis', 'graphile', 'limit', 'pq-prefilled'. */
   readonly key: string
-  /** Column title: 'pq', 'Redis', 'pq + 1M done'. */
+  /** Column title: 'pq', 'Redis', 'graphile-worker', 'limit', 'pq + 1M done'. */
   readonly label: string
   /** Empties the bench's queue and its history, so every run starts alike. */
   reset(): Promise<void>
@@ -30,7 +31,9 @@ export interface BenchBackend {
   /** How many of `ids` the backend stores, in any state. */
   countStored(ids: readonly string[]): Promise<number>
   /** What a worker process needs to consume this series' queue. */
-  childConfig(): PqChildConfig | RedisChildConfig
+  childConfig(): PqChildConfig | RedisChildConfig | GraphileChildConfig | LimitChildConfig
+  /** Where a Postgres-backed series keeps its tables (the write-cost scenario reads their statistics); null for Redis. */
+  readonly postgres: { readonly databaseUrl: string; readonly schema: string } | null
   /** The server's version, for the report. */
   serverVersion(): Promise<string>
   close(): Promise<void>

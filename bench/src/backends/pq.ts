@@ -43,6 +43,7 @@ export class PqBackend implements BenchBackend {
   readonly #admin: pg.Client
   readonly #queue: Queue
   readonly #job: string
+  readonly postgres: { readonly databaseUrl: string; readonly schema: string }
 
   private constructor(options: PqBackendOptions, admin: pg.Client) {
     this.#options = options
@@ -50,6 +51,7 @@ export class PqBackend implements BenchBackend {
     this.label = options.label
     this.#admin = admin
     this.#job = `${admin.escapeIdentifier(options.schema)}.job`
+    this.postgres = { databaseUrl: options.databaseUrl, schema: options.schema }
     this.#queue = new Queue(options.queue, { connection: options.databaseUrl, schema: options.schema })
   }
 

@@ -18,6 +18,7 @@ export class RedisBackend implements BenchBackend {
   readonly key = 'redis'
   readonly label = 'Redis'
   readonly enqueueEachInTransaction = null
+  readonly postgres = null
   readonly #queue: Queue<TaskPayload>
   readonly #version: string
 

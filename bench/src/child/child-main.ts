@@ -39,8 +39,12 @@ function writeIds(): void {
 
 async function openConsumer(c: ChildConfig): Promise<Consumer> {
   // Each process loads only its own backend's client.
-  if (c.backend === 'pq') return (await import('./pq-consumer.js')).pqConsumer(c, book)
-  return (await import('./redis-consumer.js')).redisConsumer(c, book)
+  switch (c.backend) {
+    case 'pq': return (await import('./pq-consumer.js')).pqConsumer(c, book)
+    case 'redis': return (await import('./redis-consumer.js')).redisConsumer(c, book)
+    case 'graphile': return (await import('./graphile-consumer.js')).graphileConsumer(c, book)
+    case 'limit': return (await import('./limit-consumer.js')).limitConsumer(c, book)
+  }
 }
 
 async function main(c: ChildConfig): Promise<void> {

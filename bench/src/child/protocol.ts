@@ -29,8 +29,22 @@ export interface RedisChildConfig {
   readonly keepCompletedSeconds: number
 }
 
+/** What a graphile-worker process needs (its schema is migrated by the parent). */
+export interface GraphileChildConfig {
+  readonly backend: 'graphile'
+  readonly databaseUrl: string
+  readonly schema: string
+}
+
+/** What a process of the minimal SQL claim loop (the ceiling) needs. */
+export interface LimitChildConfig {
+  readonly backend: 'limit'
+  readonly databaseUrl: string
+  readonly schema: string
+}
+
 /** argv[2] of a worker process, as JSON. */
-export type ChildConfig = (PqChildConfig | RedisChildConfig) & {
+export type ChildConfig = (PqChildConfig | RedisChildConfig | GraphileChildConfig | LimitChildConfig) & {
   readonly index: number
   readonly concurrency: number
   /** Where the process writes the ids of the jobs it ran, one a line, when told to stop. */

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import yargs from 'yargs'
 import type { TextSink } from '../harness/progress.js'
-import { BACKEND_CHOICES, DEFAULT_REDIS_URL, SCENARIOS, UsageError, resolveBenchOptions, type BackendChoice, type ScenarioName } from '../options.js'
+import { BACKENDS, DEFAULT_REDIS_URL, SCENARIOS, UsageError, resolveBenchOptions, type ScenarioName } from '../options.js'
 import { renderSvgChart } from '../report/svg-chart.js'
 import { renderReport } from '../report/table.js'
 import { runBench } from '../run-bench.js'
@@ -37,7 +37,7 @@ export async function benchCli(argv: readonly string[], env: NodeJS.ProcessEnv, 
       workers: args.workers === undefined ? undefined : workerList([args.workers].flat().join(',')),
       sleepMs: args.sleep === undefined ? undefined : wholeNumber('--sleep', args.sleep),
       concurrency: args.concurrency === undefined ? undefined : wholeNumber('--concurrency', args.concurrency),
-      backend: args.backend as BackendChoice | undefined, // checked by resolveBenchOptions
+      backend: args.backend, // checked by resolveBenchOptions
       scenarios: args.scenario === undefined ? undefined : scenarioList(args.scenario),
       repeat: args.repeat === undefined ? undefined : wholeNumber('--repeat', args.repeat),
       prefill: args.prefill === undefined ? undefined : wholeNumber('--prefill', args.prefill),
@@ -69,14 +69,14 @@ function buildParser(argv: readonly string[]) {
     .scriptName('pq-bench')
     .help(false)
     .version(false)
-    .command('$0 [N]', 'pq against BullMQ on Redis, side by side', (y) => y.positional('N', {
-      type: 'string', describe: 'jobs per run (default: throughput 10,000; drain 20,000; latency 500; enqueue 5,000; sleep 200)',
+    .command('$0 [N]', 'pq against BullMQ on Redis, graphile-worker and a minimal SQL loop, side by side', (y) => y.positional('N', {
+      type: 'string', describe: 'jobs per run (default: throughput 10,000; drain and drain-c1 20,000; drain-100k 100,000; latency 500; enqueue 5,000; sleep 200; write-cost 2,000)',
     }))
     .options({
       workers: { alias: 'w', type: 'string', describe: 'worker processes, or a sweep: -w 4, --workers 1,2,4,6 (default 1)' },
       sleep: { type: 'string', describe: 'milliseconds each task sleeps (default 0; 250 in the sleep scenario)' },
       concurrency: { alias: 'c', type: 'string', describe: 'jobs each worker process runs at once (default 10)' },
-      backend: { alias: 'b', type: 'string', describe: `${BACKEND_CHOICES.join(', ')}: what to measure (default both)` },
+      backend: { alias: 'b', type: 'string', describe: `${BACKENDS.join(', ')}, a comma list, both (pq,redis) or all: what to measure (default all)` },
       scenario: { alias: 's', type: 'string', describe: `${SCENARIOS.join(', ')}, a comma list, or all (default throughput)` },
       repeat: { alias: 'r', type: 'string', describe: 'runs per backend and worker count; the table gives median (min–max) (default 3)' },
       prefill: { type: 'string', describe: 'also measure pq with this many finished jobs in its table (e.g. 1000000)' },
@@ -87,7 +87,7 @@ function buildParser(argv: readonly string[]) {
       verbose: { type: 'boolean', default: false, describe: 'print stack traces of unexpected errors' },
       help: { alias: 'h', type: 'boolean', default: false, describe: 'show this help' },
     })
-    .example('$0', 'throughput: 10,000 no-op jobs, 1 worker process, pq then BullMQ, 3 runs each')
+    .example('$0', 'throughput: 10,000 no-op jobs, 1 worker process, pq, BullMQ, graphile-worker and limit, 3 runs each')
     .example('$0 50000 -w4 --sleep 250', "django-pq's slow-task case: 4 workers, 250 ms tasks")
     .example('$0 --scenario drain --workers 1,2,4 --chart drain.svg', 'a drain sweep, charted')
     .example('$0 --scenario all --backend pq --json', 'every scenario, pq only, for machines')

@@ -14,8 +14,14 @@ export function formatMs(value: number): string {
   return Math.round(value).toLocaleString('en-US')
 }
 
+/** A count per job: 2.00, 10.00; bytes per job above 100 rounded: 1,234. */
+export function formatPerJob(value: number): string {
+  return Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2)
+}
+
 /** A value of `spec`'s unit. */
 export function formatValue(spec: Pick<MetricSpec, 'unit'>, value: number): string {
+  if (spec.unit === 'per job') return formatPerJob(value)
   return spec.unit === 'ms' ? formatMs(value) : formatRate(value)
 }
 

@@ -1,12 +1,12 @@
 import type { Summary } from '../harness/stats.js'
-import type { ScenarioName } from '../options.js'
+import type { BackendKind, ScenarioName } from '../options.js'
 import type { MetricSpec } from '../scenarios/scenario.js'
 
 /** One measured series: a backend as the report names it. */
 export interface SeriesInfo {
   readonly key: string
   readonly label: string
-  readonly kind: 'pq' | 'redis'
+  readonly kind: BackendKind
 }
 
 /** One worker count's results: series key → metric key → summary of the runs. */

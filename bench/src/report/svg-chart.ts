@@ -5,7 +5,7 @@ import type { BenchReport, ScenarioReport } from './report.js'
 const WIDTH = 760
 const PANEL_HEIGHT = 340
 const MARGIN = { top: 70, right: 150, bottom: 48, left: 76 }
-const COLORS: Readonly<Record<string, string>> = { pq: '#2563eb', redis: '#dc2626', 'pq-prefilled': '#7c3aed' }
+const COLORS: Readonly<Record<string, string>> = { pq: '#2563eb', redis: '#dc2626', graphile: '#059669', limit: '#6b7280', 'pq-prefilled': '#7c3aed' }
 const FALLBACK_COLORS = ['#059669', '#d97706', '#0891b2']
 
 /**
@@ -14,7 +14,7 @@ const FALLBACK_COLORS = ['#059669', '#d97706', '#0891b2']
  * series through the medians with a bar from min to max.
  */
 export function renderSvgChart(report: BenchReport): string {
-  const panels = report.scenarios.filter((s) => s.scenario !== 'enqueue' && s.rows.length > 0)
+  const panels = report.scenarios.filter((s) => s.scenario !== 'enqueue' && s.scenario !== 'write-cost' && s.rows.length > 0)
   const height = Math.max(1, panels.length) * PANEL_HEIGHT
   const body = panels.length
     ? panels.map((s, i) => panel(s, i * PANEL_HEIGHT)).join('\n')
@@ -64,9 +64,15 @@ function panel(s: ScenarioReport, top: number): string {
       parts.push(`<line x1="${x(p.w)}" x2="${x(p.w)}" y1="${y(p.v.min)}" y2="${y(p.v.max)}" stroke="${color}" stroke-width="1.5"/>`)
       parts.push(`<circle cx="${x(p.w)}" cy="${y(p.v.median)}" r="3.5" fill="${color}"><title>${escapeXml(`${series.label}, ${p.w} workers: ${fmt(p.v.median)} (${fmt(p.v.min)}–${fmt(p.v.max)})`)}</title></circle>`)
     }
-    const ly = plot.y + 8 + i * 20
+    const ly = plot.y + 8 + i * 32
     parts.push(`<line x1="${plot.x + plot.w + 16}" x2="${plot.x + plot.w + 40}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`)
     parts.push(`<text x="${plot.x + plot.w + 46}" y="${ly + 4}">${escapeXml(series.label)}</text>`)
+    // pq over this series at the first worker count, as the tables give it.
+    const pqFirst = s.rows[0]?.results.pq?.[s.primary] as Summary | undefined
+    const first = points[0]
+    if (series.key !== 'pq' && pqFirst && first && first.v.median > 0) {
+      parts.push(`<text x="${plot.x + plot.w + 46}" y="${ly + 16}" fill="#4b5563" font-size="10">pq/${escapeXml(series.label)} ${(pqFirst.median / first.v.median).toFixed(2)}x</text>`)
+    }
   })
   return `<g>\n${parts.join('\n')}\n</g>`
 }

@@ -2,6 +2,7 @@ import type { Summary } from '../harness/stats.js'
 import type { MetricSpec } from '../scenarios/scenario.js'
 import { formatRatio, formatSummary } from './format.js'
 import type { BenchReport, ScenarioReport, ScenarioRow, SeriesInfo, TargetCheck } from './report.js'
+import { renderSummary } from './summary.js'
 
 /**
  * The human report: per scenario, a Markdown table like django-pq's (Workers | pq jobs/s | Redis
@@ -13,7 +14,8 @@ export function renderReport(report: BenchReport): string {
   const servers = Object.values(env.servers).join('; ')
   const head = `pq-bench: ${env.cpus} × ${env.cpuModel}, ${env.platform}, Node ${env.node}; ${servers}\n` +
     `${report.verifiedRuns} runs, each checked: every job ran exactly once. ${report.seconds} s in all.`
-  return [head, ...report.scenarios.map(renderScenario)].join('\n\n') + '\n'
+  const summary = renderSummary(report)
+  return [head, ...(summary ? [summary] : []), ...report.scenarios.map(renderScenario)].join('\n\n') + '\n'
 }
 
 /** One scenario's title, table and targets. */
@@ -21,7 +23,8 @@ export function renderScenario(s: ScenarioReport): string {
   const runs = s.repeat === 1 ? '1 run' : `median (min–max) of ${s.repeat} runs`
   const title = `### ${s.scenario}\n${s.description}; ${runs}.`
   const table = s.scenario === 'enqueue' ? enqueueTable(s) : sweepTable(s)
-  return [title, markdownTable(table), renderTargets(s.targets)].filter(Boolean).join('\n\n')
+  const breakdown = s.scenario === 'write-cost' ? writeCostBreakdown(s).map(markdownTable) : []
+  return [title, markdownTable(table), ...breakdown, renderTargets(s.targets)].filter(Boolean).join('\n\n')
 }
 
 interface Table {
@@ -62,10 +65,41 @@ function ratioColumns(series: readonly SeriesInfo[], primary: Pick<MetricSpec, '
   const has = (key: string): SeriesInfo | undefined => series.find((s) => s.key === key)
   const suffix = primary.label && primary.label !== 'jobs/s' ? ` ${primary.label.replace(/ (ms|jobs\/s)$/, '')}` : ''
   const columns: { title: string; over: string; under: string }[] = []
-  if (has('pq') && has('redis')) columns.push({ title: `pq/Redis${suffix}`, over: 'pq', under: 'redis' })
+  for (const other of ['redis', 'graphile', 'limit']) {
+    const under = has(other)
+    if (has('pq') && under) columns.push({ title: `pq/${under.label}${suffix}`, over: 'pq', under: other })
+  }
   const prefilled = has('pq-prefilled')
   if (prefilled && has('pq')) columns.push({ title: `${prefilled.label}/pq${suffix}`, over: 'pq-prefilled', under: 'pq' })
   return columns
+}
+
+/**
+ * The write-cost scenario's breakdown, one table per worker count: a row per table (row versions, HOT,
+ * deletes) and per index (entries, bytes grown), a column per series, all per job.
+ */
+function writeCostBreakdown(s: ScenarioReport): Table[] {
+  return s.rows.map((row) => {
+    const rows: string[][] = []
+    for (const series of s.series) {
+      const results = row.results[series.key] ?? {}
+      const value = (key: string): string => {
+        const summary = results[key] as Summary | undefined
+        return summary ? formatSummary({ unit: 'per job' }, summary) : '—'
+      }
+      const tables = [...new Set(Object.keys(results).filter((k) => k.startsWith('table:')).map((k) => k.split(':')[1]!))].sort()
+      for (const table of tables) {
+        if ((results[`table:${table}:versions`]?.median ?? 0) === 0 && (results[`table:${table}:deletes`]?.median ?? 0) === 0) continue
+        rows.push([series.label, `table ${table}`, value(`table:${table}:versions`), value(`table:${table}:hot`), value(`table:${table}:deletes`), '', ''])
+        const indexes = Object.keys(results).filter((k) => k.startsWith(`index:${table}.`) && k.endsWith(':entries')).sort()
+        for (const key of indexes) {
+          const name = key.slice(`index:${table}.`.length, -':entries'.length)
+          rows.push([series.label, `  index ${name}`, '', '', '', value(key), value(`index:${table}.${name}:bytes`)])
+        }
+      }
+    }
+    return { header: ['Series', 'Table / index', 'row versions', 'of them HOT', 'deletes', 'index entries', 'index bytes'], rows, leftColumns: 2 }
+  })
 }
 
 function cell(row: ScenarioRow, series: string, metric: MetricSpec): string {

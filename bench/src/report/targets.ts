@@ -13,6 +13,12 @@ export const TARGETS = {
   bulkEnqueueRate: 100_000,
   keepUpShare: 0.95,
   prefilledDrainShare: 0.8,
+  // issue 14: against graphile-worker and the minimal SQL loop of the same run
+  drainVsGraphile: 1.1,
+  drainVsLimit: 0.5,
+  bulkVsGraphile: 1.5,
+  singleVsLimit: 0.9,
+  wakeUpOverLimitMs: 0.5,
 } as const
 
 type Report = Omit<ScenarioReport, 'targets'>
@@ -26,11 +32,13 @@ const unmeasured = (target: string, note: string): TargetCheck => ({ target, mea
 /** The targets that apply to a scenario, each met, missed or not measured by this invocation. */
 export function checkTargets(report: Report): TargetCheck[] {
   switch (report.scenario) {
-    case 'drain': return [drainTarget(report), ...prefillTargets(report)]
-    case 'latency': return latencyTargets(report)
-    case 'enqueue': return [bulkTarget(report)]
+    case 'drain': return [drainTarget(report), ...peerDrainTargets(report), ...prefillTargets(report)]
+    case 'drain-c1': return peerDrainTargets(report)
+    case 'latency': return [...latencyTargets(report), wakeUpTarget(report)]
+    case 'enqueue': return [bulkTarget(report), peerTarget(report, 'bulkRate', 'bulk enqueue', 'graphile', TARGETS.bulkVsGraphile),
+      peerTarget(report, 'singleRate', 'single enqueue', 'limit', TARGETS.singleVsLimit)]
     case 'throughput': return [keepUpTarget(report), ...prefillTargets(report)]
-    case 'sleep': return []
+    case 'drain-100k': case 'sleep': case 'write-cost': return []
   }
 }
 
@@ -93,4 +101,30 @@ function prefillTargets(report: Report): TargetCheck[] {
   if (shares.length === 0) return [unmeasured(target, 'needs --backend pq or both')]
   const measured = shares.map((s) => `${s.workers}w ${formatRatio(s.share)}`).join(', ')
   return [check(target, measured, shares.every((s) => s.share >= TARGETS.prefilledDrainShare))]
+}
+
+const PEER_LABEL: Readonly<Record<string, string>> = { graphile: 'graphile-worker', limit: 'the minimal SQL loop', redis: 'BullMQ' }
+
+/** pq's `metric` at least `factor` times `peer`'s, with 1 worker process (the only row of an enqueue table). */
+function peerTarget(report: Report, metric: string, what: string, peer: string, factor: number): TargetCheck {
+  const target = `pq ${what} ≥ ${factor}x ${PEER_LABEL[peer] ?? peer}`
+  const row = report.rows.find((r) => r.workers <= 1)
+  const pq = median(row, 'pq', metric)
+  const other = median(row, peer, metric)
+  if (pq === null || other === null || other === 0) return unmeasured(target, `needs --backend pq,${peer} and 1 worker process`)
+  return check(target, formatRatio(pq / other), pq / other >= factor)
+}
+
+function peerDrainTargets(report: Report): TargetCheck[] {
+  const what = `drains (concurrency ${report.concurrency})`
+  return [peerTarget(report, 'drainRate', what, 'graphile', TARGETS.drainVsGraphile), peerTarget(report, 'drainRate', what, 'limit', TARGETS.drainVsLimit)]
+}
+
+/** Wake-up: pq's p50 no more than 0.5 ms above the minimal loop's, same run. */
+function wakeUpTarget(report: Report): TargetCheck {
+  const target = `pq wake-up p50 ≤ the minimal SQL loop's + ${TARGETS.wakeUpOverLimitMs} ms`
+  const pq = median(report.rows[0], 'pq', 'p50Ms')
+  const limit = median(report.rows[0], 'limit', 'p50Ms')
+  if (pq === null || limit === null) return unmeasured(target, 'needs --backend pq,limit')
+  return check(target, `${formatMs(pq)} ms against ${formatMs(limit)} ms`, pq <= limit + TARGETS.wakeUpOverLimitMs)
 }

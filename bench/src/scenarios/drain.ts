@@ -38,3 +38,9 @@ export const drain: Scenario = {
   primary: 'drainRate',
   run: runDrain,
 }
+
+/** The drain with one job at a time per worker process: what a claim and a completion cost alone. */
+export const drainSerial: Scenario = { ...drain, name: 'drain-c1', concurrency: 1 }
+
+/** The drain of a deep backlog (100,000 jobs by default): claims planned and run against a big table. */
+export const drainDeep: Scenario = { ...drain, name: 'drain-100k' }

@@ -7,7 +7,7 @@ export interface MetricSpec {
   readonly key: string
   /** Column or row title, e.g. 'consumer jobs/s', 'p99 ms'. */
   readonly label: string
-  readonly unit: 'jobs/s' | 'ms'
+  readonly unit: 'jobs/s' | 'ms' | 'per job'
   /** Shown in the table (others go to --json only). */
   readonly shown: boolean
 }
@@ -48,6 +48,10 @@ export interface Scenario {
   readonly metrics: readonly MetricSpec[]
   /** The metric compared across backends (pq/Redis) and charted over the worker sweep. */
   readonly primary: string
+  /** Jobs each worker process runs at once, when the scenario fixes it (drain-c1); else --concurrency. */
+  readonly concurrency?: number
+  /** Whether the scenario can measure this backend (write-cost needs Postgres); every backend when absent. */
+  readonly supports?: (backend: BenchBackend) => boolean
   run(ctx: RunContext): Promise<RunOutcome>
 }
 
