@@ -4,7 +4,7 @@
  */
 export { Queue, type QueueOptions, type PageOptions } from './queue/queue.js'
 export { Job } from './job/job-model.js'
-export { JOB_STATUSES, ENDED_STATUSES, describeCall, type JobStatus, type JobData, type RetryPolicy } from './job/job.js'
+export { JOB_STATUSES, ENDED_STATUSES, ATTEMPT_HISTORY_SIZE, describeCall, type JobStatus, type JobData, type RetryPolicy, type AttemptRecord } from './job/job.js'
 export type { EnqueueOptions, EnqueueCall, JobRef } from './job/enqueue-options.js'
 export { getCurrentJob } from './job/current-job.js'
 export { job, type DelayedTask } from './job/job-helper.js'

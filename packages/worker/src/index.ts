@@ -2,4 +2,5 @@
 export { Worker, type WorkerEvents, type StopMode } from './worker.js'
 export { resolveWorkerOptions, type WorkerOptions, type ResolvedWorkerOptions, DEFAULT_JOB_TIMEOUT, DEFAULT_WORKER_TTL } from './worker-options.js'
 export type { JobRunReport } from './run/job-runner.js'
+export type { Logger, LogMethod } from './worker-logging.js'
 export type { Waker, WakeReason } from './wake/waker.js'

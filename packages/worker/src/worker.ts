@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { DateTime } from 'luxon'
 import type pg from 'pg'
-import { Job, migrate, checkSchema, Workers, type WorkerInfo, type WorkersOptions, type JobStatus } from '@pq/core'
+import { Job, migrate, checkSchema, Workers, InvalidOption, type WorkerInfo, type WorkersOptions, type JobStatus } from '@pq/core'
 import {
   acquirePool, queryContext, readEnv, workChannel, controlChannel, jobRelease,
   jobAnyRunnable,
@@ -18,6 +18,7 @@ import { Heartbeat } from './heartbeat.js'
 import { Claimer } from './claimer.js'
 import { Maintenance } from './maintenance/maintenance.js'
 import { BeganMarks } from './run/began-marks.js'
+import { logWorkerEvents } from './worker-logging.js'
 
 /** Events a Worker emits, with their arguments. */
 export interface WorkerEvents {
@@ -90,6 +91,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
   constructor(options: WorkerOptions = {}) {
     super()
     this.options = resolveWorkerOptions(options, readEnv(process.env))
+    const logger = options.logger
+    if (logger !== undefined) {
+      const missing = (['debug', 'info', 'warn', 'error'] as const).filter((m) => typeof logger?.[m] !== 'function')
+      if (missing.length) throw new InvalidOption('logger', `the logger has no ${missing.join(', ')} method${missing.length > 1 ? 's' : ''}; pass an object with debug, info, warn and error (a pino logger, or console)`)
+      logWorkerEvents(this, logger)
+    }
   }
 
   /** The worker's name (unique among live workers). */

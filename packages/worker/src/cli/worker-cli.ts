@@ -4,7 +4,7 @@ import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '
 import { acquirePool, queryContext, readEnv, schemaName, workerRequestStop, workerAlive, workerList, toSeconds } from '@pq/core/internal'
 import { Worker } from '../worker.js'
 import { DEFAULT_HEARTBEAT_TIMEOUT } from '../worker-options.js'
-import { attachWorkerLog } from './worker-log.js'
+import { cliLogger } from './worker-log.js'
 
 /** What the bin hands the CLI besides argv: signals to listen to, so tests can drive them. */
 export interface WorkerCliProcess {
@@ -58,8 +58,8 @@ export async function workerCli(argv: readonly string[], env: Record<string, str
     path: args.path ?? e.path, workerTtl: args['worker-ttl'] ?? e.workerTtl, heartbeatTimeout: args['heartbeat-timeout'],
     defaultTimeout: args['default-timeout'] ?? e.defaultJobTimeout, exceptionHandlers: args['exception-handler'],
     isolate: args.isolate, migrate: args.migrate, listen: args.listen,
+    logger: cliLogger(io, { level: args.quiet ? 'quiet' : args.verbose ? 'verbose' : 'normal', json: args.json ?? false }),
   })
-  attachWorkerLog(worker, io, { level: args.quiet ? 'quiet' : args.verbose ? 'verbose' : 'normal', json: args.json ?? false })
   let signals = 0
   const onSignal = () => {
     signals++
