@@ -19,6 +19,7 @@ import { Claimer } from './claimer.js'
 import { Maintenance } from './maintenance/maintenance.js'
 import { BeganMarks } from './run/began-marks.js'
 import { logWorkerEvents } from './worker-logging.js'
+import { Histogram, type WorkerMetrics } from './metrics.js'
 
 /** Events a Worker emits, with their arguments. */
 export interface WorkerEvents {
@@ -87,6 +88,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #started = false
   #state: 'idle' | 'busy' | 'stopping' = 'idle'
   #done: Promise<void> | undefined
+  readonly #claimWait = new Histogram()
+  readonly #runTime = new Histogram()
+  #processed = 0
+  #failed = 0
 
   constructor(options: WorkerOptions = {}) {
     super()
@@ -112,6 +117,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** Threads alive for isolated jobs (a timed-out job's thread is terminated). @internal */
   get isolatedThreads(): number {
     return this.#executor?.threadCount ?? 0
+  }
+
+  /**
+   * This worker's latency histograms (claim wait, run time) and counts since it started. Each
+   * heartbeat also stores them in the worker's row, where the dashboard's /metrics endpoint reads them.
+   */
+  metrics(): WorkerMetrics {
+    return { claimWaitSeconds: this.#claimWait.snapshot(), runSeconds: this.#runTime.snapshot(), processed: this.#processed, failed: this.#failed }
   }
 
   /** Every live worker (heard from within a minute, by default). */
@@ -169,6 +182,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         listenMode: () => this.#waker.mode,
         onStopRequested: () => { if (!this.#stopMode) void this.stop('graceful', 'asked to stop') },
         warn: (what, err) => this.#warn(what, err),
+        metrics: () => this.metrics(),
       })
       await this.#heartbeat.register()
     } catch (err) {
@@ -298,6 +312,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #startJob(row: ClaimedJobRow): void {
     const job = new Job({ ctx: this.#ctx, pool: this.#pool }, row)
     this.#setState('busy')
+    if (row.enqueued_at && row.started_at) this.#claimWait.observe((new Date(row.started_at).getTime() - new Date(row.enqueued_at).getTime()) / 1000)
     this.emit('job:started', job)
     const serial = row.serial_claim === true
     this.#began.started(row.id)
@@ -321,6 +336,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       return
     }
     this.#heartbeat.count(null, report.seconds)
+    if (report.outcome.status !== 'canceled') this.#runTime.observe(report.seconds)
     this.#claimer.noteRun(report.seconds)
     try {
       await this.#completions.add(report.outcome, serial)
@@ -337,16 +353,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
     job.status = status as JobStatus
     if (status === 'finished') {
       this.#heartbeat.count('successful')
+      this.#processed++
       job.result = report.outcome.result === null ? null : JSON.parse(report.outcome.result)
       this.emit('job:finished', job, report)
     } else if (status === 'failed') {
       this.#heartbeat.count('failed')
+      this.#failed++
       job.excInfo = report.outcome.excInfo
       this.emit('job:failed', job, report)
     } else if (status === 'canceled') {
       this.emit('job:discarded', job, report)
     } else {
       this.#heartbeat.count('failed')
+      this.#failed++
       if (report.outcome.retryAt) this.#nextDueAt = Math.min(this.#nextDueAt, report.outcome.retryAt.toMillis())
       this.emit('job:retried', job, report)
     }
