@@ -10,7 +10,8 @@ const COLUMNS = [
  * which figures are exact).
  */
 export function renderStatsTable(stats: readonly QueueStats[]): string {
-  const nameWidth = Math.max(14, ...stats.map((s) => s.name.length))
+  const label = (s: QueueStats) => (s.pausedAt ? `${s.name} (paused)` : s.name)
+  const nameWidth = Math.max(14, ...stats.map((s) => label(s).length))
   const cell = (s: QueueStats, status: (typeof COLUMNS)[number][1]) =>
     `${s.estimated.includes(status) ? '~' : ''}${s.counts[status].toLocaleString('en-US')}`
   const widths = COLUMNS.map(([title, status]) => Math.max(9, title.length, ...stats.map((s) => cell(s, status).length)))
@@ -21,7 +22,7 @@ export function renderStatsTable(stats: readonly QueueStats[]): string {
   const rule = '-'.repeat(header.length)
   const body = stats.length === 0
     ? [`| ${'(no queues yet: nothing was ever enqueued)'.padEnd(header.length - 4)} |`]
-    : stats.map((s) => line(s.name, COLUMNS.map(([, status]) => cell(s, status)), String(s.workers)))
+    : stats.map((s) => line(label(s), COLUMNS.map(([, status]) => cell(s, status)), String(s.workers)))
   return [rule, header, rule, ...body, rule].join('\n') + '\n'
 }
 
