@@ -13,6 +13,7 @@ export async function dashboardCli(argv: readonly string[], env: Record<string, 
     .option('port', { type: 'number', default: 8080, describe: 'Port (0: any free port)' })
     .option('auth-token', { type: 'string', describe: 'Token required on every request (else PQ_DASHBOARD_TOKEN)' })
     .option('refresh', { type: 'number', default: 5, describe: 'Seconds between page reloads (0: never)' })
+    .option('metrics', { type: 'boolean', default: false, describe: 'Also serve Prometheus text at /metrics (same token as the pages)' })
     .example('pq-dashboard', 'http://127.0.0.1:8080/')
     .example('PQ_DASHBOARD_TOKEN=$(openssl rand -hex 16) pq-dashboard --host 0.0.0.0', 'on the network; open http://HOST:8080/?token=… once'))
   const args = await parseCommand(parser, argv, io)
@@ -20,7 +21,7 @@ export async function dashboardCli(argv: readonly string[], env: Record<string, 
   const e = readEnv(env)
   const dashboard = createDashboard({
     connection: args['database-url'] ?? e.databaseUrl, schema: args.schema ?? e.schema, host: args.host, port: args.port,
-    authToken: args['auth-token'] ?? e.dashboardToken, refreshSeconds: args.refresh,
+    authToken: args['auth-token'] ?? e.dashboardToken, refreshSeconds: args.refresh, metrics: args.metrics,
   })
   const url = await dashboard.listen()
   io.out.write(`pq-dashboard: serving ${url}${args['auth-token'] ?? e.dashboardToken ? ' (token required: open it once with ?token=…)' : ''}\n`)

@@ -1,13 +1,14 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { Queue } from '@pq/core'
 import { useTestDatabase, FIXTURES_PATH, nextEvent, waitFor } from '@pq/core/testing'
 import { Worker } from '@pq/worker'
 import { createDashboard, type Dashboard } from './dashboard.js'
+import { chromiumPath, launchChromium } from './testing/chromium.js'
 
 const db = useTestDatabase()
-const CHROMIUM = '/usr/bin/chromium'
+const CHROMIUM = chromiumPath()
 const OUTPUT = join(process.cwd(), '.test-output', 'dashboard')
 
 let browser: Browser
@@ -31,11 +32,7 @@ const statusOf = async (id: string): Promise<string | undefined> =>
 beforeAll(async () => {
   // Fail loudly: a missing browser must not turn this suite into a silent skip.
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get update && apt-get install -y chromium), as .ci/run does`)
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  })
+  browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1200, height: 900 } })
   mkdirSync(OUTPUT, { recursive: true })
   dashboard = createDashboard({ connection: db.url, port: 0, refreshSeconds: 1 })
@@ -105,7 +102,12 @@ describe('the dashboard in headless Chromium', () => {
     const sameSite = await fetch(`${url}jobs/keep-1/delete`, {
       method: 'POST', body: new URLSearchParams({ csrf: token!, back: '/' }), redirect: 'manual', headers: { origin: url.replace(/\/$/, '') },
     })
-    expect(sameSite.status).toBe(303)
+    expect(sameSite.status).toBe(200) // the confirmation page
+    expect(await statusOf('keep-1')).toBe('failed')
+    const confirmed = await fetch(`${url}jobs/keep-1/delete`, {
+      method: 'POST', body: new URLSearchParams({ csrf: token!, back: '/', confirmed: 'yes' }), redirect: 'manual', headers: { origin: url.replace(/\/$/, '') },
+    })
+    expect(confirmed.status).toBe(303)
     expect(await statusOf('keep-1')).toBeUndefined()
   })
 
@@ -136,6 +138,11 @@ describe('the dashboard in headless Chromium', () => {
     await page.goto(`${url}queues/idle?status=scheduled`)
     await page.locator('tr[data-job="wait-1"] button', { hasText: 'Cancel' }).click()
     await page.locator('tr[data-job="wait-2"] button', { hasText: 'Delete' }).click()
+    // A destructive action shows a confirmation page first; nothing happened yet.
+    await page.locator('#confirm-what', { hasText: 'Delete job wait-2' }).waitFor()
+    await page.screenshot({ path: join(OUTPUT, 'confirm.png'), fullPage: true })
+    expect(await statusOf('wait-2')).toBe('scheduled')
+    await page.locator('button', { hasText: 'Yes, do it' }).click()
     await page.locator('#jobs', { hasText: 'No scheduled jobs.' }).waitFor()
     expect([await statusOf('wait-1'), await statusOf('wait-2')]).toEqual(['canceled', undefined])
   })
@@ -145,12 +152,31 @@ describe('the dashboard in headless Chromium', () => {
     await db.pool.query(`insert into pq.schedule (id, queue, func, anchor_at, repeat, run_count, next_run_at, interval)
       values ('every-min', 'mail', 'fixtures.add', now(), -1, 4, now() + interval '1 minute', 'PT1M'),
              ('thrice', 'mail', 'fixtures.add', now(), 2, 1, now() + interval '1 hour', 'PT1H')`)
+    await db.pool.query(`insert into pq.schedule (id, queue, func, anchor_at, repeat, run_count, next_run_at, interval, between, weekdays, tz, until_at)
+      values ('windowed', 'mail', 'fixtures.add', now(), -1, 0, now() + interval '1 day', 'P1D', '02:00/05:00', '{0,4}', 'Europe/Paris', '2027-06-30T00:00:00Z')`)
+    await db.pool.query(`insert into pq.schedule (id, queue, func, anchor_at, repeat, next_run_at, cron, tz)
+      values ('cronned', 'mail', 'fixtures.add', now(), -1, now() + interval '1 hour', '0 9 * * 1-5', 'America/New_York')`)
     await page.goto(`${url}flows`)
     expect(await page.locator('#flows').textContent()).toMatch(/flow-1\s*signup\s*mail\s*2\s*finished 1/)
+    await page.screenshot({ path: join(OUTPUT, 'flows.png'), fullPage: true })
+    await page.locator('#flows a', { hasText: 'flow-1' }).click()
+    await page.locator('h1', { hasText: 'Flow signup' }).waitFor()
+    expect(await page.locator('#steps tr[data-step="1"]').getAttribute('data-job')).toBe('failed-1')
+    expect(await page.locator('#steps tr[data-step="2"]').textContent()).toContain('gone')
+    await page.screenshot({ path: join(OUTPUT, 'flow.png'), fullPage: true })
     await page.goto(`${url}schedules`)
-    const cells = async (id: string) => page.locator('#schedules tr', { hasText: id }).locator('td').allTextContents()
+    const cells = async (id: string) => page.locator(`#schedules tr[data-schedule="${id}"]`).locator('td').allTextContents()
     expect((await cells('every-min'))[5]).toBe('∞')
     expect((await cells('thrice'))[5]).toBe('2')
+    expect((await cells('windowed'))[3]).toBe('every 1 day, between 02:00 and 05:00, on Mon, Fri, until 2027-06-30 00:00:00 UTC (zone Europe/Paris)')
+    expect((await cells('windowed'))[5]).toBe('until 2027-06-30 00:00:00')
+    expect((await cells('cronned'))[3]).toBe('cron “0 9 * * 1-5”, forever (zone America/New_York)')
+    await page.screenshot({ path: join(OUTPUT, 'schedules.png'), fullPage: true })
+    await page.locator('tr[data-schedule="thrice"] button', { hasText: 'Cancel' }).click()
+    await page.locator('button', { hasText: 'Yes, do it' }).click()
+    await page.locator('h1', { hasText: 'Schedules' }).waitFor()
+    expect((await cells('thrice'))[4]).toBe('canceled')
+    expect((await db.pool.query(`select canceled_at from pq.schedule where id = 'thrice'`)).rows[0].canceled_at).not.toBeNull()
   })
 
   it('stops a worker from its Stop button; the worker finishes and exits', async () => {
@@ -159,6 +185,7 @@ describe('the dashboard in headless Chromium', () => {
     await page.goto(`${url}workers`)
     await page.screenshot({ path: join(OUTPUT, 'workers.png'), fullPage: true })
     await page.locator('tr[data-worker="browser-test-worker"] button', { hasText: 'Stop' }).click()
+    await page.locator('button', { hasText: 'Yes, do it' }).click()
     await stopped
     await waitFor(async () => (await db.pool.query(`select 1 from pq.worker where name = 'browser-test-worker' and state <> 'stopped'`)).rowCount === 0,
       { what: 'the worker to deregister' })
