@@ -113,11 +113,12 @@ export function queuePage(ctx: PageContext, data: { stats: QueueStats; status: J
   const q = `/queues/${encodeURIComponent(stats.name)}`
   const tabs = JOB_STATUSES.map((s) => html`<a class="${s === status ? 'on' : ''}" href="${ctx.base}${queuePath(stats.name, s)}">${s} (${count(stats, s)})</a>`)
   const waiting = stats.counts.queued + stats.counts.deferred + stats.counts.scheduled
-  const actions = html`<p id="queue-actions">${stats.pausedAt
+  // A div, not a p: a form inside a p closes it, and the buttons would fall outside.
+  const actions = html`<div id="queue-actions">${stats.pausedAt
     ? html`<span class="paused">Paused ${relative(stats.pausedAt.toJSDate(), ctx.now)}: jobs are accepted, no worker takes them.</span> ${actionButton(ctx, `${q}/resume`, 'Resume', back)}`
     : actionButton(ctx, `${q}/pause`, 'Pause', back)}
 ${stats.counts.failed > 0 ? html`${actionButton(ctx, `${q}/retry-failed`, `Retry all ${count(stats, 'failed')} failed`, back)} ${actionButton(ctx, `${q}/delete-failed`, 'Delete all failed', back, true)}` : ''}
-${waiting > 0 ? actionButton(ctx, `${q}/empty`, `Empty (delete ${waiting} waiting)`, back, true) : ''}</p>`
+${waiting > 0 ? actionButton(ctx, `${q}/empty`, `Empty (delete ${waiting} waiting)`, back, true) : ''}</div>`
   return layout(ctx, `${stats.name} · ${status}`, html`<h1>Queue ${stats.name}: ${status}</h1>
 ${actions}
 <p class="tabs">${tabs}</p>
@@ -146,7 +147,7 @@ export function jobPage(ctx: PageContext, j: JobData): string {
 ${j.attemptHistory.map((a) => html`<tr data-attempt="${a.attempt}"><td class="n">${a.attempt}</td><td>${relative(a.at.toJSDate(), ctx.now)}</td><td>${a.worker ?? '-'}</td>
 <td><strong>${a.errorClass ?? 'thrown value'}</strong>: ${a.message ?? ''}${a.stack ? html`<details><summary>stack</summary><pre>${a.stack}</pre></details>` : ''}</td></tr>`)}</table>` : ''
   return layout(ctx, `job ${j.id}`, html`<h1>Job <span id="job-id">${j.id}</span></h1>
-<p>${jobActions(ctx, j, back, queuePath(j.origin, j.status))}</p>
+<div id="job-actions">${jobActions(ctx, j, back, queuePath(j.origin, j.status))}</div>
 <table id="job">
 ${row('Status', html`<span id="status" class="st-${j.status}">${j.status}</span>`)}
 ${row('Queue', html`<a href="${ctx.base}${queuePath(j.origin, j.status)}">${j.origin}</a>`)}
