@@ -194,6 +194,25 @@ describe('the dashboard in headless Chromium', () => {
   })
 })
 
+describe('the standalone server\'s /metrics', () => {
+  it('is off unless asked for, and then sits behind the token like the pages', async () => {
+    const plain = createDashboard({ connection: db.url, port: 0 })
+    const token = 'a-long-enough-metrics-token'
+    const withMetrics = createDashboard({ connection: db.url, port: 0, metrics: true, authToken: token })
+    try {
+      expect((await fetch(`${await plain.listen()}metrics`)).status).toBe(404)
+      const base = await withMetrics.listen()
+      expect((await fetch(`${base}metrics`)).status).toBe(401)
+      const res = await fetch(`${base}metrics`, { headers: { authorization: `Bearer ${token}` } })
+      expect(res.status).toBe(200)
+      expect(await res.text()).toMatch(/^# HELP pq_queue_jobs /)
+    } finally {
+      await plain.close()
+      await withMetrics.close()
+    }
+  })
+})
+
 describe('the dashboard off loopback', () => {
   it('refuses to listen on another address without a token', () => {
     expect(() => createDashboard({ connection: db.url, host: '0.0.0.0', port: 0 })).toThrow(/without a token; pass --auth-token/)
