@@ -26,6 +26,21 @@ async function insertJob(id: string, queue: string, status: string, args: unknow
       case when $4 in ('finished', 'failed') then now() end)`, [id, queue, JSON.stringify(args), status, excInfo])
 }
 
+/**
+ * page.goto, again when the page's own automatic reload (refreshSeconds 1) started a navigation at
+ * the same moment and aborted ours.
+ */
+async function go(target: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await page.goto(target)
+      return
+    } catch (err) {
+      if (i >= 3 || !String(err).includes('ERR_ABORTED')) throw err
+    }
+  }
+}
+
 const statusOf = async (id: string): Promise<string | undefined> =>
   (await db.pool.query<{ status: string }>('select status from pq.job where id = $1', [id])).rows[0]?.status
 
@@ -53,7 +68,7 @@ describe('the dashboard in headless Chromium', () => {
     await insertJob('failed-1', 'mail', 'failed', [2, 3], 'Error: smtp down\n    at send (mail.ts:3:9)')
     await insertJob('done-1', 'mail', 'finished', [0, 0])
 
-    await page.goto(url)
+    await go(url)
     const row = page.locator('#queues tr[data-queue="mail"]')
     await expect(row.locator('td[data-status="queued"]').textContent()).resolves.toBe('2')
     await expect(row.locator('td[data-status="failed"]').textContent()).resolves.toBe('1')
@@ -69,7 +84,7 @@ describe('the dashboard in headless Chromium', () => {
     const worker = new Worker({ connection: db.url, path: FIXTURES_PATH, migrate: false, queues: ['mail'], name: 'browser-test-worker' })
     workers.push(worker)
     void worker.work()
-    await page.goto(`${url}jobs/failed-1`)
+    await go(`${url}jobs/failed-1`)
     // The page reloads itself every second: the status turns finished without us navigating.
     await page.locator('#status', { hasText: 'finished' }).waitFor({ timeout: 15000 })
     expect(await page.locator('#result').textContent()).toBe('5')
@@ -79,12 +94,12 @@ describe('the dashboard in headless Chromium', () => {
   it('shows a job whose arguments hold markup as text and runs none of it', async () => {
     const payload = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
     await insertJob('xss-1', 'evil<b>q', 'failed', [payload], `<script>window.__pwned = 3</script>`)
-    await page.goto(`${url}jobs/xss-1`)
+    await go(`${url}jobs/xss-1`)
     expect(JSON.parse((await page.locator('#args').textContent())!)).toEqual([payload])
     expect(await page.locator('#error').textContent()).toBe('<script>window.__pwned = 3</script>')
     expect(await page.locator('main script, main img').count()).toBe(0)
     expect(await page.evaluate('window.__pwned')).toBeUndefined()
-    await page.goto(url)
+    await go(url)
     expect(await page.locator('#queues tr[data-queue="evil<b>q"] td').first().textContent()).toBe('evil<b>q')
   })
 
@@ -92,7 +107,7 @@ describe('the dashboard in headless Chromium', () => {
     await insertJob('keep-1', 'mail', 'failed', [1, 2])
     const noToken = await fetch(`${url}jobs/keep-1/delete`, { method: 'POST', body: new URLSearchParams({ back: '/' }), redirect: 'manual' })
     expect(noToken.status).toBe(403)
-    await page.goto(`${url}jobs/keep-1`)
+    await go(`${url}jobs/keep-1`)
     const token = await page.locator('input[name="csrf"]').first().getAttribute('value')
     const crossSite = await fetch(`${url}jobs/keep-1/delete`, {
       method: 'POST', body: new URLSearchParams({ csrf: token!, back: '/' }), redirect: 'manual', headers: { origin: 'https://evil.example' },
@@ -124,7 +139,7 @@ describe('the dashboard in headless Chromium', () => {
 
   it('pages through a queue\'s jobs, newest first', async () => {
     for (let i = 1; i <= 30; i++) await insertJob(`many-${String(i).padStart(2, '0')}`, 'many', 'queued', [i, i])
-    await page.goto(`${url}queues/many?status=queued`)
+    await go(`${url}queues/many?status=queued`)
     expect(await page.locator('#jobs tr[data-job]').count()).toBe(25)
     expect(await page.locator('#jobs tr[data-job]').first().getAttribute('data-job')).toBe('many-30')
     await page.locator('a', { hasText: 'older' }).click()
@@ -135,7 +150,7 @@ describe('the dashboard in headless Chromium', () => {
   it('cancels and deletes jobs with their buttons', async () => {
     await insertJob('wait-1', 'idle', 'scheduled', [1, 1])
     await insertJob('wait-2', 'idle', 'scheduled', [1, 1])
-    await page.goto(`${url}queues/idle?status=scheduled`)
+    await go(`${url}queues/idle?status=scheduled`)
     await page.locator('tr[data-job="wait-1"] button', { hasText: 'Cancel' }).click()
     await page.locator('tr[data-job="wait-2"] button', { hasText: 'Delete' }).click()
     // A destructive action shows a confirmation page first; nothing happened yet.
@@ -156,7 +171,7 @@ describe('the dashboard in headless Chromium', () => {
       values ('windowed', 'mail', 'fixtures.add', now(), -1, 0, now() + interval '1 day', 'P1D', '02:00/05:00', '{0,4}', 'Europe/Paris', '2027-06-30T00:00:00Z')`)
     await db.pool.query(`insert into pq.schedule (id, queue, func, anchor_at, repeat, next_run_at, cron, tz)
       values ('cronned', 'mail', 'fixtures.add', now(), -1, now() + interval '1 hour', '0 9 * * 1-5', 'America/New_York')`)
-    await page.goto(`${url}flows`)
+    await go(`${url}flows`)
     expect(await page.locator('#flows').textContent()).toMatch(/flow-1\s*signup\s*mail\s*2\s*finished 1/)
     await page.screenshot({ path: join(OUTPUT, 'flows.png'), fullPage: true })
     await page.locator('#flows a', { hasText: 'flow-1' }).click()
@@ -164,7 +179,7 @@ describe('the dashboard in headless Chromium', () => {
     expect(await page.locator('#steps tr[data-step="1"]').getAttribute('data-job')).toBe('failed-1')
     expect(await page.locator('#steps tr[data-step="2"]').textContent()).toContain('gone')
     await page.screenshot({ path: join(OUTPUT, 'flow.png'), fullPage: true })
-    await page.goto(`${url}schedules`)
+    await go(`${url}schedules`)
     const cells = async (id: string) => page.locator(`#schedules tr[data-schedule="${id}"]`).locator('td').allTextContents()
     expect((await cells('every-min'))[5]).toBe('∞')
     expect((await cells('thrice'))[5]).toBe('2')
@@ -182,14 +197,14 @@ describe('the dashboard in headless Chromium', () => {
   it('stops a worker from its Stop button; the worker finishes and exits', async () => {
     const worker = workers[0]!
     const stopped = nextEvent(worker, 'worker:stopped', { timeoutMs: 15000 })
-    await page.goto(`${url}workers`)
+    await go(`${url}workers`)
     await page.screenshot({ path: join(OUTPUT, 'workers.png'), fullPage: true })
     await page.locator('tr[data-worker="browser-test-worker"] button', { hasText: 'Stop' }).click()
     await page.locator('button', { hasText: 'Yes, do it' }).click()
     await stopped
     await waitFor(async () => (await db.pool.query(`select 1 from pq.worker where name = 'browser-test-worker' and state <> 'stopped'`)).rowCount === 0,
       { what: 'the worker to deregister' })
-    await page.goto(url)
+    await go(url)
     await page.screenshot({ path: join(OUTPUT, 'after-stop.png'), fullPage: true })
   })
 })
