@@ -13,6 +13,7 @@ export async function dashboardCli(argv: readonly string[], env: Record<string, 
     .option('port', { type: 'string', default: '8080', describe: 'Port (0: any free port)' })
     .option('auth-token', { type: 'string', describe: 'Token required on every request (else PQ_DASHBOARD_TOKEN)' })
     .option('refresh', { type: 'string', default: '5', describe: 'Seconds between page reloads (0: never)' })
+    .option('metrics', { type: 'boolean', default: false, describe: 'Also serve Prometheus text at /metrics (same token as the pages)' })
     .example('pq-dashboard', 'http://127.0.0.1:8080/')
     .example('PQ_DASHBOARD_TOKEN=$(openssl rand -hex 16) pq-dashboard --host 0.0.0.0', 'on the network; open http://HOST:8080/?token=… once'))
   const args = await parseCommand(parser, argv, io)
@@ -22,7 +23,7 @@ export async function dashboardCli(argv: readonly string[], env: Record<string, 
   const refresh = numberFlag('--refresh', args.refresh, { min: 0, max: 3600, example: '5 (0 turns reloads off)' })
   const dashboard = createDashboard({
     connection: args['database-url'] ?? e.databaseUrl, schema: args.schema ?? e.schema, host: args.host, port,
-    authToken: args['auth-token'] ?? e.dashboardToken, refreshSeconds: refresh,
+    authToken: args['auth-token'] ?? e.dashboardToken, refreshSeconds: refresh, metrics: args.metrics,
     onError: (line) => io.err.write(`pq-dashboard: ${line}\n`),
   })
   const url = await dashboard.listen()

@@ -1,26 +1,15 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { Queue } from '@pq/core'
 import { useTestDatabase, FIXTURES_PATH, nextEvent, waitFor } from '@pq/core/testing'
 import { Worker } from '@pq/worker'
 import { createDashboard, type Dashboard } from './dashboard.js'
+import { describeInBrowser, launchChromium } from './testing/chromium.js'
 
 const db = useTestDatabase()
 
-/**
- * The browser: PQ_CHROMIUM (or CHROMIUM_PATH) when set, else the usual install paths. Outside CI a
- * machine without one skips the browser tests with one line saying how to run them; in CI
- * (CI=true) a missing browser fails them, so the suite can't go quietly green.
- */
-const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable',
-  '/snap/bin/chromium', '/Applications/Chromium.app/Contents/MacOS/Chromium', '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome']
-const CHROMIUM_SET = process.env.PQ_CHROMIUM || process.env.CHROMIUM_PATH || undefined
-const CHROMIUM = CHROMIUM_SET ?? CHROMIUM_CANDIDATES.find((p) => existsSync(p))
-const IN_CI = /^(1|true)$/i.test(process.env.CI ?? '')
-const HOW = 'install Chromium (Debian: apt-get install -y chromium) or set PQ_CHROMIUM to a Chromium or Chrome binary'
-const describeInBrowser = CHROMIUM || IN_CI ? describe : describe.skip
-if (!CHROMIUM && !IN_CI) process.stderr.write(`dashboard.test.ts: browser tests skipped, no Chromium found; to run them, ${HOW}\n`)
+const describeBrowser = describeInBrowser('dashboard.test.ts')
 const OUTPUT = join(process.cwd(), '.test-output', 'dashboard')
 
 let browser: Browser
@@ -38,6 +27,21 @@ async function insertJob(id: string, queue: string, status: string, args: unknow
       case when $4 in ('finished', 'failed') then now() end)`, [id, queue, JSON.stringify(args), status, excInfo])
 }
 
+/**
+ * page.goto, again when the page's own automatic reload (refreshSeconds 1) started a navigation at
+ * the same moment and aborted ours.
+ */
+async function go(target: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await page.goto(target)
+      return
+    } catch (err) {
+      if (i >= 3 || !String(err).includes('ERR_ABORTED')) throw err
+    }
+  }
+}
+
 const statusOf = async (id: string): Promise<string | undefined> =>
   (await db.pool.query<{ status: string }>('select status from pq.job where id = $1', [id])).rows[0]?.status
 
@@ -51,15 +55,9 @@ afterAll(async () => {
   await dashboard?.close()
 })
 
-describeInBrowser('the dashboard in headless Chromium', () => {
+describeBrowser('the dashboard in headless Chromium', () => {
   beforeAll(async () => {
-    // In CI, or when PQ_CHROMIUM names a path, a missing browser fails these tests.
-    if (!CHROMIUM || !existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM ?? CHROMIUM_CANDIDATES.join(', ')}: ${HOW}`)
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    })
+    browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } })
     mkdirSync(OUTPUT, { recursive: true })
   })
@@ -75,7 +73,7 @@ describeInBrowser('the dashboard in headless Chromium', () => {
     await insertJob('failed-1', 'mail', 'failed', [2, 3], 'Error: smtp down\n    at send (mail.ts:3:9)')
     await insertJob('done-1', 'mail', 'finished', [0, 0])
 
-    await page.goto(url)
+    await go(url)
     const row = page.locator('#queues tr[data-queue="mail"]')
     await expect(row.locator('td[data-status="queued"]').textContent()).resolves.toBe('2')
     await expect(row.locator('td[data-status="failed"]').textContent()).resolves.toBe('1')
@@ -91,7 +89,7 @@ describeInBrowser('the dashboard in headless Chromium', () => {
     const worker = new Worker({ connection: db.url, path: FIXTURES_PATH, migrate: false, queues: ['mail'], name: 'browser-test-worker' })
     workers.push(worker)
     void worker.work()
-    await page.goto(`${url}jobs/failed-1`)
+    await go(`${url}jobs/failed-1`)
     // The page reloads itself every second: the status turns finished without us navigating.
     await page.locator('#status', { hasText: 'finished' }).waitFor({ timeout: 15000 })
     expect(await page.locator('#result').textContent()).toBe('5')
@@ -101,12 +99,12 @@ describeInBrowser('the dashboard in headless Chromium', () => {
   it('shows a job whose arguments hold markup as text and runs none of it', async () => {
     const payload = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
     await insertJob('xss-1', 'evil<b>q', 'failed', [payload], `<script>window.__pwned = 3</script>`)
-    await page.goto(`${url}jobs/xss-1`)
+    await go(`${url}jobs/xss-1`)
     expect(JSON.parse((await page.locator('#args').textContent())!)).toEqual([payload])
     expect(await page.locator('#error').textContent()).toBe('<script>window.__pwned = 3</script>')
     expect(await page.locator('main script, main img').count()).toBe(0)
     expect(await page.evaluate('window.__pwned')).toBeUndefined()
-    await page.goto(url)
+    await go(url)
     expect(await page.locator('#queues tr[data-queue="evil<b>q"] td').first().textContent()).toBe('evil<b>q')
   })
 
@@ -114,7 +112,7 @@ describeInBrowser('the dashboard in headless Chromium', () => {
     await insertJob('keep-1', 'mail', 'failed', [1, 2])
     const noToken = await fetch(`${url}jobs/keep-1/delete`, { method: 'POST', body: new URLSearchParams({ back: '/' }), redirect: 'manual' })
     expect(noToken.status).toBe(403)
-    await page.goto(`${url}jobs/keep-1`)
+    await go(`${url}jobs/keep-1`)
     const token = await page.locator('input[name="csrf"]').first().getAttribute('value')
     const crossSite = await fetch(`${url}jobs/keep-1/delete`, {
       method: 'POST', body: new URLSearchParams({ csrf: token!, back: '/' }), redirect: 'manual', headers: { origin: 'https://evil.example' },
@@ -124,13 +122,18 @@ describeInBrowser('the dashboard in headless Chromium', () => {
     const sameSite = await fetch(`${url}jobs/keep-1/delete`, {
       method: 'POST', body: new URLSearchParams({ csrf: token!, back: '/' }), redirect: 'manual', headers: { origin: url.replace(/\/$/, '') },
     })
-    expect(sameSite.status).toBe(303)
+    expect(sameSite.status).toBe(200) // the confirmation page
+    expect(await statusOf('keep-1')).toBe('failed')
+    const confirmed = await fetch(`${url}jobs/keep-1/delete`, {
+      method: 'POST', body: new URLSearchParams({ csrf: token!, back: '/', confirmed: 'yes' }), redirect: 'manual', headers: { origin: url.replace(/\/$/, '') },
+    })
+    expect(confirmed.status).toBe(303)
     expect(await statusOf('keep-1')).toBeUndefined()
   })
 
   it('pages through a queue\'s jobs, newest first', async () => {
     for (let i = 1; i <= 30; i++) await insertJob(`many-${String(i).padStart(2, '0')}`, 'many', 'queued', [i, i])
-    await page.goto(`${url}queues/many?status=queued`)
+    await go(`${url}queues/many?status=queued`)
     expect(await page.locator('#jobs tr[data-job]').count()).toBe(25)
     expect(await page.locator('#jobs tr[data-job]').first().getAttribute('data-job')).toBe('many-30')
     await page.locator('a', { hasText: 'older' }).click()
@@ -141,9 +144,14 @@ describeInBrowser('the dashboard in headless Chromium', () => {
   it('cancels and deletes jobs with their buttons', async () => {
     await insertJob('wait-1', 'idle', 'scheduled', [1, 1])
     await insertJob('wait-2', 'idle', 'scheduled', [1, 1])
-    await page.goto(`${url}queues/idle?status=scheduled`)
+    await go(`${url}queues/idle?status=scheduled`)
     await page.locator('tr[data-job="wait-1"] button', { hasText: 'Cancel' }).click()
     await page.locator('tr[data-job="wait-2"] button', { hasText: 'Delete' }).click()
+    // A destructive action shows a confirmation page first; nothing happened yet.
+    await page.locator('#confirm-what', { hasText: 'Delete job wait-2' }).waitFor()
+    await page.screenshot({ path: join(OUTPUT, 'confirm.png'), fullPage: true })
+    expect(await statusOf('wait-2')).toBe('scheduled')
+    await page.locator('button', { hasText: 'Yes, do it' }).click()
     await page.locator('#jobs', { hasText: 'No scheduled jobs.' }).waitFor()
     expect([await statusOf('wait-1'), await statusOf('wait-2')]).toEqual(['canceled', undefined])
   })
@@ -166,26 +174,66 @@ describeInBrowser('the dashboard in headless Chromium', () => {
     await db.pool.query(`insert into pq.schedule (id, queue, func, anchor_at, repeat, run_count, next_run_at, interval)
       values ('every-min', 'mail', 'fixtures.add', now(), -1, 4, now() + interval '1 minute', 'PT1M'),
              ('thrice', 'mail', 'fixtures.add', now(), 2, 1, now() + interval '1 hour', 'PT1H')`)
-    await page.goto(`${url}flows`)
+    await db.pool.query(`insert into pq.schedule (id, queue, func, anchor_at, repeat, run_count, next_run_at, interval, between, weekdays, tz, until_at)
+      values ('windowed', 'mail', 'fixtures.add', now(), -1, 0, now() + interval '1 day', 'P1D', '02:00/05:00', '{0,4}', 'Europe/Paris', '2027-06-30T00:00:00Z')`)
+    await db.pool.query(`insert into pq.schedule (id, queue, func, anchor_at, repeat, next_run_at, cron, tz)
+      values ('cronned', 'mail', 'fixtures.add', now(), -1, now() + interval '1 hour', '0 9 * * 1-5', 'America/New_York')`)
+    await go(`${url}flows`)
     expect(await page.locator('#flows').textContent()).toMatch(/flow-1\s*signup\s*mail\s*2\s*finished 1/)
-    await page.goto(`${url}schedules`)
-    const cells = async (id: string) => page.locator('#schedules tr', { hasText: id }).locator('td').allTextContents()
+    await page.screenshot({ path: join(OUTPUT, 'flows.png'), fullPage: true })
+    await page.locator('#flows a', { hasText: 'flow-1' }).click()
+    await page.locator('h1', { hasText: 'Flow signup' }).waitFor()
+    expect(await page.locator('#steps tr[data-step="1"]').getAttribute('data-job')).toBe('failed-1')
+    expect(await page.locator('#steps tr[data-step="2"]').textContent()).toContain('gone')
+    await page.screenshot({ path: join(OUTPUT, 'flow.png'), fullPage: true })
+    await go(`${url}schedules`)
+    const cells = async (id: string) => page.locator(`#schedules tr[data-schedule="${id}"]`).locator('td').allTextContents()
     expect((await cells('every-min'))[5]).toBe('∞')
     expect((await cells('thrice'))[5]).toBe('2')
     expect((await cells('thrice'))[8]).toBe('timeout worker default, result 500s, failure 31536000s')
+
+    expect((await cells('windowed'))[3]).toBe('every 1 day, between 02:00 and 05:00, on Mon, Fri, until 2027-06-30 00:00:00 UTC (zone Europe/Paris)')
+    expect((await cells('windowed'))[5]).toMatch(/^[1-9][0-9]*$/) // until-bounded: core counts the runs left
+    expect((await cells('cronned'))[3]).toBe('cron “0 9 * * 1-5”, forever (zone America/New_York)')
+    await page.screenshot({ path: join(OUTPUT, 'schedules.png'), fullPage: true })
+    await page.locator('tr[data-schedule="thrice"] button', { hasText: 'Cancel' }).click()
+    await page.locator('button', { hasText: 'Yes, do it' }).click()
+    await page.locator('h1', { hasText: 'Schedules' }).waitFor()
+    expect((await cells('thrice'))[4]).toBe('canceled')
+    expect((await db.pool.query(`select canceled_at from pq.schedule where id = 'thrice'`)).rows[0].canceled_at).not.toBeNull()
   })
 
   it('stops a worker from its Stop button; the worker finishes and exits', async () => {
     const worker = workers[0]!
     const stopped = nextEvent(worker, 'worker:stopped', { timeoutMs: 15000 })
-    await page.goto(`${url}workers`)
+    await go(`${url}workers`)
     await page.screenshot({ path: join(OUTPUT, 'workers.png'), fullPage: true })
     await page.locator('tr[data-worker="browser-test-worker"] button', { hasText: 'Stop' }).click()
+    await page.locator('button', { hasText: 'Yes, do it' }).click()
     await stopped
     await waitFor(async () => (await db.pool.query(`select 1 from pq.worker where name = 'browser-test-worker' and state <> 'stopped'`)).rowCount === 0,
       { what: 'the worker to deregister' })
-    await page.goto(url)
+    await go(url)
     await page.screenshot({ path: join(OUTPUT, 'after-stop.png'), fullPage: true })
+  })
+})
+
+describe('the standalone server\'s /metrics', () => {
+  it('is off unless asked for, and then sits behind the token like the pages', async () => {
+    const plain = createDashboard({ connection: db.url, port: 0 })
+    const token = 'a-long-enough-metrics-token'
+    const withMetrics = createDashboard({ connection: db.url, port: 0, metrics: true, authToken: token })
+    try {
+      expect((await fetch(`${await plain.listen()}metrics`)).status).toBe(404)
+      const base = await withMetrics.listen()
+      expect((await fetch(`${base}metrics`)).status).toBe(401)
+      const res = await fetch(`${base}metrics`, { headers: { authorization: `Bearer ${token}` } })
+      expect(res.status).toBe(200)
+      expect(await res.text()).toMatch(/^# HELP pq_queue_jobs /)
+    } finally {
+      await plain.close()
+      await withMetrics.close()
+    }
   })
 })
 

@@ -10,6 +10,8 @@ export interface HeartbeatSource {
   /** Called when an operator asked this worker to stop (pq-worker --stop / --terminate). */
   onStopRequested(): void
   warn(what: string, err: unknown): void
+  /** The worker's histograms, stored with each beat so another process's /metrics can read them. */
+  metrics(): unknown
 }
 
 /**
@@ -77,6 +79,7 @@ export class Heartbeat {
     try {
       const beat = await workerHeartbeat(this.#ctx, {
         name: this.#options.name, state, listenMode: this.#source.listenMode(), ...counts,
+        metrics: this.#source.metrics(),
       })
       if (!beat) {
         // Another worker declared us lost (we missed heartbeats): register again and carry on.

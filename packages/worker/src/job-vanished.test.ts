@@ -2,7 +2,7 @@ import { describe, expect, it, afterEach } from '@jest/globals'
 import { Queue, type Job } from '@pq/core'
 import { useTestDatabase, FIXTURES_PATH, nextEvent } from '@pq/core/testing'
 import { Worker } from './worker.js'
-import { attachWorkerLog } from './cli/worker-log.js'
+import { cliLogger } from './cli/worker-log.js'
 
 const db = useTestDatabase()
 const workers: Worker[] = []
@@ -11,10 +11,11 @@ afterEach(async () => {
 })
 
 function startWorker(queue: string): { worker: Worker; log: () => string } {
-  const worker = new Worker({ queues: [queue], connection: db.url, path: FIXTURES_PATH, migrate: false, heartbeatTimeout: 5 })
-  workers.push(worker)
   let out = ''
-  attachWorkerLog(worker, { out: { write: (t: string) => { out += t } }, err: { write: (t: string) => { out += t } } }, { level: 'normal', json: false })
+  const io = { out: { write: (t: string) => { out += t } }, err: { write: (t: string) => { out += t } } }
+  const logger = cliLogger(io, { level: 'normal', json: false })
+  const worker = new Worker({ queues: [queue], connection: db.url, path: FIXTURES_PATH, migrate: false, heartbeatTimeout: 5, logger })
+  workers.push(worker)
   void worker.work()
   return { worker, log: () => out }
 }

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os'
+import type { Logger } from './worker-logging.js'
 import type { ConnectionOption, ResolveOptions, TaskMap } from '@pq/core'
 import { InvalidOption, DEFAULT_JOB_TIMEOUT } from '@pq/core'
 import { queueName, schemaName, toSeconds, functionName, MAX_TIMEOUT_SECONDS, DEFAULT_LIVE_SECONDS, type DurationInput } from '@pq/core/internal'
@@ -37,6 +38,12 @@ export interface WorkerOptions {
   defaultTimeout?: DurationInput
   /** Exception handlers ('module.fn'), called in order with (job, error); one returning false stops the chain. @defaultValue [] */
   exceptionHandlers?: readonly string[]
+  /**
+   * Where the worker logs its events (job started, OK, failed, retried, warnings): any object with
+   * `debug/info/warn/error(fields, message)`, such as a pino logger or `console`. pq-worker's own
+   * lines go through one. @defaultValue none: the worker only emits events
+   */
+  logger?: Logger
   /** Run every job in a thread killed at its timeout. @defaultValue false */
   isolate?: boolean
   /** Apply pending migrations at start (under the migrator's lock). @defaultValue true */

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { DateTime } from 'luxon'
 import type pg from 'pg'
-import { Job, migrate, checkSchema, getCurrentJob, Workers, type WorkerInfo, type WorkersOptions, type JobStatus } from '@pq/core'
+import { Job, migrate, checkSchema, getCurrentJob, Workers, InvalidOption, type WorkerInfo, type WorkersOptions, type JobStatus } from '@pq/core'
 import {
   acquirePool, queryContext, readEnv, workChannel, controlChannel, jobRelease,
   jobAnyRunnable, workerNotifyProbe,
@@ -18,6 +18,8 @@ import { Heartbeat } from './heartbeat.js'
 import { Claimer } from './claimer.js'
 import { Maintenance } from './maintenance/maintenance.js'
 import { BeganMarks } from './run/began-marks.js'
+import { logWorkerEvents } from './worker-logging.js'
+import { Histogram, type WorkerMetrics } from './metrics.js'
 
 /** Events a Worker emits, with their arguments. */
 export interface WorkerEvents {
@@ -125,10 +127,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #done: Promise<void> | undefined
   /** An error no job could be blamed for: the worker stopped because of it, and work() rejects with it. */
   #fatal: { error: unknown } | undefined
+  readonly #claimWait = new Histogram()
+  readonly #runTime = new Histogram()
+  #processed = 0
+  #failed = 0
 
   constructor(options: WorkerOptions = {}) {
     super()
     this.options = resolveWorkerOptions(options, readEnv(process.env))
+    const logger = options.logger
+    if (logger !== undefined) {
+      const missing = (['debug', 'info', 'warn', 'error'] as const).filter((m) => typeof logger?.[m] !== 'function')
+      if (missing.length) throw new InvalidOption('logger', `the logger has no ${missing.join(', ')} method${missing.length > 1 ? 's' : ''}; pass an object with debug, info, warn and error (a pino logger, or console)`)
+      logWorkerEvents(this, logger)
+    }
   }
 
   /** The worker's name (unique among live workers). */
@@ -144,6 +156,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** Threads alive for isolated jobs (a timed-out job's thread is terminated). @internal */
   get isolatedThreads(): number {
     return this.#executor?.threadCount ?? 0
+  }
+
+  /**
+   * This worker's latency histograms (claim wait, run time) and counts since it started. Each
+   * heartbeat also stores them in the worker's row, where the dashboard's /metrics endpoint reads them.
+   */
+  metrics(): WorkerMetrics {
+    return { claimWaitSeconds: this.#claimWait.snapshot(), runSeconds: this.#runTime.snapshot(), processed: this.#processed, failed: this.#failed }
   }
 
   /** Every live worker (heard from within a minute, by default). */
@@ -216,6 +236,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         listenMode: () => this.#waker.mode,
         onStopRequested: () => { if (!this.#stopMode) void this.stop('graceful', 'asked to stop') },
         warn: (what, err) => this.#warn(what, err),
+        metrics: () => this.metrics(),
       })
       await this.#heartbeat.register()
     } catch (err) {
@@ -354,6 +375,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #startJob(row: ClaimedJobRow): void {
     const job = new Job({ ctx: this.#ctx, pool: this.#pool }, row)
     this.#setState('busy')
+    if (row.enqueued_at && row.started_at) this.#claimWait.observe((new Date(row.started_at).getTime() - new Date(row.enqueued_at).getTime()) / 1000)
     this.emit('job:started', job)
     const serial = row.serial_claim === true
     const settings = {
@@ -386,6 +408,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       return
     }
     this.#heartbeat.count(null, report.seconds)
+    if (report.outcome.status !== 'canceled') this.#runTime.observe(report.seconds)
     this.#claimer.noteRun(report.seconds)
     let recorded: boolean
     try {
@@ -404,16 +427,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
     job.status = status as JobStatus
     if (status === 'finished') {
       this.#heartbeat.count('successful')
+      this.#processed++
       job.result = report.outcome.result === null ? null : JSON.parse(report.outcome.result)
       this.emit('job:finished', job, report)
     } else if (status === 'failed') {
       this.#heartbeat.count('failed')
+      this.#failed++
       job.excInfo = report.outcome.excInfo
       this.emit('job:failed', job, report)
     } else if (status === 'canceled') {
       this.emit('job:discarded', job, report)
     } else {
       this.#heartbeat.count('failed')
+      this.#failed++
       if (report.outcome.retryAt) this.#nextDueAt = Math.min(this.#nextDueAt, report.outcome.retryAt.toMillis())
       this.emit('job:retried', job, report)
     }

@@ -176,3 +176,30 @@ describe('pq-admin', () => {
     expect(out).toContain('lonely: NO live worker')
   })
 })
+
+describe('pq-admin pause / resume and attempts', () => {
+  it('pauses and resumes a queue, shown by pq-stats --json; resume of a running queue exits 1', async () => {
+    await insertJob('p-1', 'held', 'queued')
+    const paused = await admin(['pause', 'held'])
+    expect(paused).toMatchObject({ code: 0, err: '' })
+    expect(paused.out).toMatch(/^Queue "held" is paused \(since .+\)\. Resume it with pq-admin resume held\n$/)
+    const { statsCli } = await import('../stats/stats-cli.js')
+    let out = ''
+    await statsCli(['--json'], { DATABASE_URL: db.url }, { out: { write: (t: string) => { out += t } }, err: { write: () => {} } } as never)
+    expect(JSON.parse(out).queues[0]).toMatchObject({ name: 'held', jobs: 1, paused: true })
+    expect(await admin(['resume', 'held'])).toMatchObject({ code: 0, out: 'Queue "held" resumed.\n' })
+    expect(await admin(['resume', 'held'])).toMatchObject({ code: 1, err: 'pq-admin: queue "held" is not paused\n' })
+  })
+
+  it('show lists the failed attempts', async () => {
+    await insertJob('att-1', 'mail', 'failed', { exc_info: 'Error: second' })
+    await db.pool.query(`update pq.job set attempts = 2, attempt_log = $1 where id = 'att-1'`, [JSON.stringify([
+      { attempt: 1, class: 'TypeError', message: 'first', stack: 'TypeError: first', at: '2026-01-02T03:04:05Z', worker: 'w1' },
+      { attempt: 2, class: 'Error', message: 'second', stack: 'Error: second', at: '2026-01-02T03:05:05Z', worker: 'w2' },
+    ])])
+    const shown = await admin(['show', 'att-1'])
+    expect(shown.out).toContain('failed attempts (last 10 kept):\n  #1 2026-01-02T03:04:05.000Z on w1: TypeError: first\n  #2 2026-01-02T03:05:05.000Z on w2: Error: second\n')
+    const json = JSON.parse((await admin(['show', 'att-1', '--json'])).out)
+    expect(json.attemptHistory.map((a: { errorClass: string }) => a.errorClass)).toEqual(['TypeError', 'Error'])
+  })
+})

@@ -1,6 +1,6 @@
 import { numberFlag } from '@pq/cli-kit'
 import { DateTime } from 'luxon'
-import { JOB_STATUSES, WAITING_STATUSES, NoSuchJob, UsageError, describeCall, type JobStatus } from '@pq/core'
+import { JOB_STATUSES, WAITING_STATUSES, ATTEMPT_HISTORY_SIZE, NoSuchJob, UsageError, describeCall, type JobStatus } from '@pq/core'
 import {
   jobList, jobFetch, jobRequeue, deleteJobs, jobCancel, jobEmptyQueue, jobIdsByStatus, jobDataFromRow, statsJobCount,
   queueName, type QueryContext,
@@ -75,6 +75,12 @@ const show: AdminCommand = {
     ]
     io.out.write(fields.map(([k, v]) => `${`${k}:`.padEnd(15)}${v}`).join('\n') + '\n')
     if (j.excInfo) io.out.write(`excInfo:\n${j.excInfo.replace(/^/gm, '  ')}\n`)
+    if (j.attemptHistory.length) {
+      io.out.write(`failed attempts (last ${ATTEMPT_HISTORY_SIZE} kept):\n`)
+      for (const a of j.attemptHistory) {
+        io.out.write(`  #${a.attempt} ${when(a.at)} on ${a.worker ?? '?'}: ${a.errorClass ?? 'thrown value'}: ${(a.message ?? '').split('\n')[0]}\n`)
+      }
+    }
     return 0
   },
 }

@@ -1,7 +1,7 @@
 import { numberFlag } from '@pq/cli-kit'
 import { NoSuchWorker } from '@pq/core'
 import {
-  workerList, workerRequestStop, queueList, queueName, statsPing, statsStartedByWorker, servesQueue,
+  workerList, workerRequestStop, queueList, queueName, queuePause, queueResume, statsPing, statsStartedByWorker, servesQueue,
   DEFAULT_LIVE_SECONDS,
 } from '@pq/core/internal'
 import type { AdminCommand } from './admin-cli.js'
@@ -87,5 +87,32 @@ const ping: AdminCommand = {
   },
 }
 
-/** pq-admin's worker and health commands. */
-export const WORKER_COMMANDS: Record<string, AdminCommand> = { workers, 'stop-worker': stopWorker, ping }
+const pause: AdminCommand = {
+  describe: 'Pause a queue: it keeps accepting jobs, no worker claims from it until resume',
+  build: (p) => p.command('$0 <queue>', false).positional('queue', { type: 'string', demandOption: true })
+    .example('pq-admin pause emails', 'jobs of emails wait; running ones finish'),
+  async run(ctx, args, io) {
+    const queue = queueName(String(args.queue))
+    const known = (await queueList(ctx, {})).some((q) => q.name === queue)
+    const at = await queuePause(ctx, { name: queue })
+    io.out.write(`Queue "${queue}" is paused (since ${at.toISOString()})${known ? '' : '; it has no jobs yet'}. Resume it with pq-admin resume ${queue}\n`)
+    return 0
+  },
+}
+
+const resume: AdminCommand = {
+  describe: 'Resume a paused queue: workers claim from it again at once',
+  build: (p) => p.command('$0 <queue>', false).positional('queue', { type: 'string', demandOption: true }),
+  async run(ctx, args, io) {
+    const queue = queueName(String(args.queue))
+    if (!await queueResume(ctx, { name: queue })) {
+      io.err.write(`pq-admin: queue "${queue}" is not paused\n`)
+      return 1
+    }
+    io.out.write(`Queue "${queue}" resumed.\n`)
+    return 0
+  },
+}
+
+/** pq-admin's worker, queue and health commands. */
+export const WORKER_COMMANDS: Record<string, AdminCommand> = { workers, 'stop-worker': stopWorker, ping, pause, resume }

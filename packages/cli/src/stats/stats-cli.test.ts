@@ -104,3 +104,21 @@ describe('collectQueueStats', () => {
     expect(exact).toMatchObject({ estimated: [], counts: { finished: 500 } })
   })
 })
+
+describe('pq-stats table health', () => {
+  it('shows live and dead rows, last vacuum and analyze, the oldest transaction, and warnings, in text and --json', async () => {
+    await db.pool.query('vacuum analyze pq.schedule')
+    const json = JSON.parse((await stats(['--json'])).out)
+    const schedule = json.tables.find((t: { table: string }) => t.table === 'schedule')
+    expect(schedule).toMatchObject({ live_tuples: expect.any(Number), dead_tuples: expect.any(Number) })
+    expect(schedule.last_vacuum ?? schedule.last_autovacuum).toMatch(/^\d{4}-\d\d-\d\dT/)
+    expect(json.tables.map((t: { table: string }) => t.table)).toEqual(expect.arrayContaining(['job', 'queue', 'worker']))
+    expect(json).toHaveProperty('oldest_xact_age_seconds')
+    expect(Array.isArray(json.warnings)).toBe(true)
+    expect(json.warnings.some((w: string) => w.startsWith('autovacuum is off'))).toBe(json.autovacuum === false)
+    const text = (await stats([])).out
+    expect(text).toMatch(/Table\s+Live rows\s+Dead rows\s+Last vacuum\s+Last analyze/)
+    expect(text).toMatch(/\nschedule\s+\d+\s+\d+\s+\d{4}-\d\d-\d\dT\S+ \((manual|auto)\)/)
+    expect(text).toContain('Oldest open transaction holding back vacuum: ')
+  })
+})

@@ -3,9 +3,9 @@ import { DateTime } from 'luxon'
 import { UsageError } from '@pq/core'
 import { commandParser, withConnectionOptions, parseCommand, numberFlag, type CliIo } from '@pq/cli-kit'
 import {
-  readEnv, acquirePool, queryContext, schemaName, queueName, collectQueueStats, toRqStats, type CountMode,
+  readEnv, acquirePool, queryContext, schemaName, queueName, collectQueueStats, toRqStats, statsTableHealth, tableHealthWarnings, type CountMode,
 } from '@pq/core/internal'
-import { renderStatsTable, renderStatsYaml } from './stats-render.js'
+import { renderStatsTable, renderStatsYaml, renderHealth } from './stats-render.js'
 
 /** Clears a terminal and puts the cursor home, so `--interval` redraws in place. */
 const CLEAR = '\x1b[H\x1b[2J'
@@ -48,10 +48,19 @@ export async function statsCli(argv: readonly string[], env: Record<string, stri
     for (let drawn = 0; ; drawn++) {
       const all = await collectQueueStats(ctx, { queue: queues.length === 1 ? queues[0]! : null, mode, liveSeconds })
       const stats = queues.length > 1 ? all.filter((s) => queues.includes(s.name)) : all
+      const health = await statsTableHealth(ctx)
+      const warnings = tableHealthWarnings(health)
       let text: string
-      if (args.json) text = `${JSON.stringify(toRqStats(stats))}\n`
-      else if (args.yaml) text = renderStatsYaml(toRqStats(stats))
-      else text = renderStatsTable(stats)
+      if (args.json) {
+        // rqstats' shape, plus pq's table health beside the queues.
+        const tables = health.tables.map((t) => ({
+          table: t.table, live_tuples: t.live, dead_tuples: t.dead,
+          last_vacuum: t.last_vacuum?.toISOString() ?? null, last_autovacuum: t.last_autovacuum?.toISOString() ?? null,
+          last_analyze: t.last_analyze?.toISOString() ?? null, last_autoanalyze: t.last_autoanalyze?.toISOString() ?? null,
+        }))
+        text = `${JSON.stringify({ ...toRqStats(stats), tables, oldest_xact_age_seconds: health.oldestXactSeconds, autovacuum: health.autovacuum, warnings })}\n`
+      } else if (args.yaml) text = renderStatsYaml(toRqStats(stats))
+      else text = renderStatsTable(stats) + renderHealth(health, warnings)
       if (interval !== undefined && !args.json && !args.yaml) {
         const heading = `pq-stats, every ${interval} s (Ctrl-C to stop): ${DateTime.utc().toFormat("yyyy-LL-dd HH:mm:ss 'UTC'")}\n`
         text = `${io.out.isTTY ? CLEAR : drawn > 0 ? '\n' : ''}${heading}${text}`

@@ -1,4 +1,4 @@
-import type { QueueStats, RqQueueStats } from '@pq/core/internal'
+import type { QueueStats, RqQueueStats, StatsTableHealthRow } from '@pq/core/internal'
 
 const COLUMNS = [
   ['Queued', 'queued'], ['Active', 'started'], ['Deferred', 'deferred'], ['Scheduled', 'scheduled'],
@@ -10,7 +10,8 @@ const COLUMNS = [
  * which figures are exact).
  */
 export function renderStatsTable(stats: readonly QueueStats[]): string {
-  const nameWidth = Math.max(14, ...stats.map((s) => s.name.length))
+  const label = (s: QueueStats) => (s.pausedAt ? `${s.name} (paused)` : s.name)
+  const nameWidth = Math.max(14, ...stats.map((s) => label(s).length))
   const cell = (s: QueueStats, status: (typeof COLUMNS)[number][1]) =>
     `${s.estimated.includes(status) ? '~' : ''}${s.counts[status].toLocaleString('en-US')}`
   const widths = COLUMNS.map(([title, status]) => Math.max(9, title.length, ...stats.map((s) => cell(s, status).length)))
@@ -21,7 +22,7 @@ export function renderStatsTable(stats: readonly QueueStats[]): string {
   const rule = '-'.repeat(header.length)
   const body = stats.length === 0
     ? [`| ${'(no queues yet: nothing was ever enqueued)'.padEnd(header.length - 4)} |`]
-    : stats.map((s) => line(s.name, COLUMNS.map(([, status]) => cell(s, status)), String(s.workers)))
+    : stats.map((s) => line(label(s), COLUMNS.map(([, status]) => cell(s, status)), String(s.workers)))
   return [rule, header, rule, ...body, rule].join('\n') + '\n'
 }
 
@@ -38,4 +39,21 @@ export function renderStatsYaml(doc: { queues: RqQueueStats[] }): string {
     })
   }
   return lines.join('\n') + '\n'
+}
+
+const lastTime = (manual: Date | null, auto: Date | null): string => {
+  const m = manual ? new Date(manual).getTime() : -1
+  const a = auto ? new Date(auto).getTime() : -1
+  if (m < 0 && a < 0) return 'never'
+  return a >= m ? `${new Date(a).toISOString().slice(0, 19)}Z (auto)` : `${new Date(m).toISOString().slice(0, 19)}Z (manual)`
+}
+
+/** Table health under the queue table: live/dead rows, last vacuum and analyze, the oldest transaction, warnings. */
+export function renderHealth(h: { tables: StatsTableHealthRow[]; oldestXactSeconds: number | null }, warnings: readonly string[]): string {
+  const rows = h.tables.map((t) => [t.table, t.live.toLocaleString('en-US'), t.dead.toLocaleString('en-US'), lastTime(t.last_vacuum, t.last_autovacuum), lastTime(t.last_analyze, t.last_autoanalyze)])
+  const head = ['Table', 'Live rows', 'Dead rows', 'Last vacuum', 'Last analyze']
+  const widths = head.map((title, i) => Math.max(title.length, ...rows.map((r) => r[i]!.length)))
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()
+  const xact = h.oldestXactSeconds === null ? 'none' : `${Math.round(h.oldestXactSeconds)} s`
+  return ['', line(head), ...rows.map(line), `Oldest open transaction holding back vacuum: ${xact}`, ...warnings.map((w) => `warning: ${w}`)].join('\n') + '\n'
 }

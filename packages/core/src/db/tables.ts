@@ -12,6 +12,8 @@ export interface QueueTable {
   serial: Generated<boolean>
   serial_job_id: string | null
   created_at: Generated<Date>
+  /** When the queue was paused; null while workers claim from it. */
+  paused_at: NullableTimestamp
 }
 
 /** `job` table. */
@@ -52,6 +54,18 @@ export interface JobTable {
   started_at: NullableTimestamp
   ended_at: NullableTimestamp
   expires_at: NullableTimestamp
+  /** Failed attempts, oldest first, the last ATTEMPT_LOG_SIZE; null until one fails. */
+  attempt_log: ColumnType<AttemptLogEntry[] | null, never, never>
+}
+
+/** One failed attempt as `job.attempt_log` stores it. */
+export interface AttemptLogEntry {
+  attempt: number
+  class: string | null
+  message: string | null
+  stack: string | null
+  at: string
+  worker: string | null
 }
 
 /** `job_dependency` table. */
@@ -75,6 +89,8 @@ export interface WorkerTable {
   working_seconds: Generated<number>
   stop_requested: Generated<boolean>
   listen_mode: Generated<string>
+  /** The worker's latency histograms at its last beat (see Worker.metrics()). */
+  metrics: ColumnType<Json | null, Json | null | undefined, Json | null>
 }
 
 /** `schedule` table. */

@@ -1,7 +1,8 @@
-import { sql } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
 import type { DateTime } from 'luxon'
 import { runSql, type QueryContext } from '../db/query-context.js'
 import type { JobRow } from '../db/tables.js'
+import { ATTEMPT_HISTORY_SIZE } from './job.js'
 import { workChannel, doneChannel, queueWakePayload, dueWakePayload, wakeRunnableSql } from '../db/schema-name.js'
 import { jobExpiresAtSql } from './job-rule-queries.js'
 
@@ -24,6 +25,9 @@ export interface JobClaimParams {
  * LIMIT bounds the rows changed. The pick reads the partial index of queued jobs, which finished
  * rows never enter.
  *
+ * A paused queue gives nothing: the claim reads its queue row anyway (for the serial flag), so the
+ * pause costs no extra lookup and the pick stays an index scan on job_queued_idx.
+ *
  * A serial queue gives at most one job, and only while its lock is free: the claim takes the queue
  * row (SKIP LOCKED) and records the job in it in the same statement. A claim racing it either skips
  * the locked row or, arriving after the commit, re-checks the updated row and finds the lock taken.
@@ -36,7 +40,7 @@ export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<Clai
     const rows = await runSql(q, sql<ClaimedJobRow>`
       with pick as materialized (
         select id from ${job} j
-        where status = 'queued' and not exists (select 1 from ${queue} s where s.name = j.queue and s.serial)
+        where status = 'queued' and not exists (select 1 from ${queue} s where s.name = j.queue and (s.serial or s.paused_at is not null))
         order by position limit ${p.limit} for update skip locked
       )
       update ${job} j set status = 'started', worker = ${p.worker}, started_at = ${now}, attempts = j.attempts + 1, began = false
@@ -46,7 +50,8 @@ export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<Clai
   }
   const rows = await runSql(q, sql<ClaimedJobRow>`
     with info as materialized (
-      select coalesce((select serial from ${queue} where name = ${p.queue}), false) as serial
+      select coalesce((select serial from ${queue} where name = ${p.queue}), false) as serial,
+        exists (select 1 from ${queue} where name = ${p.queue} and paused_at is not null) as paused
     ),
     serial_lock as materialized (
       select name from ${queue}
@@ -55,7 +60,7 @@ export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<Clai
     ),
     pick as materialized (
       select id from ${job}
-      where queue = ${p.queue} and status = 'queued'
+      where queue = ${p.queue} and status = 'queued' and not (select paused from info)
         and (not (select serial from info) or exists (select 1 from serial_lock))
       order by position
       limit (select case when serial then 1 else ${p.limit}::int end from info)
@@ -86,7 +91,7 @@ export interface JobClaimFromParams {
  * One round trip however many queues a worker serves, where a claim per queue cost one each.
  *
  * Each queue is read through its own LATERAL index scan with SKIP LOCKED, so every scan stays an
- * index scan on the partial index of queued jobs; a scan may lock up to `limit` rows that the final
+ * index scan on the partial index of queued jobs (paused queues are left out before any scan); a scan may lock up to `limit` rows that the final
  * LIMIT then drops, which other claims skip only until this statement commits. A serial queue gives
  * at most one job, and only while its lock is free, as in `jobClaim`; its lock is taken only if its
  * job survives the final LIMIT.
@@ -101,6 +106,7 @@ export async function jobClaimFrom(q: QueryContext, p: JobClaimFromParams): Prom
       select w.name, w.ord, coalesce(s.serial, false) as serial
       from unnest(${[...p.queues]}::text[]) with ordinality as w(name, ord)
       left join ${queue} s on s.name = w.name
+      where s.paused_at is null
     ),
     serial_lock as materialized (
       select name from ${queue}
@@ -142,7 +148,7 @@ export async function jobSerialQueuesReady(q: QueryContext, p: { limit: number }
   const queue = sql.id(q.schema, 'queue')
   const { rows } = await sql<{ name: string }>`
     select s.name from ${queue} s
-    where s.serial and s.serial_job_id is null
+    where s.serial and s.serial_job_id is null and s.paused_at is null
       and exists (select 1 from ${job} j where j.queue = s.name and j.status = 'queued')
     order by s.name limit ${p.limit}`.execute(q.db)
   return rows.map((r) => r.name)
@@ -151,11 +157,19 @@ export async function jobSerialQueuesReady(q: QueryContext, p: { limit: number }
 /** A claimed row; `serial_claim` says it holds its serial queue's lock until its outcome is recorded. */
 export type ClaimedJobRow = JobRow & { serial_claim?: boolean }
 
-/** Whether any job of these queues (every queue when empty) is queued: burst mode's exit test. */
+/**
+ * Whether any job of these queues (every queue when empty) is queued in a queue that is not paused:
+ * burst mode's exit test (a paused queue's jobs would keep a burst worker waiting forever).
+ */
 export async function jobAnyRunnable(q: QueryContext, p: { queues: readonly string[] }): Promise<boolean> {
-  let query = q.db.withSchema(q.schema).selectFrom('job').select('id').where('status', '=', 'queued')
-  if (p.queues.length) query = query.where('queue', 'in', p.queues as string[])
-  return (await query.limit(1).executeTakeFirst()) !== undefined
+  const job = sql.id(q.schema, 'job')
+  const queue = sql.id(q.schema, 'queue')
+  const { rows } = await sql<{ id: string }>`
+    select id from ${job} j
+    where status = 'queued' and (${p.queues.length === 0} or queue = any(${[...p.queues]}::text[]))
+      and not exists (select 1 from ${queue} s where s.name = j.queue and s.paused_at is not null)
+    limit 1`.execute(q.db)
+  return rows.length > 0
 }
 
 const byPosition = (a: JobRow, b: JobRow) => Number(a.position) - Number(b.position)
@@ -169,7 +183,18 @@ export interface JobOutcome {
   excInfo: string | null
   /** For a scheduled retry: when it becomes queued again. */
   retryAt: DateTime | null
+  /** A failed attempt's error class and message, for the attempt history (its stack is excInfo). */
+  errorClass?: string | null
+  errorMessage?: string | null
 }
+
+/**
+ * SQL appending one entry to a job's attempt_log, keeping the last ATTEMPT_HISTORY_SIZE (10): entries
+ * are appended one at a time, so dropping the first one when the log is full keeps it bounded.
+ */
+const attemptLogAppend = (log: RawBuilder<unknown>, entry: RawBuilder<unknown>) => sql`
+  (case when jsonb_array_length(coalesce(${log}, '[]')) >= ${sql.lit(ATTEMPT_HISTORY_SIZE)}
+    then coalesce(${log}, '[]') - 0 else coalesce(${log}, '[]') end) || jsonb_build_array(${entry})`
 
 /** A job a completion touched, as `jobFinishMany` reports it. */
 export interface JobFinished {
@@ -197,8 +222,9 @@ export async function jobFinishMany(q: QueryContext, p: { worker: string; outcom
   const rows = await runSql(q, sql<JobFinished>`
     with input as (
       select * from unnest(${ids}::text[], ${o.map((x) => x.status)}::text[], ${o.map((x) => x.result)}::jsonb[],
-        ${o.map((x) => x.excInfo)}::text[], ${o.map((x) => tsOrNull(x.retryAt))}::timestamptz[])
-        as t(id, status, result, exc_info, retry_at)
+        ${o.map((x) => x.excInfo)}::text[], ${o.map((x) => tsOrNull(x.retryAt))}::timestamptz[],
+        ${o.map((x) => x.errorClass ?? null)}::text[], ${o.map((x) => x.errorMessage ?? null)}::text[])
+        as t(id, status, result, exc_info, retry_at, error_class, error_message)
     ),
     now_ as (select coalesce(${tsOrNull(p.now)}::timestamptz, now()) as now),
     gone as (
@@ -211,6 +237,11 @@ export async function jobFinishMany(q: QueryContext, p: { worker: string; outcom
         status = i.status,
         result = i.result,
         exc_info = i.exc_info,
+        -- a failed attempt (final or retried; not a discard, nor a job put back at a stop) joins the history
+        attempt_log = case when i.exc_info is not null and i.status in ('failed', 'queued', 'scheduled')
+          then ${attemptLogAppend(sql`j.attempt_log`, sql`jsonb_build_object('attempt', j.attempts, 'class', i.error_class,
+            'message', i.error_message, 'stack', i.exc_info, 'at', n.now, 'worker', ${p.worker}::text)`)}
+          else j.attempt_log end,
         ended_at = case when i.status in ('queued', 'scheduled') then null else n.now end,
         scheduled_for = case when i.status = 'scheduled' then i.retry_at end,
         enqueued_at = case when i.status = 'queued' then n.now else j.enqueued_at end,
@@ -409,6 +440,9 @@ export async function jobRescueLost(q: QueryContext, p: { heartbeatTimeoutSecond
         worker = case when j.began then j.worker end,
         exc_info = case when j.began then 'worker lost ' || (j.crashes + 1) || case when j.crashes = 0 then ' time: ' else ' times: ' end
           || coalesce(j.worker, '?') || ' stopped while running this job' end,
+        attempt_log = case when not j.began then j.attempt_log else ${attemptLogAppend(sql`j.attempt_log`, sql`jsonb_build_object(
+          'attempt', j.attempts, 'class', 'WorkerLost', 'message', coalesce(j.worker, '?') || ' stopped while running this job',
+          'stack', null, 'at', ${now}, 'worker', j.worker)`)} end,
         position = case when not j.began then j.position when j.attempts <= j.retry_max then nextval(${seq(q)}::regclass) else j.position end,
         enqueued_at = case when not j.began or j.attempts <= j.retry_max then ${now} else j.enqueued_at end,
         started_at = case when j.began then j.started_at end,

@@ -1,7 +1,7 @@
 import type { DateTime } from 'luxon'
 import type { Json, JobRow } from '../db/tables.js'
 import { InvalidState, NoSuchJob } from '../errors.js'
-import { jobDataWithoutTimes, describeCall, toDateTime, type JobData, type JobHome, type JobStatus, type RetryPolicy } from './job.js'
+import { jobDataWithoutTimes, describeCall, toDateTime, type AttemptRecord, type JobData, type JobHome, type JobStatus, type RetryPolicy } from './job.js'
 
 type TimeColumn = 'created_at' | 'enqueued_at' | 'scheduled_for' | 'discard_at' | 'started_at' | 'ended_at' | 'expires_at'
 import { jobCancel, jobFetch, jobRequeue, jobSaveMeta } from './job-queries.js'
@@ -40,6 +40,8 @@ export class Job<Result = Json> implements Omit<JobData, 'result'> {
   scheduleId!: string | null
   /** Ids of the jobs this one waits (or waited) for; empty on a worker's claimed copy (refresh() reads it). */
   dependsOn: string[] = []
+  /** Failed attempts, oldest first: error class, message, stack, when and which worker (the last ATTEMPT_HISTORY_SIZE, 10). */
+  attemptHistory!: AttemptRecord[]
   /** Aborted when a running job reaches its timeout or its worker stops at once; undefined outside a run. */
   signal: AbortSignal | undefined
   readonly #home: JobHome

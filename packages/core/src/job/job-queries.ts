@@ -393,6 +393,9 @@ export interface JobRecordOutcomeParams {
   status: 'finished' | 'failed'
   result: string | null // JSON text
   excInfo: string | null
+  /** The error's class and message, for the attempt history. */
+  errorClass?: string | null
+  errorMessage?: string | null
   startedAt: DateTime
   now?: DateTime | null
 }
@@ -409,6 +412,9 @@ export async function jobRecordOutcome(q: QueryContext, p: JobRecordOutcomeParam
       delete from ${job} where id = ${p.id} and ${p.status} = 'finished' and result_ttl = 0 returning id
     )
     update ${job} set status = ${p.status}, result = ${p.result}::jsonb, exc_info = ${p.excInfo},
+      attempt_log = case when ${p.status} = 'failed' then coalesce(attempt_log, '[]') || jsonb_build_array(jsonb_build_object(
+        'attempt', attempts + 1, 'class', ${p.errorClass ?? null}::text, 'message', ${p.errorMessage ?? null}::text,
+        'stack', ${p.excInfo}::text, 'at', ${now}, 'worker', 'in-process')) else attempt_log end,
       worker = 'in-process', attempts = attempts + 1, started_at = ${p.startedAt.toJSDate()},
       ended_at = ${now}, enqueued_at = coalesce(enqueued_at, ${now}),
       expires_at = ${jobExpiresAtSql(sql`${p.status}::text`, now, sql`result_ttl`, sql`failure_ttl`)}

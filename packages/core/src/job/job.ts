@@ -28,6 +28,22 @@ export const WAITING_STATUSES: readonly JobStatus[] = ['queued', 'deferred', 'sc
 /** Ended states a job can be requeued from (everything ended but finished). */
 export const REQUEUE_STATUSES: readonly JobStatus[] = ['failed', 'stopped', 'canceled']
 
+/** How many failed attempts a job keeps in its history (`attemptHistory`): the last 10. */
+export const ATTEMPT_HISTORY_SIZE = 10
+
+/** One failed attempt of a job: its error, when it failed, and on which worker. */
+export interface AttemptRecord {
+  /** 1 for the first run. */
+  attempt: number
+  /** The error's class (`TypeError`, `JobTimeout`, `WorkerLost`); null for a thrown non-Error. */
+  errorClass: string | null
+  message: string | null
+  /** The stack as the worker formatted it (the same text as `excInfo` had then). */
+  stack: string | null
+  at: DateTime
+  worker: string | null
+}
+
 /** A job's retry policy: `max` further attempts after the first failure, waiting `intervals` seconds between them. */
 export interface RetryPolicy {
   max: number
@@ -77,6 +93,8 @@ export interface JobData {
   startedAt: DateTime | null
   endedAt: DateTime | null
   expiresAt: DateTime | null
+  /** Failed attempts, oldest first, the last ATTEMPT_HISTORY_SIZE; empty when none failed. */
+  attemptHistory: AttemptRecord[]
 }
 
 /** A timestamp column's value as a UTC DateTime. @internal */
@@ -126,6 +144,9 @@ function jobData(row: JobRow, time: (d: Date | string | null) => DateTime | null
     startedAt: time(row.started_at),
     endedAt: time(row.ended_at),
     expiresAt: time(row.expires_at),
+    attemptHistory: (row.attempt_log ?? []).map((e) => ({
+      attempt: e.attempt, errorClass: e.class, message: e.message, stack: e.stack, at: toDateTime(e.at)!, worker: e.worker,
+    })),
   }
 }
 

@@ -16,11 +16,11 @@ import {
   jobInsertMany, jobStatuses, jobFetch, jobIdsInQueue, jobCount, jobList, jobEmptyQueue, jobRecordOutcome,
   type JobInsertRow, type FlowInsert,
 } from '../job/job-queries.js'
-import { queueList } from './queue-queries.js'
+import { queueList, queuePause, queueResume, queuePausedList } from './queue-queries.js'
 import { queueName } from './queue-name.js'
 import { resolveFunction } from '../tasks/resolve-function.js'
 import type { TaskArgs, TaskResult } from '../tasks/task-registry.js'
-import { runTask, formatError } from '../tasks/run-task.js'
+import { runTask, formatError, errorParts } from '../tasks/run-task.js'
 import { deleteJobs } from '../job/job-delete.js'
 import { Schedule, resolveScheduleCall, insertSchedule, type ScheduleCall } from '../schedule/schedule.js'
 import type { AtInput } from '../schedule/schedule-rules.js'
@@ -225,6 +225,25 @@ export class Queue {
   }
 
   /**
+   * Pauses the queue: it keeps accepting jobs, but no worker claims from it until `resume()`. Jobs
+   * already running finish. The state lives in Postgres, so it holds across restarts and for every
+   * worker. Pausing a paused queue changes nothing. Returns when the queue was paused.
+   */
+  async pause(): Promise<DateTime> {
+    return DateTime.fromJSDate(await queuePause(this.#exec, { name: this.name })).toUTC()
+  }
+
+  /** Resumes a paused queue and wakes its workers. Returns false when it was not paused. */
+  async resume(): Promise<boolean> {
+    return queueResume(this.#exec, { name: this.name })
+  }
+
+  /** Whether the queue is paused. */
+  async isPaused(): Promise<boolean> {
+    return (await queuePausedList(this.#exec)).has(this.name)
+  }
+
+  /**
    * Deletes one job that is not running; jobs that depend on it are canceled. Throws NoSuchJob when
    * there is none, InvalidState when it is running (it must end first).
    */
@@ -298,6 +317,7 @@ export class Queue {
         status: outcome.ok ? 'finished' : 'failed',
         result: outcome.ok ? JSON.stringify(outcome.result) : null,
         excInfo: outcome.ok ? null : formatError(outcome.error),
+        ...(outcome.ok ? {} : (({ errorClass, message }) => ({ errorClass, errorMessage: message }))(errorParts(outcome.error))),
       })
       const final = recorded ?? { ...inserted!, status: 'finished', result: outcome.ok ? outcome.result : null }
       jobs.push(this.#job(final))

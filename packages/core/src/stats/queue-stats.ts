@@ -5,6 +5,7 @@ import { ENDED_STATUSES, type JobStatus } from '../job/job.js'
 import { workerList, DEFAULT_LIVE_SECONDS } from '../worker-registry/worker-queries.js'
 import { statsQueueCounts, statsOldestQueued, statsCountEstimates, statsJitOff, type StatsEstimateRow } from './stats-queries.js'
 import { statsPing } from './listing-queries.js'
+import { queuePausedList } from '../queue/queue-queries.js'
 
 /** States whose counts stay small (waiting or running): always counted exactly. */
 export const LIVE_STATUSES = ['queued', 'started', 'deferred', 'scheduled'] as const satisfies readonly JobStatus[]
@@ -32,6 +33,8 @@ export interface QueueStats {
   workers: number
   /** Creation time of its oldest queued job. */
   oldestQueuedAt: DateTime | null
+  /** When the queue was paused (workers claim nothing from it); null while it runs. */
+  pausedAt: DateTime | null
 }
 
 /** Options of `collectQueueStats`. */
@@ -72,6 +75,7 @@ async function collectInTransaction(q: QueryContext, options: CollectQueueStatsO
   const now = await statsPing(q)
   const workers = await workerList(q, { liveSeconds: options.liveSeconds ?? DEFAULT_LIVE_SECONDS })
   const oldest = await statsOldestQueued(q, { queue })
+  const paused = await queuePausedList(q)
   const estimates = mode === 'exact' ? [] : await statsCountEstimates(q)
   const estimate = (name: string, status: string) => estimates.find((e: StatsEstimateRow) => e.queue === name && e.status === status)
   const history = mode === 'estimate'
@@ -85,7 +89,8 @@ async function collectInTransaction(q: QueryContext, options: CollectQueueStatsO
       const live = workers.filter((w) => w.live && servesQueue(w, name)).length
       const counts = Object.fromEntries([...LIVE_STATUSES, ...HISTORY_STATUSES].map((x) => [x, 0])) as Record<JobStatus, number>
       const at = oldest.get(name)
-      s = { name, counts, estimated: [], workers: live, oldestQueuedAt: at ? DateTime.fromJSDate(at).toUTC() : null }
+      const pausedAt = paused.get(name)
+      s = { name, counts, estimated: [], workers: live, oldestQueuedAt: at ? DateTime.fromJSDate(at).toUTC() : null, pausedAt: pausedAt ? DateTime.fromJSDate(pausedAt).toUTC() : null }
       byQueue.set(name, s)
     }
     return s
@@ -137,6 +142,10 @@ export interface RqQueueStats {
   canceled_jobs: number
   /** Which of the *_jobs figures are estimates (empty: all exact). */
   estimated: string[]
+  /** Whether workers are kept from claiming this queue's jobs (pq-admin pause). */
+  paused: boolean
+  /** Since when, ISO 8601; null while it runs. */
+  paused_at: string | null
 }
 
 /** Maps figures to rqstats' `--json` shape: `{ queues: [{ name, jobs, oldest_job_timestamp, index, … }] }`. */
@@ -156,6 +165,8 @@ export function toRqStats(stats: readonly QueueStats[]): { queues: RqQueueStats[
       stopped_jobs: s.counts.stopped,
       canceled_jobs: s.counts.canceled,
       estimated: s.estimated.map((x) => `${x}_jobs`),
+      paused: s.pausedAt !== null,
+      paused_at: s.pausedAt?.toISO() ?? null,
     })),
   }
 }

@@ -25,6 +25,13 @@ export async function runTask(fn: TaskFunction, job: Job): Promise<TaskOutcome> 
   }
 }
 
+/** An error's class and message for the attempt history; nulls for a thrown non-Error. */
+export function errorParts(error: unknown): { errorClass: string | null; message: string | null } {
+  if (!(error instanceof Error)) return { errorClass: null, message: null }
+  const named = error.name && error.name !== 'Error' ? error.name : error.constructor?.name
+  return { errorClass: named || 'Error', message: error.message }
+}
+
 /** The text stored in excInfo for an error: its stack (or message), one line at least. */
 export function formatError(error: unknown): string {
   if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`

@@ -63,6 +63,8 @@ export interface WorkerHeartbeatParams {
   successful: number
   failed: number
   workingSeconds: number
+  /** The worker's latency histograms (Worker.metrics()), read by the dashboard's /metrics. */
+  metrics?: unknown
 }
 
 /**
@@ -74,7 +76,8 @@ export async function workerHeartbeat(q: QueryContext, p: WorkerHeartbeatParams)
   const { rows } = await sql<{ stop_requested: boolean }>`
     update ${worker} set heartbeat_at = now(), state = ${p.state}, listen_mode = ${p.listenMode},
       successful_count = successful_count + ${p.successful}, failed_count = failed_count + ${p.failed},
-      working_seconds = working_seconds + ${p.workingSeconds}
+      working_seconds = working_seconds + ${p.workingSeconds},
+      metrics = coalesce(${p.metrics === undefined ? null : JSON.stringify(p.metrics)}::jsonb, metrics)
     where name = ${p.name}
     returning stop_requested`.execute(q.db)
   return rows[0] ? { stopRequested: rows[0].stop_requested } : undefined

@@ -7,7 +7,7 @@ import { acquirePool, queryContext, readEnv, schemaName, workerRequestStop, work
 import { Worker } from '../worker.js'
 import { DEFAULT_HEARTBEAT_TIMEOUT, DEFAULT_WORKER_TTL } from '../worker-options.js'
 import { DEFAULT_JOB_TIMEOUT } from '@pq/core'
-import { attachWorkerLog } from './worker-log.js'
+import { cliLogger } from './worker-log.js'
 
 /** What the bin hands the CLI besides argv: signals to listen to, so tests can drive them. */
 export interface WorkerCliProcess {
@@ -68,8 +68,8 @@ export async function workerCli(argv: readonly string[], env: Record<string, str
   const worker = new Worker({
     queues, connection, schema, burst: args.burst, concurrency, name: args.name, path, taskPackages: args['task-package'] ?? [], workerTtl, heartbeatTimeout,
     defaultTimeout, exceptionHandlers: args['exception-handler'], isolate: args.isolate, migrate: args.migrate, listen: args.listen,
+    logger: cliLogger(io, { level: args.quiet ? 'quiet' : args.verbose ? 'verbose' : 'normal', json: args.json ?? false }),
   })
-  attachWorkerLog(worker, io, { level: args.quiet ? 'quiet' : args.verbose ? 'verbose' : 'normal', json: args.json ?? false })
   let signals = 0
   const onSignal = () => {
     signals++

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon'
 import { Job, JobTimeout, resolveFunction, type ResolveOptions } from '@pq/core'
-import { formatError, type JobOutcome } from '@pq/core/internal'
+import { formatError, errorParts, type JobOutcome } from '@pq/core/internal'
 import type { Executor } from './executor.js'
 
 /** `\u0000` as JSON.stringify writes it: an escape not itself preceded by an escaped backslash. */
@@ -52,15 +52,17 @@ export async function runJob(job: Job, executor: Executor, settings: JobRunnerSe
   const error = result.error
   // Postgres text refuses NUL bytes too: spell them out.
   const excInfo = (error instanceof JobTimeout ? `JobTimeout: ${error.message}` : formatError(error)).replaceAll('\u0000', '\\0')
+  const parts = errorParts(error)
+  const errorFields = { errorClass: parts.errorClass, errorMessage: parts.message?.replaceAll('\u0000', '\\0') ?? null }
   if (job.attempts <= job.retry.max) {
     const intervals = job.retry.intervals
     const wait = intervals.length ? intervals[Math.min(job.attempts - 1, intervals.length - 1)]! : 0
     const retryAt = wait > 0 ? DateTime.utc().plus({ seconds: wait }) : null
-    return { job, error, seconds: seconds(), outcome: { id: job.id, status: retryAt ? 'scheduled' : 'queued', result: null, excInfo, retryAt } }
+    return { job, error, seconds: seconds(), outcome: { id: job.id, status: retryAt ? 'scheduled' : 'queued', result: null, excInfo, retryAt, ...errorFields } }
   }
   await callback(job.onFailure, settings, [job, error])
   await handleException(job, error, settings)
-  return { job, error, seconds: seconds(), outcome: { id: job.id, status: 'failed', result: null, excInfo, retryAt: null } }
+  return { job, error, seconds: seconds(), outcome: { id: job.id, status: 'failed', result: null, excInfo, retryAt: null, ...errorFields } }
 }
 
 async function callback(name: string | null, settings: JobRunnerSettings, args: unknown[]): Promise<void> {
