@@ -265,13 +265,14 @@ describe('the loop', () => {
       let before = count()
       // Idleness can only be shown over time: a second, against a busy loop's thousands of statements.
       await new Promise((resolve) => setTimeout(resolve, 1000))
-      expect(count() - before).toBeLessThanOrEqual(3) // a heartbeat or two
+      // A heartbeat or two, and the beat a state change sends (idle, at most one a second): a handful.
+      expect(count() - before).toBeLessThanOrEqual(5)
       const started = nextEvent(w, 'job:started')
       await queue('quiet').enqueue('fixtures.sleep', 1000)
       await started
       before = count()
       for (let i = 0; i < 20; i++) await queue('quiet').enqueue('fixtures.add', i, 1) // 20 notifications
-      expect(count() - before).toBeLessThanOrEqual(3)
+      expect(count() - before).toBeLessThanOrEqual(5) // as above: beats only, no claim per notification
       await w.stop()
     })
   })
