@@ -133,16 +133,19 @@ describe('a claim that fails', () => {
   it('is retried after its short pause, not at the next maintenance tick', async () => {
     // A real failure: the worker's role may not update jobs until the grant comes back.
     const role = `pq_claim_${Math.random().toString(36).slice(2, 8)}`
-    await db.pool.query(`create role ${role} login; grant usage on schema pq to ${role};
+    // With a password: the embedded server (unlike this machine's) asks for one.
+    await db.pool.query(`create role ${role} login password '${role}'; grant usage on schema pq to ${role};
       grant all on all tables in schema pq to ${role}; grant all on all sequences in schema pq to ${role}`)
     try {
       const u = new URL(db.url)
       u.username = role
+      u.password = role
       const w = new Worker({ queues: ['claim-fails'], connection: u.toString(), migrate: false, path: FIXTURES_PATH, maintenanceInterval: 60, name: 'claim-fails' })
       const idle = new Promise<void>((resolve) => w.once('worker:idle', () => resolve()))
       const failed = new Promise((resolve) => w.on('warning', (m) => { if (m.startsWith('claiming jobs failed')) resolve(m) }))
       const done = w.work()
-      await idle
+      // A worker that cannot start fails the test at once, not at its timeout.
+      await Promise.race([idle, done.then(() => { throw new Error('the worker ended before it was idle') })])
       await db.pool.query(`revoke update on pq.job from ${role}`)
       const job = await queue('claim-fails').enqueueCall({ func: 'fixtures.add', args: [1, 1] })
       await failed
