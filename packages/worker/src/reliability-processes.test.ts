@@ -52,6 +52,19 @@ describe('a job that kills its worker', () => {
     expect(rows).toEqual([{ status: 'finished', attempts: 1, n: 60 }])
   })
 
+  it('records the outcome of a job that ran long enough to be marked begun before the next job can kill the worker', async () => {
+    // The long job is marked begun (it runs past the 250 ms mark), finishes, and the next job kills
+    // the worker at once. Before the fix its outcome was still in the completion batch when the
+    // worker died, so rescue counted the death against it: "worker lost", failed, though it finished.
+    const q = queue('lost-outcome')
+    const long = await q.enqueueCall({ func: 'fixtures.logRun', args: [400] })
+    const poison = await q.enqueueCall({ func: 'fixtures.exitProcess', args: [7] })
+    const w = pqWorker('lost-outcome', '--name', 'lost-outcome', '--heartbeat-timeout', '1')
+    expect((await w.exited).code).toBe(7)
+    expect(await row(long.id)).toMatchObject({ status: 'finished', attempts: 1 })
+    expect((await row(poison.id)).status).toBe('started')
+  })
+
   it('does not loop forever on a task that blocks the event loop past the heartbeat timeout', async () => {
     const job = await queue('blocker').enqueueCall({ func: 'fixtures.blockLoop', args: [5000] })
     const workers = [pqWorker('blocker', '--name', 'block-a', '--heartbeat-timeout', '2'), pqWorker('blocker', '--name', 'block-b', '--heartbeat-timeout', '2')]

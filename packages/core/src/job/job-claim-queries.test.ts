@@ -75,3 +75,20 @@ describe('jobRescueLost', () => {
     expect(retried).toMatchObject({ status: 'queued', attempts: 1 })
   })
 })
+
+describe('jobRescueLost called by a live worker', () => {
+  it('never takes the caller for dead, even when its own heartbeat is late', async () => {
+    const { jobMarkBegan, jobRescueLost } = await import('./job-claim-queries.js')
+    const [job] = await new Queue('rescue-self', { connection: db.url }).enqueueMany([{ func: 'fixtures.add', args: [1] }])
+    // A busy machine delayed this worker's heartbeat past a short --heartbeat-timeout. Before the
+    // fix its own maintenance deleted its row and failed the job it was running as "worker lost".
+    await db.pool.query(`insert into pq.worker (name, host, pid, queues, state, heartbeat_at)
+      values ('late-beat', 'h', 1, '{}', 'busy', now() - interval '10 seconds')`)
+    expect(await jobClaimFrom(db.ctx, { queues: ['rescue-self'], limit: 1, worker: 'late-beat' })).toHaveLength(1)
+    await jobMarkBegan(db.ctx, { ids: [job!.id], worker: 'late-beat' })
+    const rescued = await jobRescueLost(db.ctx, { heartbeatTimeoutSeconds: 1, own: { worker: 'late-beat', keep: [job!.id], olderThanSeconds: 0 } })
+    expect(rescued.filter((r) => r.id === job!.id)).toEqual([])
+    expect(await job!.refresh()).toMatchObject({ status: 'started', worker: 'late-beat' })
+    expect((await db.pool.query(`select count(*)::int as n from pq.worker where name = 'late-beat'`)).rows[0].n).toBe(1)
+  })
+})

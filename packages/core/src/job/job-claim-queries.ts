@@ -409,21 +409,26 @@ export async function jobRescueLost(q: QueryContext, p: { heartbeatTimeoutSecond
   const worker = sql.id(q.schema, 'worker')
   const queue = sql.id(q.schema, 'queue')
   const now = sql`coalesce(${tsOrNull(p.now)}::timestamptz, now())`
+  const self = p.own?.worker ?? null
   const { rows } = await sql<{ id: string; status: string; worker: string }>`
     with dead as (
+      -- The caller is alive whatever its row says: a heartbeat delayed on a busy machine must not
+      -- make a worker take itself for dead and fail the job it is running.
       delete from ${worker}
       where heartbeat_at < ${now} - ${p.heartbeatTimeoutSeconds} * interval '1 second'
+        and name is distinct from ${self}
       returning name
     ),
     orphan as (
       select j.id, j.worker from ${job} j
       where j.status = 'started'
-        and (j.worker in (select name from dead)
-             or not exists (select 1 from ${worker} w where w.name = j.worker)
+        and ((j.worker is distinct from ${self}
+              and (j.worker in (select name from dead)
+                   or not exists (select 1 from ${worker} w where w.name = j.worker)))
              -- a worker restarted under the same name (--name) is born after the jobs its previous
-             -- life left started: those are orphans too
+             -- life left started: those are orphans too, the caller's own included
              or exists (select 1 from ${worker} w where w.name = j.worker and w.birth_at > j.started_at)
-             or (j.worker = ${p.own?.worker ?? null} and j.id <> all(${[...(p.own?.keep ?? [])]}::text[])
+             or (j.worker = ${self} and j.id <> all(${[...(p.own?.keep ?? [])]}::text[])
                  and j.started_at < ${now} - ${p.own?.olderThanSeconds ?? 0} * interval '1 second'))
       for update skip locked
     ),
