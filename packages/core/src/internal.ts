@@ -11,7 +11,13 @@ export { readEnv, describeConnection, redactConnectionString, type PqEnv } from 
 export { toSeconds, toTtlSeconds, MAX_TIMEOUT_SECONDS, type DurationInput } from './config/duration.js'
 export { jobDataFromRow } from './job/job.js'
 export type { JobHome } from './job/job.js'
-export * from './job/job-queries.js'
+export { jobInsertMany, type JobInsertRow, type JobInsertManyParams, type FlowInsert } from './job/job-insert.js'
+export {
+  jobStatuses, jobFetch, jobFetchMany, jobCount, jobList, jobIdsInQueue, jobIdsByStatus, type JobRowWithDependencies, type JobListParams,
+} from './job/job-read.js'
+export {
+  jobDelete, jobCancelDependents, jobCancel, jobRequeue, jobEmptyQueue, jobSaveMeta, jobRecordOutcome, type JobRecordOutcomeParams,
+} from './job/job-operations.js'
 export { deleteJobs, type DeleteResult } from './job/job-delete.js'
 export { resolveEnqueueCall, dependencyIds, DEFAULT_RESULT_TTL, DEFAULT_FAILURE_TTL } from './job/enqueue-options.js'
 export { toJson } from './job/json-value.js'
@@ -22,7 +28,11 @@ export { queueName } from './queue/queue-name.js'
 export * from './queue/queue-queries.js'
 export { schemaVersion } from './migrate/migrator.js'
 export type { Migration } from './migrate/migration.js'
-export * from './job/job-claim-queries.js'
+export { jobClaim, jobClaimFrom, jobSerialQueuesReady, jobAnyRunnable, type JobClaimParams, type JobClaimFromParams, type ClaimedJobRow } from './job/job-claim.js'
+export { jobFinishMany, jobReleaseDependents, jobRelease, jobMarkBegan, type JobOutcome, type JobFinished } from './job/job-finish.js'
+export {
+  jobReleaseStuckDependents, jobPromoteDue, jobNextScheduled, jobDiscardExpired, jobSweepExpired, jobRescueLost, type JobRescueOwn,
+} from './job/job-maintenance.js'
 export * from './worker-registry/worker-queries.js'
 export { workerInfoFromRow } from './worker-registry/worker-info.js'
 export { fireDueSchedules, nextScheduleDue } from './schedule/schedule-firing.js'

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { Kysely, PostgresDialect, type RawBuilder } from 'kysely'
+import type { DateTime } from 'luxon'
 import pg from 'pg'
 import type { Database } from './tables.js'
 import { readEnv } from '../config/env.js'
@@ -166,3 +167,6 @@ export function queryContext(executor: Executor, schema: string): QueryContext {
   if (isClient(executor)) return { db: kyselyOverClient(executor, schema), schema, prepared: translatingQuery<PreparedRunner>((config) => executor.query(config), schema, null) }
   throw new TypeError('expected a pg Pool, a pg Client/PoolClient, or a Kysely instance or transaction')
 }
+
+/** A luxon time as a query parameter; null stands for "the database's now()" where statements coalesce it. */
+export const timestampOrNull = (d: DateTime | null | undefined): Date | null => (d ? d.toJSDate() : null)

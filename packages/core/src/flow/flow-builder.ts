@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon'
 import { InvalidOption, InvalidState } from '../errors.js'
 import { resolveEnqueueCall, dependencyIds, type EnqueueCall } from '../job/enqueue-options.js'
-import type { JobInsertRow } from '../job/job-queries.js'
+import type { JobInsertRow } from '../job/job-insert.js'
 import { queueName } from '../queue/queue-name.js'
 import type { Queue } from '../queue/queue.js'
 

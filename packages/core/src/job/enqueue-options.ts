@@ -5,7 +5,7 @@ import { InvalidOption, InvalidDate } from '../errors.js'
 import { toSeconds, toTtlSeconds, toWholeSeconds, MAX_TIMEOUT_SECONDS, MAX_SECONDS, type DurationInput } from '../config/duration.js'
 import type { Json } from '../db/tables.js'
 import { toJson, checkText, checkJsonSize } from './json-value.js'
-import type { JobInsertRow } from './job-queries.js'
+import type { JobInsertRow } from './job-insert.js'
 import { functionName } from '../tasks/function-name.js'
 
 /** A job, or its id, wherever a dependency is named. */

@@ -1,6 +1,7 @@
 import type { QueryContext } from '../db/query-context.js'
 import { InvalidState, NoSuchJob } from '../errors.js'
-import { jobDelete, jobFetchMany } from './job-queries.js'
+import { jobFetchMany } from './job-read.js'
+import { jobDelete } from './job-operations.js'
 
 /** What `deleteJobs` did: the ids deleted, and why each other one was not. */
 export interface DeleteResult {

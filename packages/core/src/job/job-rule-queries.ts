@@ -4,7 +4,7 @@
  * in; the texts are constant, so prepared statements keep one name each.
  */
 import { sql, type RawBuilder } from 'kysely'
-import { ENDED_STATUSES, WAITING_STATUSES, type JobStatus } from './job.js'
+import { ATTEMPT_HISTORY_SIZE, ENDED_STATUSES, WAITING_STATUSES, type JobStatus } from './job.js'
 
 /** `'a', 'b'` for `status in (...)`: a constant list, inlined as literals. */
 export const statusListSql = (statuses: readonly JobStatus[]): RawBuilder<unknown> => sql.join(statuses.map((s) => sql.lit(s)))
@@ -32,3 +32,14 @@ export const jobExpiresAtSql = (
     when ${status} = 'finished' then ${ttlExpirySql(ended, resultTtl)}
     when ${status} in (${statusListSql(ENDED_UNFINISHED)}) then ${ttlExpirySql(ended, failureTtl)}
   end)`
+
+/** The sequence that orders waiting jobs (`position`): a new value puts a job at the back of its queue. */
+export const positionSequence = (q: { schema: string }): RawBuilder<unknown> => sql.lit(`${q.schema}.job_position_seq`)
+
+/**
+ * SQL appending one entry to a job's attempt_log, keeping the last ATTEMPT_HISTORY_SIZE (10): entries
+ * are appended one at a time, so dropping the first one when the log is full keeps it bounded.
+ */
+export const attemptLogAppend = (log: RawBuilder<unknown>, entry: RawBuilder<unknown>): RawBuilder<unknown> => sql`
+  (case when jsonb_array_length(coalesce(${log}, '[]')) >= ${sql.lit(ATTEMPT_HISTORY_SIZE)}
+    then coalesce(${log}, '[]') - 0 else coalesce(${log}, '[]') end) || jsonb_build_array(${entry})`

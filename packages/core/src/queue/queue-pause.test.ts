@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { Queue } from './queue.js'
 import { useTestDatabase } from '../testing/index.js'
-import { jobClaim, jobClaimFrom, jobAnyRunnable, jobSerialQueuesReady } from '../job/job-claim-queries.js'
+import { jobClaim, jobClaimFrom, jobAnyRunnable, jobSerialQueuesReady } from '../job/job-claim.js'
 import { collectQueueStats } from '../stats/queue-stats.js'
 
 const db = useTestDatabase()

@@ -12,10 +12,9 @@ import { Job } from '../job/job-model.js'
 import type { JobHome, JobStatus } from '../job/job.js'
 import { JOB_STATUSES } from '../job/job.js'
 import { resolveEnqueueCall, DEFAULT_FAILURE_TTL, DEFAULT_RESULT_TTL, type EnqueueCall, type TypedEnqueueCall, type QueueDefaults } from '../job/enqueue-options.js'
-import {
-  jobInsertMany, jobStatuses, jobFetch, jobIdsInQueue, jobCount, jobList, jobEmptyQueue, jobRecordOutcome,
-  type JobInsertRow, type FlowInsert,
-} from '../job/job-queries.js'
+import { jobInsertMany, type JobInsertRow, type FlowInsert } from '../job/job-insert.js'
+import { jobStatuses, jobFetch, jobIdsInQueue, jobCount, jobList } from '../job/job-read.js'
+import { jobEmptyQueue, jobRecordOutcome } from '../job/job-operations.js'
 import { queueList, queuePause, queueResume, queuePausedList } from './queue-queries.js'
 import { queueName } from './queue-name.js'
 import { resolveFunction } from '../tasks/resolve-function.js'

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon'
 import type { QueryContext } from '../db/query-context.js'
 import { queryContext } from '../db/query-context.js'
-import { jobInsertMany } from '../job/job-queries.js'
+import { jobInsertMany } from '../job/job-insert.js'
 import { nextRun } from './schedule-rules.js'
 import { scheduleLockDue, scheduleAdvance, scheduleNextDue } from './schedule-queries.js'
 import { ruleFromRow, jobRowForRun } from './schedule.js'

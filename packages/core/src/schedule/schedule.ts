@@ -8,7 +8,7 @@ import { schemaName } from '../db/schema-name.js'
 import { readEnv } from '../config/env.js'
 import { InvalidOption, NoSuchSchedule } from '../errors.js'
 import { resolveEnqueueCall, DEFAULT_FAILURE_TTL, DEFAULT_RESULT_TTL, type EnqueueOptions, type QueueDefaults } from '../job/enqueue-options.js'
-import type { JobInsertRow } from '../job/job-queries.js'
+import type { JobInsertRow } from '../job/job-insert.js'
 import { resolveScheduleRule, nextRun, runsLeft, describeRule, type ScheduleRule, type ScheduleRuleInput, type AtInput } from './schedule-rules.js'
 import { scheduleInsert, scheduleFetch, scheduleList, scheduleCancel, type ScheduleInsertRow } from './schedule-queries.js'
 

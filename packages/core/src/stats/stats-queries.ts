@@ -4,10 +4,9 @@
  */
 import { sql } from 'kysely'
 import type { DateTime } from 'luxon'
-import type { QueryContext } from '../db/query-context.js'
+import { timestampOrNull, type QueryContext } from '../db/query-context.js'
 import type { JobStatus } from '../job/job.js'
 
-const tsOrNull = (d: DateTime | null | undefined): Date | null => (d ? d.toJSDate() : null)
 
 /** One (queue, status) count; `capped` when counting stopped at the cap (there are more). */
 export interface StatsCountRow {
@@ -139,7 +138,7 @@ export interface StatsThroughputRow {
 export async function statsThroughput(q: QueryContext, p: { minutes: number; bucketSeconds: number; queue: string | null; now?: DateTime | null }): Promise<StatsThroughputRow[]> {
   const job = sql.id(q.schema, 'job')
   const { rows } = await sql<StatsThroughputRow>`
-    with t as (select coalesce(${tsOrNull(p.now)}::timestamptz, now()) as now)
+    with t as (select coalesce(${timestampOrNull(p.now)}::timestamptz, now()) as now)
     select date_bin(${p.bucketSeconds} * interval '1 second', ended_at, timestamptz '2000-01-01') as bucket,
       count(*) filter (where status = 'finished')::int as finished,
       count(*) filter (where status = 'failed')::int as failed

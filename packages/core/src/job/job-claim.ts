@@ -1,0 +1,170 @@
+// Claiming: the statements that hand queued jobs to a worker (FIFO per queue, serial queues one at a time).
+import { sql } from 'kysely'
+import type { DateTime } from 'luxon'
+import { runSql, timestampOrNull, type QueryContext } from '../db/query-context.js'
+import type { JobRow } from '../db/tables.js'
+
+/** Parameters of `jobClaim`. */
+export interface JobClaimParams {
+  /** The queue to claim from; null claims from every non-serial queue in global order. */
+  queue: string | null
+  limit: number
+  worker: string
+  now?: DateTime | null
+}
+
+/**
+ * Claims up to `limit` runnable jobs of one queue, in order (atFront first, then FIFO), marking them
+ * started by `worker`. SKIP LOCKED lets concurrent workers pass over rows another is claiming, so no
+ * job goes to two workers; MATERIALIZED keeps the planner from merging the pick into the UPDATE, so
+ * LIMIT bounds the rows changed. The pick reads the partial index of queued jobs, which finished
+ * rows never enter.
+ *
+ * A paused queue gives nothing: the claim reads its queue row anyway (for the serial flag), so the
+ * pause costs no extra lookup and the pick stays an index scan on job_queued_idx.
+ *
+ * A serial queue gives at most one job, and only while its lock is free: the claim takes the queue
+ * row (SKIP LOCKED) and records the job in it in the same statement. A claim racing it either skips
+ * the locked row or, arriving after the commit, re-checks the updated row and finds the lock taken.
+ */
+export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<ClaimedJobRow[]> {
+  const job = sql.id(q.schema, 'job')
+  const queue = sql.id(q.schema, 'queue')
+  const now = sql`coalesce(${timestampOrNull(p.now)}::timestamptz, now())`
+  if (p.queue === null) {
+    const rows = await runSql(q, sql<ClaimedJobRow>`
+      with pick as materialized (
+        select id from ${job} j
+        where status = 'queued' and not exists (select 1 from ${queue} s where s.name = j.queue and (s.serial or s.paused_at is not null))
+        order by position limit ${p.limit} for update skip locked
+      )
+      update ${job} j set status = 'started', worker = ${p.worker}, started_at = ${now}, attempts = j.attempts + 1, began = false
+      from pick where j.id = pick.id
+      returning j.*`)
+    return rows.sort(byPosition)
+  }
+  const rows = await runSql(q, sql<ClaimedJobRow>`
+    with info as materialized (
+      select coalesce((select serial from ${queue} where name = ${p.queue}), false) as serial,
+        exists (select 1 from ${queue} where name = ${p.queue} and paused_at is not null) as paused
+    ),
+    serial_lock as materialized (
+      select name from ${queue}
+      where name = ${p.queue} and serial and serial_job_id is null
+      for update skip locked
+    ),
+    pick as materialized (
+      select id from ${job}
+      where queue = ${p.queue} and status = 'queued' and not (select paused from info)
+        and (not (select serial from info) or exists (select 1 from serial_lock))
+      order by position
+      limit (select case when serial then 1 else ${p.limit}::int end from info)
+      for update skip locked
+    ),
+    take_lock as (
+      update ${queue} set serial_job_id = (select id from pick)
+      where name in (select name from serial_lock) and exists (select 1 from pick)
+    )
+    update ${job} j set status = 'started', worker = ${p.worker}, started_at = ${now}, attempts = j.attempts + 1, began = false
+    from pick where j.id = pick.id
+    returning j.*, (select serial from info) as serial_claim`)
+  return rows.sort(byPosition)
+}
+
+/** Parameters of `jobClaimFrom`. */
+export interface JobClaimFromParams {
+  /** The queues to claim from, highest priority first. */
+  queues: readonly string[]
+  limit: number
+  worker: string
+  now?: DateTime | null
+}
+
+/**
+ * Claims up to `limit` runnable jobs from several queues in one statement, in priority order: all of
+ * a queue's runnable jobs come before any of the next queue's (django-pq's rule), FIFO within each.
+ * One round trip however many queues a worker serves, where a claim per queue cost one each.
+ *
+ * Each queue is read through its own LATERAL index scan with SKIP LOCKED, so every scan stays an
+ * index scan on the partial index of queued jobs (paused queues are left out before any scan); a scan may lock up to `limit` rows that the final
+ * LIMIT then drops, which other claims skip only until this statement commits. A serial queue gives
+ * at most one job, and only while its lock is free, as in `jobClaim`; its lock is taken only if its
+ * job survives the final LIMIT.
+ */
+export async function jobClaimFrom(q: QueryContext, p: JobClaimFromParams): Promise<ClaimedJobRow[]> {
+  if (p.queues.length === 0 || p.limit <= 0) return []
+  const job = sql.id(q.schema, 'job')
+  const queue = sql.id(q.schema, 'queue')
+  const now = sql`coalesce(${timestampOrNull(p.now)}::timestamptz, now())`
+  const rows = await runSql(q, sql<ClaimedJobRow>`
+    with info as materialized (
+      select w.name, w.ord, coalesce(s.serial, false) as serial
+      from unnest(${[...p.queues]}::text[]) with ordinality as w(name, ord)
+      left join ${queue} s on s.name = w.name
+      where s.paused_at is null
+    ),
+    serial_lock as materialized (
+      select name from ${queue}
+      where name in (select name from info where serial) and serial_job_id is null
+      for update skip locked
+    ),
+    pick as materialized (
+      select x.id, x.queue, x.serial from info i
+      cross join lateral (
+        select j.id, j.queue, j.position, i.ord, i.serial from ${job} j
+        where j.queue = i.name and j.status = 'queued'
+          and (not i.serial or i.name in (select name from serial_lock))
+        order by j.position
+        limit case when i.serial then 1 else ${p.limit}::int end
+        for update of j skip locked
+      ) x
+      order by x.ord, x.position
+      limit ${p.limit}::int
+    ),
+    take_lock as (
+      update ${queue} s set serial_job_id = pick.id from pick where s.name = pick.queue and pick.serial
+    )
+    update ${job} j set status = 'started', worker = ${p.worker}, started_at = ${now}, attempts = j.attempts + 1, began = false
+    from pick where j.id = pick.id
+    returning j.*, pick.serial as serial_claim`)
+  return rows.sort(byClaimOrder(p.queues))
+}
+
+/** Priority order of the listed queues, then position. */
+const byClaimOrder = (queues: readonly string[]) => (a: JobRow, b: JobRow) =>
+  queues.indexOf(a.queue) - queues.indexOf(b.queue) || byPosition(a, b)
+
+/**
+ * Serial queues a worker of every queue could claim from now: lock free and a job queued (the
+ * global claim skips serial queues). Empty serial queues are left out, so they cost no claim.
+ */
+export async function jobSerialQueuesReady(q: QueryContext, p: { limit: number }): Promise<string[]> {
+  const job = sql.id(q.schema, 'job')
+  const queue = sql.id(q.schema, 'queue')
+  const { rows } = await sql<{ name: string }>`
+    select s.name from ${queue} s
+    where s.serial and s.serial_job_id is null and s.paused_at is null
+      and exists (select 1 from ${job} j where j.queue = s.name and j.status = 'queued')
+    order by s.name limit ${p.limit}`.execute(q.db)
+  return rows.map((r) => r.name)
+}
+
+/** A claimed row; `serial_claim` says it holds its serial queue's lock until its outcome is recorded. */
+export type ClaimedJobRow = JobRow & { serial_claim?: boolean }
+
+/**
+ * Whether any job of these queues (every queue when empty) is queued in a queue that is not paused:
+ * burst mode's exit test (a paused queue's jobs would keep a burst worker waiting forever).
+ */
+export async function jobAnyRunnable(q: QueryContext, p: { queues: readonly string[] }): Promise<boolean> {
+  const job = sql.id(q.schema, 'job')
+  const queue = sql.id(q.schema, 'queue')
+  const { rows } = await sql<{ id: string }>`
+    select id from ${job} j
+    where status = 'queued' and (${p.queues.length === 0} or queue = any(${[...p.queues]}::text[]))
+      and not exists (select 1 from ${queue} s where s.name = j.queue and s.paused_at is not null)
+    limit 1`.execute(q.db)
+  return rows.length > 0
+}
+
+const byPosition = (a: JobRow, b: JobRow) => Number(a.position) - Number(b.position)
