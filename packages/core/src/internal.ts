@@ -4,7 +4,8 @@
  */
 export { queryContext, kyselyOverPool, type QueryContext, type Executor } from './db/query-context.js'
 export { acquirePool } from './db/pools.js'
-export { schemaName, workChannel, doneChannel, controlChannel, DEFAULT_SCHEMA } from './db/schema-name.js'
+export { schemaName, DEFAULT_SCHEMA } from './db/schema-name.js'
+export { workChannel, doneChannel, controlChannel } from './db/channels.js'
 export * from './db/pg-errors.js'
 export type * from './db/tables.js'
 export { readEnv, describeConnection, redactConnectionString, type PqEnv } from './config/env.js'

@@ -2,7 +2,7 @@
 import { sql } from 'kysely'
 import type { DateTime } from 'luxon'
 import { runSql, timestampOrNull, type QueryContext } from '../db/query-context.js'
-import { workChannel, doneChannel, queueWakePayload, wakeRunnableSql } from '../db/schema-name.js'
+import { workChannel, doneChannel, queueWakePayload, wakeRunnableSql } from '../db/channels.js'
 import { attemptLogAppend, jobExpiresAtSql, positionSequence } from './job-rule-queries.js'
 
 /** One finished run, as the worker reports it. */

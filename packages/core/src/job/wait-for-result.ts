@@ -1,6 +1,6 @@
 import pg from 'pg'
 import type { JobRow } from '../db/tables.js'
-import { doneChannel } from '../db/schema-name.js'
+import { doneChannel } from '../db/channels.js'
 import { JobFailed, NoSuchJob, WaitTimeout } from '../errors.js'
 import { jobFetch } from './job-read.js'
 import { ENDED_STATUSES, type JobHome, type JobStatus } from './job.js'

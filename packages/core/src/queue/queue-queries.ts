@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { QueryContext } from '../db/query-context.js'
 import type { QueueRow } from '../db/tables.js'
-import { workChannel, queueWakePayload } from '../db/schema-name.js'
+import { workChannel, queueWakePayload } from '../db/channels.js'
 
 /** Every queue row, by name. */
 export async function queueList(q: QueryContext, _p: Record<string, never>): Promise<QueueRow[]> {

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { DateTime } from 'luxon'
 import type { QueryContext } from '../db/query-context.js'
 import type { ScheduleRow } from '../db/tables.js'
-import { workChannel, dueWakePayload } from '../db/schema-name.js'
+import { workChannel, dueWakePayload } from '../db/channels.js'
 import { queueEnsureSql } from '../queue/queue-queries.js'
 
 const ts = (d: DateTime | null) => (d ? d.toJSDate() : null)

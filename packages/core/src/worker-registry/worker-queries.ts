@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely'
 import type { QueryContext } from '../db/query-context.js'
 import type { WorkerRow } from '../db/tables.js'
-import { controlChannel } from '../db/schema-name.js'
+import { controlChannel } from '../db/channels.js'
 
 /** Seconds since its last heartbeat after which a worker no longer counts as live (a running worker beats every 15 s at most). */
 export const DEFAULT_LIVE_SECONDS = 60
