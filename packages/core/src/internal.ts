@@ -10,8 +10,8 @@ export * from './db/pg-errors.js'
 export type * from './db/tables.js'
 export { readEnv, describeConnection, redactConnectionString, type PqEnv } from './config/env.js'
 export { toSeconds, toTtlSeconds, MAX_TIMEOUT_SECONDS, type DurationInput } from './config/duration.js'
-export { jobDataFromRow } from './job/job.js'
-export type { JobHome } from './job/job.js'
+export { jobDataFromRow } from './job/job-data.js'
+export type { JobHome } from './job/job-data.js'
 export { jobInsertMany, type JobInsertRow, type JobInsertManyParams, type FlowInsert } from './job/job-insert.js'
 export {
   jobStatuses, jobFetch, jobFetchMany, jobCount, jobList, jobIdsInQueue, jobIdsByStatus, type JobRowWithDependencies, type JobListParams,

@@ -1,7 +1,7 @@
 import type { DateTime } from 'luxon'
 import type { Json, JobRow } from '../db/tables.js'
 import { InvalidState, NoSuchJob } from '../errors.js'
-import { jobDataWithoutTimes, describeCall, toDateTime, type AttemptRecord, type JobData, type JobHome, type JobStatus, type RetryPolicy } from './job.js'
+import { jobDataWithoutTimes, describeCall, toDateTime, type AttemptRecord, type JobData, type JobHome, type JobStatus, type RetryPolicy } from './job-data.js'
 
 type TimeColumn = 'created_at' | 'enqueued_at' | 'scheduled_for' | 'discard_at' | 'started_at' | 'ended_at' | 'expires_at'
 import { jobFetch } from './job-read.js'

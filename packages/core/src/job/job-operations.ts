@@ -4,7 +4,7 @@ import type { DateTime } from 'luxon'
 import { timestampOrNull, type QueryContext } from '../db/query-context.js'
 import type { JobRow } from '../db/tables.js'
 import { workChannel, queueWakePayload } from '../db/channels.js'
-import { REQUEUE_STATUSES, WAITING_STATUSES, type JobStatus } from './job.js'
+import { REQUEUE_STATUSES, WAITING_STATUSES, type JobStatus } from './job-data.js'
 import { isWaitingSql, jobExpiresAtSql } from './job-rule-queries.js'
 
 /**

@@ -2,7 +2,7 @@
 import { sql } from 'kysely'
 import { type QueryContext } from '../db/query-context.js'
 import type { JobRow } from '../db/tables.js'
-import { type JobStatus } from './job.js'
+import { type JobStatus } from './job-data.js'
 
 /** Which of these ids name existing jobs, with their status (for validating dependencies). */
 export async function jobStatuses(q: QueryContext, p: { ids: string[] }): Promise<Map<string, JobStatus>> {

@@ -4,7 +4,7 @@
  * in; the texts are constant, so prepared statements keep one name each.
  */
 import { sql, type RawBuilder } from 'kysely'
-import { ATTEMPT_HISTORY_SIZE, ENDED_STATUSES, WAITING_STATUSES, type JobStatus } from './job.js'
+import { ATTEMPT_HISTORY_SIZE, ENDED_STATUSES, WAITING_STATUSES, type JobStatus } from './job-data.js'
 
 /** `'a', 'b'` for `status in (...)`: a constant list, inlined as literals. */
 export const statusListSql = (statuses: readonly JobStatus[]): RawBuilder<unknown> => sql.join(statuses.map((s) => sql.lit(s)))

@@ -3,7 +3,7 @@ import type { JobRow } from '../db/tables.js'
 import { doneChannel } from '../db/channels.js'
 import { JobFailed, NoSuchJob, WaitTimeout } from '../errors.js'
 import { jobFetch } from './job-read.js'
-import { ENDED_STATUSES, type JobHome, type JobStatus } from './job.js'
+import { ENDED_STATUSES, type JobHome, type JobStatus } from './job-data.js'
 
 /** Options of `job.waitForResult`. */
 export interface WaitOptions {

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon'
 import type { QueryContext } from '../db/query-context.js'
 import type { WorkerRow } from '../db/tables.js'
-import { ENDED_STATUSES, type JobStatus } from '../job/job.js'
+import { ENDED_STATUSES, type JobStatus } from '../job/job-data.js'
 import { workerList, DEFAULT_LIVE_SECONDS } from '../worker-registry/worker-queries.js'
 import { statsQueueCounts, statsOldestQueued, statsCountEstimates, statsJitOff, type StatsEstimateRow } from './stats-queries.js'
 import { statsPing } from './listing-queries.js'

@@ -5,7 +5,7 @@
 import { sql } from 'kysely'
 import type { DateTime } from 'luxon'
 import { timestampOrNull, type QueryContext } from '../db/query-context.js'
-import type { JobStatus } from '../job/job.js'
+import type { JobStatus } from '../job/job-data.js'
 
 
 /** One (queue, status) count; `capped` when counting stopped at the cap (there are more). */
