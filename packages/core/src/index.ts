@@ -3,7 +3,7 @@
  * timers, no LISTEN, no connection until you enqueue or read.
  */
 export { Queue, type QueueOptions, type PageOptions } from './queue/queue.js'
-export { Job } from './job/job-model.js'
+export { Job } from './job/job.js'
 export { JOB_STATUSES, ENDED_STATUSES, WAITING_STATUSES, REQUEUE_STATUSES, ATTEMPT_HISTORY_SIZE, describeCall, type JobStatus, type JobData, type RetryPolicy, type AttemptRecord } from './job/job-data.js'
 export type { EnqueueOptions, EnqueueCall, TypedEnqueueCall, JobRef } from './job/enqueue-options.js'
 export { DEFAULT_JOB_TIMEOUT, DEFAULT_RESULT_TTL, DEFAULT_FAILURE_TTL } from './job/enqueue-options.js'

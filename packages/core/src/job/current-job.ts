@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { Job } from './job-model.js'
+import type { Job } from './job.js'
 
 const current = new AsyncLocalStorage<Job>()
 

@@ -1,6 +1,6 @@
 import type { Queue } from '../queue/queue.js'
 import type { EnqueueOptions } from './enqueue-options.js'
-import type { Job } from './job-model.js'
+import type { Job } from './job.js'
 
 /** A task wrapped by `job()`: still callable directly, plus `.delay()` to enqueue it. */
 export type DelayedTask<F extends (...args: any[]) => unknown> = F & { // eslint-disable-line @typescript-eslint/no-explicit-any

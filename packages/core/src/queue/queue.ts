@@ -8,7 +8,7 @@ import { toSeconds, toTtlSeconds, MAX_TIMEOUT_SECONDS, type DurationInput } from
 import { NoSuchJob, DependencyCycle, InvalidOption, PqError, listSome } from '../errors.js'
 import { asConnectionError } from '../db/pg-errors.js'
 import type { JobRow } from '../db/tables.js'
-import { Job } from '../job/job-model.js'
+import { Job } from '../job/job.js'
 import type { JobHome, JobStatus } from '../job/job-data.js'
 import { JOB_STATUSES } from '../job/job-data.js'
 import { resolveEnqueueCall, DEFAULT_FAILURE_TTL, DEFAULT_RESULT_TTL, type EnqueueCall, type TypedEnqueueCall, type QueueDefaults } from '../job/enqueue-options.js'

@@ -1,5 +1,5 @@
 import type { Json } from '../db/tables.js'
-import type { Job } from '../job/job-model.js'
+import type { Job } from '../job/job.js'
 import { runAsCurrentJob } from '../job/current-job.js'
 import { toJson } from '../job/json-value.js'
 import type { TaskFunction } from './resolve-function.js'
