@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFile } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -39,8 +39,15 @@ const node = (...args: string[]) => sh(process.execPath, args)
 const bin = (name: string, ...args: string[]) => sh(join(app, 'node_modules/.bin', name), args)
 const jobs = async (...ids: string[]) => JSON.parse((await node('show.mjs', ...ids)).stdout) as Record<string, { status: string; result: unknown; excInfo: string | null } | null>
 
+/** An output whose source no longer exists. */
+const STALE_OUTPUT = 'packages/core/dist/module-renamed-away.js'
+
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'pq-consumer-'))
+  // A module renamed since the last build leaves its old output in dist/ (tsc -b never deletes):
+  // prepack must leave it out of the tarball.
+  mkdirSync(join(REPO_ROOT, 'packages/core/dist'), { recursive: true })
+  writeFileSync(join(REPO_ROOT, STALE_OUTPUT), 'export const renamedAway = true\n')
   // One after another: each prepack runs tsc -b, which is incremental and shares outputs.
   const tarballs = packAll(join(work, 'packs'))
   app = join(work, 'app')
@@ -63,6 +70,8 @@ describe('pq installed from its tarballs into an application outside the workspa
       expect(files.filter((f) => /\.test\.|fixtures|testing|\.ts$(?<!\.d\.ts)|tsbuildinfo/.test(f))).toEqual([])
     }
     expect(existsSync(join(app, 'node_modules/@pq/core/dist/migrate/migrations.generated.js'))).toBe(true)
+    expect(existsSync(join(app, 'node_modules/@pq', STALE_OUTPUT.replace('packages/', '')))).toBe(false)
+    expect(existsSync(join(REPO_ROOT, STALE_OUTPUT))).toBe(false)
     // An app that only enqueues installs no CLI parser and no TypeScript loader.
     const core = JSON.parse(readFileSync(join(app, 'node_modules/@pq/core/package.json'), 'utf8')) as { dependencies: Record<string, string> }
     expect(Object.keys(core.dependencies).filter((d) => /yargs|tsx|esbuild|typescript/.test(d))).toEqual([])
