@@ -41,8 +41,23 @@ describe('a worker given its tasks as a map', () => {
     expect(missing.excInfo).toMatch(/unknown function "emails.sned": .* and no task "emails.sned" in the tasks map \(it has emails.send\)/)
   })
 
+  it('fails an isolated job whose task is only in the map, saying why', async () => {
+    const queue = new Queue('mail-isolated', { connection: db.url })
+    const job = await queue.enqueueCall({ func: 'emails.send', args: ['ada@example.com'], isolate: true })
+    await worker({ queues: ['mail-isolated'], tasks: { 'emails.send': (to: string) => `sent to ${to}` } }).work()
+    await job.refresh()
+    await queue.close()
+    // Before, the thread looked for emails.send on disk and said only that no such module exists.
+    expect(job.status).toBe('failed')
+    expect(job.excInfo).toMatch(/unknown function "emails.send": it is in the worker's tasks map, which isolated jobs cannot use .*: run it without isolate/)
+  })
+
   it('refuses a bad map before any I/O, in one line', () => {
     expect(() => new Worker({ tasks: { nodot: () => 1 } })).toThrow(InvalidOption)
     expect(() => new Worker({ tasks: { 'a.b': 42 as unknown as () => number } })).toThrow('task "a.b" is a number, not a function; map each name to its function')
+    // Isolated threads load tasks from files: before, the map was silently unseen there and each job
+    // failed as an unknown function.
+    expect(() => new Worker({ tasks: { 'a.b': () => 1 }, isolate: true })).toThrow(/^a tasks map cannot be used with isolate: .*drop isolate, or put the tasks in modules/)
+    expect(() => new Worker({ tasks: {}, isolate: true })).not.toThrow()
   })
 })

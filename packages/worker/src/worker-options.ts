@@ -22,8 +22,8 @@ export interface WorkerOptions {
   path?: string
   /**
    * Task functions by name (`{ 'emails.send': send }`), tried before the tasks root: what a bundled
-   * application, which has no task files on disk, passes. Not seen by isolated jobs (`isolate`),
-   * whose thread loads tasks from files. @defaultValue {}
+   * application, which has no task files on disk, passes. Refused with `isolate`, whose threads
+   * load tasks from files. @defaultValue {}
    */
   tasks?: TaskMap
   /** Installed packages whose exports jobs may call ('pkg.fn'); others are never tasks. @defaultValue [] */
@@ -100,6 +100,11 @@ export function resolveWorkerOptions(input: WorkerOptions, env: { databaseUrl?: 
     throw new InvalidOption('name', `invalid worker name ${JSON.stringify(name)}: use 1-200 printable characters`)
   }
   const heartbeatTimeout = toSeconds('heartbeatTimeout', input.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT)
+  // An isolated job runs in a thread that loads its task from a file; functions cannot cross into
+  // it, so a map's tasks would fail there as unknown functions, one job at a time.
+  if (input.isolate && Object.keys(input.tasks ?? {}).length > 0) {
+    throw new InvalidOption('tasks', 'a tasks map cannot be used with isolate: isolated jobs load their task from files in a thread of their own; drop isolate, or put the tasks in modules under path (or in taskPackages)')
+  }
   return Object.freeze({
     queues,
     connection: input.connection ?? env.databaseUrl,

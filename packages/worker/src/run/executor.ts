@@ -1,4 +1,4 @@
-import { Job, JobTimeout, resolveFunction, type ResolveOptions } from '@pq/core'
+import { Job, JobTimeout, UnknownFunction, resolveFunction, type ResolveOptions } from '@pq/core'
 import { runTask, type TaskOutcome } from '@pq/core/internal'
 import { IsolatedRunner } from './isolated-runner.js'
 import { timerMs } from './timer-ms.js'
@@ -30,7 +30,13 @@ export class Executor {
   }
 
   async run(job: Job, timeoutSeconds: number, isolate: boolean, stopSignal: AbortSignal): Promise<RunResult> {
-    if (isolate) return this.#isolated.run(job, timeoutSeconds, stopSignal)
+    if (isolate) {
+      // The thread loads tasks from files: a function of the worker's map cannot cross into it.
+      if (this.#lookup.tasks && Object.hasOwn(this.#lookup.tasks, job.func)) {
+        return { ok: false, error: new UnknownFunction(job.func, `it is in the worker's tasks map, which isolated jobs cannot use (their thread loads tasks from files): run it without isolate, or move it into a module under the tasks root`) }
+      }
+      return this.#isolated.run(job, timeoutSeconds, stopSignal)
+    }
     const controller = new AbortController()
     job.signal = controller.signal
     let timer: NodeJS.Timeout | undefined
