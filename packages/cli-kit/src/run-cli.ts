@@ -1,5 +1,5 @@
 import { PqError, ConnectionError, type PqErrorCode } from '@pq/core'
-import { describeConnection } from '@pq/core/internal'
+import { describeConnection, isConnectionFailure } from '@pq/core/internal'
 
 /** Where a CLI writes: stdout for results, stderr for diagnostics. */
 export interface CliIo {
@@ -13,8 +13,6 @@ const INPUT_ERRORS = new Set<PqErrorCode>([
   'INVALID_SCHEDULE', 'UNKNOWN_FUNCTION', 'DEPENDENCY_CYCLE', 'DUPLICATE_JOB_ID',
   'NO_SUCH_JOB', 'NO_SUCH_SCHEDULE', 'NO_SUCH_FLOW', 'NO_SUCH_WORKER',
 ])
-
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', '28P01', '28000', '3D000'])
 
 /**
  * Runs a CLI's main function and turns any error into one stderr line and an exit code: 0 success,
@@ -40,8 +38,8 @@ export async function runCli(name: string, main: () => Promise<number>, io: CliI
 
 /** Recognises connection failures (refused, unknown host, bad password, no such database). */
 function toPqError(err: unknown, argv: readonly string[]): unknown {
-  const code = (err as { code?: unknown })?.code
-  if (typeof code === 'string' && CONNECTION_CODES.has(code) && !(err instanceof PqError)) {
+  if (isConnectionFailure(err)) {
+    const code = (err as { code: string }).code
     const i = argv.indexOf('--database-url')
     const flag = argv.find((a) => a.startsWith('--database-url='))?.slice('--database-url='.length)
     const url = flag ?? (i >= 0 ? argv[i + 1] : undefined) ?? process.env.DATABASE_URL

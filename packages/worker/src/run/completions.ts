@@ -1,5 +1,5 @@
 import type { QueryContext, JobOutcome } from '@pq/core/internal'
-import { jobFinishMany, jobReleaseDependents, jobCancelDependents, isRetryablePgError } from '@pq/core/internal'
+import { jobFinishMany, jobReleaseDependents, jobCancelDependents, isRetryablePgError, isDataError } from '@pq/core/internal'
 
 /** `resolve(false)`: the statement found no started row of ours for the job (deleted, or rescued by another worker). */
 interface Pending { outcome: JobOutcome; serial: boolean; resolve: (recorded: boolean) => void; reject: (err: unknown) => void }
@@ -7,12 +7,6 @@ interface Pending { outcome: JobOutcome; serial: boolean; resolve: (recorded: bo
 const MAX_BATCH = 500
 const RETRY_LIMIT = 5
 const UNRECORDABLE = 'pq could not record this job\'s outcome'
-
-/** SQLSTATE classes that blame the values written (data exception, integrity, program limit): retrying the same values cannot help. */
-const isDataError = (err: unknown) => {
-  const code = (err as { code?: unknown } | null)?.code
-  return typeof code === 'string' && code.length === 5 && ['22', '23', '54'].includes(code.slice(0, 2))
-}
 
 /**
  * Batches job outcomes into one statement each: outcomes reported in the same turn of the event loop
