@@ -11,7 +11,7 @@ import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } 
 import { ListenWaker } from './wake/listen-waker.js'
 import { PollWaker } from './wake/poll-waker.js'
 import type { Waker } from './wake/waker.js'
-import { Executor } from './run/executor.js'
+import { Executor } from './run/task-runner.js'
 import { Completions } from './run/completions.js'
 import { runJob, type JobRunReport } from './run/job-runner.js'
 import { Heartbeat } from './heartbeat.js'

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon'
 import { Job, JobTimeout, resolveFunction, type ResolveOptions } from '@pq/core'
 import { formatError, errorParts, type JobOutcome } from '@pq/core/internal'
-import type { Executor } from './executor.js'
+import type { Executor } from './task-runner.js'
 
 /** `\u0000` as JSON.stringify writes it: an escape not itself preceded by an escaped backslash. */
 const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/
