@@ -1,6 +1,6 @@
 import { Duration } from 'luxon'
 import { describeCall, JOB_STATUSES, REQUEUE_STATUSES, WAITING_STATUSES, ATTEMPT_HISTORY_SIZE, Schedule, type JobData, type JobStatus } from '@pq/core'
-import type { QueueStats, StatsFlowRow, StatsScheduleRow, FlowRow, StatsTableHealthRow } from '@pq/core/internal'
+import type { QueueStats, FlowListRow, ScheduleRow, FlowRow, StatsTableHealthRow } from '@pq/core/internal'
 import { html, raw, type SafeHtml } from './html.js'
 import { layout, actionButton, jobPath, shortId, relative, duration, when, type PageContext } from './layout.js'
 
@@ -182,7 +182,7 @@ export function workersPage(ctx: PageContext, workers: WorkerView[]): string {
 }
 
 /** Flows, newest first, with their jobs' statuses. */
-export function flowsPage(ctx: PageContext, flows: StatsFlowRow[], page: number, more: boolean): string {
+export function flowsPage(ctx: PageContext, flows: FlowListRow[], page: number, more: boolean): string {
   const rows = flows.map((f) => html`<tr data-flow="${f.id}"><td><a href="${ctx.base}${flowPath(f.id)}">${f.id}</a></td><td>${f.name ?? '-'}</td><td>${f.queue}</td><td class="n">${f.job_count}</td>
 <td>${Object.entries(f.statuses).map(([s, n]) => html`<span class="st-${s}">${s} ${n}</span> `)}</td><td>${relative(f.created_at, ctx.now)}</td></tr>`)
   return layout(ctx, 'flows', html`<h1>Flows</h1><table id="flows"><tr><th>Id</th><th>Name</th><th>Queue</th><th>Jobs</th><th>Statuses</th><th>Created</th></tr>
@@ -206,7 +206,7 @@ export function flowPage(ctx: PageContext, flow: FlowRow, steps: Map<string, Job
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
 
 /** A schedule's whole rule in words: interval or cron, window, weekdays, zone, repeat or until. */
-export function ruleInWords(s: Pick<StatsScheduleRow, 'interval' | 'cron' | 'between' | 'weekdays' | 'tz' | 'repeat' | 'until_at' | 'anchor_at'>): string {
+export function ruleInWords(s: Pick<ScheduleRow, 'interval' | 'cron' | 'between' | 'weekdays' | 'tz' | 'repeat' | 'until_at' | 'anchor_at'>): string {
   const parts: string[] = []
   if (s.cron) parts.push(`cron “${s.cron}”`)
   else if (s.interval) {
@@ -249,7 +249,7 @@ export function runOptions(s: Schedule): string {
 }
 
 /** Schedules by next run, with their rule in words, the options each run gets, and a Cancel button. */
-export function schedulesPage(ctx: PageContext, rows: StatsScheduleRow[], page: number, more: boolean): string {
+export function schedulesPage(ctx: PageContext, rows: ScheduleRow[], page: number, more: boolean): string {
   const items = rows.map((row) => ({ row, schedule: new Schedule(row) }))
   const trs = items.map(({ row: s, schedule }) => html`<tr data-schedule="${s.id}"><td>${s.id}</td><td>${s.queue}</td><td><code>${s.func}</code></td>
 <td class="rule">${ruleInWords(s)}</td><td>${s.canceled_at ? 'canceled' : s.next_run_at ? relative(s.next_run_at, ctx.now) : 'done'}</td><td class="n">${scheduleRunsLeft(schedule)}</td>
