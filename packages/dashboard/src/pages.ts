@@ -1,5 +1,4 @@
-import { Duration } from 'luxon'
-import { describeCall, JOB_STATUSES, REQUEUE_STATUSES, WAITING_STATUSES, ATTEMPT_HISTORY_SIZE, Schedule, type JobData, type JobStatus } from '@pq/core'
+import { describeCall, JOB_STATUSES, REQUEUE_STATUSES, WAITING_STATUSES, ATTEMPT_HISTORY_SIZE, Schedule, describeRule, type JobData, type JobStatus } from '@pq/core'
 import type { QueueStats, FlowListRow, ScheduleRow, FlowRow, StatsTableHealthRow } from '@pq/core/internal'
 import { html, raw, type SafeHtml } from './html.js'
 import { layout, actionButton, jobPath, shortId, relative, duration, when, type PageContext } from './layout.js'
@@ -203,30 +202,6 @@ export function flowPage(ctx: PageContext, flow: FlowRow, steps: Map<string, Job
 <table id="steps"><tr><th>Step</th><th>Job</th><th>Call</th><th>Status</th><th>Waited</th><th>Ran</th></tr>${rows}</table>`)
 }
 
-const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
-
-/** A schedule's whole rule in words: interval or cron, window, weekdays, zone, repeat or until. */
-export function ruleInWords(s: Pick<ScheduleRow, 'interval' | 'cron' | 'between' | 'weekdays' | 'tz' | 'repeat' | 'until_at' | 'anchor_at'>): string {
-  const parts: string[] = []
-  if (s.cron) parts.push(`cron “${s.cron}”`)
-  else if (s.interval) {
-    const d = Duration.fromISO(s.interval)
-    parts.push(`every ${d.isValid ? d.rescale().toHuman({ listStyle: 'narrow' }) : s.interval}`)
-  } else parts.push(`once at ${when(s.anchor_at)} UTC`)
-  if (s.between) {
-    const [from, to] = s.between.split('/')
-    parts.push(`between ${from} and ${to}`)
-  }
-  if (s.weekdays?.length) parts.push(`on ${s.weekdays.map((d) => DAYS[d] ?? String(d)).join(', ')}`)
-  if (s.cron || s.interval) {
-    if (s.until_at) parts.push(`until ${when(s.until_at)} UTC`)
-    else if (s.repeat < 0) parts.push('forever')
-    else parts.push(`${s.repeat + 1} runs in all`)
-  }
-  parts.push(`(zone ${s.tz})`)
-  return parts.join(', ').replace(', (zone', ' (zone')
-}
-
 /**
  * Runs a schedule still has, from core's count (repeat and until alike); "until DATE" when the rule
  * is too long to count, ∞ for one that never ends.
@@ -252,7 +227,7 @@ export function runOptions(s: Schedule): string {
 export function schedulesPage(ctx: PageContext, rows: ScheduleRow[], page: number, more: boolean): string {
   const items = rows.map((row) => ({ row, schedule: new Schedule(row) }))
   const trs = items.map(({ row: s, schedule }) => html`<tr data-schedule="${s.id}"><td>${s.id}</td><td>${s.queue}</td><td><code>${s.func}</code></td>
-<td class="rule">${ruleInWords(s)}</td><td>${s.canceled_at ? 'canceled' : s.next_run_at ? relative(s.next_run_at, ctx.now) : 'done'}</td><td class="n">${scheduleRunsLeft(schedule)}</td>
+<td class="rule">${describeRule(schedule.rule)}</td><td>${s.canceled_at ? 'canceled' : s.next_run_at ? relative(s.next_run_at, ctx.now) : 'done'}</td><td class="n">${scheduleRunsLeft(schedule)}</td>
 <td class="n">${s.run_count}</td><td>${s.last_job_id ? html`<a href="${ctx.base}${jobPath(s.last_job_id)}">${relative(s.last_run_at, ctx.now)}</a>` : '-'}</td><td>${runOptions(schedule)}</td>
 <td>${!s.canceled_at && s.next_run_at ? actionButton(ctx, `/schedules/${encodeURIComponent(s.id)}/cancel`, 'Cancel', '/schedules', true) : ''}</td></tr>`)
   return layout(ctx, 'schedules', html`<h1>Schedules</h1><table id="schedules"><tr><th>Id</th><th>Queue</th><th>Function</th><th>Rule</th><th>Next run</th><th>Runs left</th><th>Runs</th><th>Last run</th><th>Each run</th><th></th></tr>
