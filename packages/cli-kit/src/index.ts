@@ -1,3 +1,4 @@
 /** Shared by pq's command-line shells. @internal */
 export { runCli, runBin, type CliIo } from './run-cli.js'
 export { commandParser, withConnectionOptions, helpShown, versionShown, pqVersion, parseCommand, numberFlag } from './parser.js'
+export { relativeTime } from './relative-time.js'

@@ -10,12 +10,3 @@ export function cellText(text: string, max = 60): string {
   const flat = text.replace(/\s+/g, ' ')
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
 }
-
-/** How long ago `then` was, as `4s`, `3m`, `2h`, `5d`. */
-export function age(then: Date, now: Date): string {
-  const s = Math.max(0, Math.round((now.getTime() - then.getTime()) / 1000))
-  if (s < 120) return `${s}s`
-  if (s < 7200) return `${Math.round(s / 60)}m`
-  if (s < 172800) return `${Math.round(s / 3600)}h`
-  return `${Math.round(s / 86400)}d`
-}

@@ -1,11 +1,11 @@
-import { numberFlag } from '@pq/cli-kit'
+import { numberFlag, relativeTime } from '@pq/cli-kit'
 import { NoSuchWorker } from '@pq/core'
 import {
   workerList, workerRequestStop, queueList, queueName, queuePause, queueResume, statsPing, statsStartedByWorker, servesQueue,
   DEFAULT_LIVE_SECONDS,
 } from '@pq/core/internal'
 import type { AdminCommand } from './admin-cli.js'
-import { textTable, age } from './text-table.js'
+import { textTable } from './text-table.js'
 
 const liveSecondsOption = { type: 'string', default: String(DEFAULT_LIVE_SECONDS), describe: 'A worker is live if it heartbeat within this many seconds' } as const
 
@@ -35,7 +35,7 @@ const workers: AdminCommand = {
       `${w.live ? w.state : 'lost'}${w.stopRequested && w.state !== 'stopped' ? ' (stop asked)' : ''}`,
       w.queues.length ? w.queues.join(',') : '*',
       w.currentJobs.length ? w.currentJobs.join(',') : '-',
-      `${age(new Date(w.heartbeatAt), now)} ago`,
+      relativeTime(new Date(w.heartbeatAt), now),
       `${w.successfulCount}/${w.failedCount}`,
     ])))
     return 0
