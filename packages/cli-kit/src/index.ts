@@ -2,3 +2,4 @@
 export { runCli, runBin, type CliIo } from './run-cli.js'
 export { commandParser, withConnectionOptions, helpShown, versionShown, pqVersion, parseCommand, numberFlag } from './parser.js'
 export { relativeTime } from './relative-time.js'
+export { renderTable, cellText, type TextTable, type TableStyle } from './text-table.js'
