@@ -1,5 +1,5 @@
 import { PqError, ConnectionError, type PqErrorCode } from '@pq/core'
-import { describeConnection, isConnectionFailure } from '@pq/core/internal'
+import { asConnectionError } from '@pq/core/internal'
 
 /** Where a CLI writes: stdout for results, stderr for diagnostics. */
 export interface CliIo {
@@ -36,18 +36,15 @@ export async function runCli(name: string, main: () => Promise<number>, io: CliI
   }
 }
 
-/** Recognises connection failures (refused, unknown host, bad password, no such database). */
+/** Recognises connection failures (refused, unknown host, bad password, no such database), naming the flag to fix. */
 function toPqError(err: unknown, argv: readonly string[]): unknown {
-  if (isConnectionFailure(err)) {
-    const code = (err as { code: string }).code
-    const i = argv.indexOf('--database-url')
-    const flag = argv.find((a) => a.startsWith('--database-url='))?.slice('--database-url='.length)
-    const url = flag ?? (i >= 0 ? argv[i + 1] : undefined) ?? process.env.DATABASE_URL
-    const reason = err instanceof Error ? err.message || code : code
-    return new ConnectionError(`cannot connect to Postgres at ${describeConnection(url)}: ${reason}; check --database-url or DATABASE_URL`, { cause: err })
-  }
   if (err instanceof AggregateError && err.errors.length) return toPqError(err.errors[0], argv)
-  return err
+  const i = argv.indexOf('--database-url')
+  const flag = argv.find((a) => a.startsWith('--database-url='))?.slice('--database-url='.length)
+  const url = flag ?? (i >= 0 ? argv[i + 1] : undefined) ?? process.env.DATABASE_URL
+  const error = asConnectionError(err, url)
+  if (error === err || !(error instanceof ConnectionError)) return err
+  return new ConnectionError(`${error.message}; check --database-url or DATABASE_URL`, { cause: error.cause })
 }
 
 /**
