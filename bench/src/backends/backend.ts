@@ -1,3 +1,5 @@
+import { redactConnectionString } from '@pq/core/internal'
+import pg from 'pg'
 import type { GraphileChildConfig, LimitChildConfig, PqChildConfig, RedisChildConfig, TaskPayload } from '../child/protocol.js'
 import type { BackendKind } from '../options.js'
 
@@ -44,4 +46,34 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = []
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
   return out
+}
+
+/** Postgres could not be reached: one line naming where and how to point elsewhere. */
+export class PostgresNotReachable extends Error {
+  readonly code = 'POSTGRES_NOT_REACHABLE'
+  constructor(where: string, reason: string) {
+    super(`cannot connect to Postgres at ${where} (${reason}); set DATABASE_URL, or unset it to use embedded Postgres`)
+    this.name = 'PostgresNotReachable'
+  }
+}
+
+/**
+ * Opens a Postgres-backed series' own admin connection (housekeeping: reset, counts) and sets the
+ * series up on it; a connection refused becomes PostgresNotReachable, and the connection is closed
+ * again when `setUp` throws.
+ */
+export async function connectAdmin<T>(databaseUrl: string, setUp: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: databaseUrl })
+  admin.on('error', () => {}) // a dropped admin connection fails its next query, which reports it
+  try {
+    await admin.connect()
+  } catch (err) {
+    throw new PostgresNotReachable(redactConnectionString(databaseUrl), err instanceof Error ? err.message : String(err))
+  }
+  try {
+    return await setUp(admin)
+  } catch (err) {
+    await admin.end()
+    throw err
+  }
 }

@@ -1,9 +1,7 @@
 import { Logger, makeWorkerUtils, type WorkerUtils } from 'graphile-worker'
 import pg from 'pg'
 import type { GraphileChildConfig, TaskPayload } from '../child/protocol.js'
-import { redactUrl } from '../harness/redact-url.js'
-import { BULK_CHUNK, chunks, type BenchBackend } from './backend.js'
-import { PostgresNotReachable } from './pq.js'
+import { BULK_CHUNK, chunks, connectAdmin, type BenchBackend } from './backend.js'
 
 /** graphile-worker's version, pinned in bench/package.json: the newest that runs on Node 20 (0.18 wants Node 22). */
 export const GRAPHILE_WORKER_VERSION = '0.17.3'
@@ -40,21 +38,11 @@ export class GraphileBackend implements BenchBackend {
 
   /** Connects and installs (or upgrades) graphile-worker's schema; throws PostgresNotReachable. */
   static async open(options: { databaseUrl: string; schema: string }): Promise<GraphileBackend> {
-    const admin = new pg.Client({ connectionString: options.databaseUrl })
-    admin.on('error', () => {}) // a dropped admin connection fails its next query, which reports it
-    try {
-      await admin.connect()
-    } catch (err) {
-      throw new PostgresNotReachable(redactUrl(options.databaseUrl), err instanceof Error ? err.message : String(err))
-    }
-    try {
+    return connectAdmin(options.databaseUrl, async (admin) => {
       const utils = await makeWorkerUtils({ connectionString: options.databaseUrl, schema: options.schema, logger: quietGraphileLogger })
       await utils.migrate()
       return new GraphileBackend(options.databaseUrl, options.schema, admin, utils)
-    } catch (err) {
-      await admin.end()
-      throw err
-    }
+    })
   }
 
   /** Empties the jobs and their queues; the task table is kept (its ids are cached by the producer). */

@@ -1,9 +1,7 @@
 import pg from 'pg'
 import type { LimitChildConfig, TaskPayload } from '../child/protocol.js'
-import { redactUrl } from '../harness/redact-url.js'
-import { BULK_CHUNK, chunks, type BenchBackend } from './backend.js'
+import { BULK_CHUNK, chunks, connectAdmin, type BenchBackend } from './backend.js'
 import { limitCountStored, limitInsert, limitMigrate, limitTruncate } from './limit-queries.js'
-import { PostgresNotReachable } from './pq.js'
 
 /**
  * The minimal SQL claim loop (limit-queries.ts) as a series: the producer holds one connection and
@@ -24,20 +22,10 @@ export class LimitBackend implements BenchBackend {
   }
 
   static async open(options: { databaseUrl: string; schema: string }): Promise<LimitBackend> {
-    const client = new pg.Client({ connectionString: options.databaseUrl })
-    client.on('error', () => {}) // a dropped connection fails its next query, which reports it
-    try {
-      await client.connect()
-    } catch (err) {
-      throw new PostgresNotReachable(redactUrl(options.databaseUrl), err instanceof Error ? err.message : String(err))
-    }
-    try {
+    return connectAdmin(options.databaseUrl, async (client) => {
       await limitMigrate(client, options.schema)
       return new LimitBackend(options.databaseUrl, options.schema, client)
-    } catch (err) {
-      await client.end()
-      throw err
-    }
+    })
   }
 
   async reset(): Promise<void> {

@@ -1,21 +1,11 @@
 import { Queue, migrate } from '@pq/core'
 import pg from 'pg'
 import type { PqChildConfig, TaskPayload } from '../child/protocol.js'
-import { redactUrl } from '../harness/redact-url.js'
-import { BULK_CHUNK, chunks, type BenchBackend } from './backend.js'
+import { BULK_CHUNK, chunks, connectAdmin, type BenchBackend } from './backend.js'
 
 /** The task both backends run, as pq names it: export `run` of tasks/noop.ts. */
 export const PQ_TASK = 'noop.run'
 const PREFILL_BATCH = 100_000
-
-/** Postgres could not be reached: one line naming where and how to point elsewhere. */
-export class PostgresNotReachable extends Error {
-  readonly code = 'POSTGRES_NOT_REACHABLE'
-  constructor(where: string, reason: string) {
-    super(`cannot connect to Postgres at ${where} (${reason}); set DATABASE_URL, or unset it to use embedded Postgres`)
-    this.name = 'PostgresNotReachable'
-  }
-}
 
 /** Options of one pq series. */
 export interface PqBackendOptions {
@@ -57,22 +47,12 @@ export class PqBackend implements BenchBackend {
 
   /** Connects, migrates the schema, prefills it when asked; throws PostgresNotReachable. */
   static async open(options: PqBackendOptions): Promise<PqBackend> {
-    const admin = new pg.Client({ connectionString: options.databaseUrl })
-    admin.on('error', () => {}) // a dropped admin connection fails its next query, which reports it
-    try {
-      await admin.connect()
-    } catch (err) {
-      throw new PostgresNotReachable(redactUrl(options.databaseUrl), err instanceof Error ? err.message : String(err))
-    }
-    try {
+    return connectAdmin(options.databaseUrl, async (admin) => {
       await migrate(options.databaseUrl, { schema: options.schema })
       const backend = new PqBackend(options, admin)
       await backend.#prefill()
       return backend
-    } catch (err) {
-      await admin.end()
-      throw err
-    }
+    })
   }
 
   /**

@@ -1,6 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
-import { redactUrl } from '../harness/redact-url.js'
+import { redactConnectionString } from '@pq/core/internal'
 
 const PROBE_TIMEOUT_MS = 2000
 
@@ -11,7 +11,7 @@ const PROBE_TIMEOUT_MS = 2000
 export class RedisNotRunning extends Error {
   readonly code = 'REDIS_NOT_RUNNING'
   constructor(url: string, reason: string, answered = false) {
-    const what = answered ? `Redis at ${redactUrl(url)} refused the bench (${reason})` : `Redis is not running at ${redactUrl(url)} (${reason})`
+    const what = answered ? `Redis at ${redactConnectionString(url)} refused the bench (${reason})` : `Redis is not running at ${redactConnectionString(url)} (${reason})`
     super(`${what}; start it (e.g. docker compose up -d redis), set REDIS_URL, or use --backend pq`)
     this.name = 'RedisNotRunning'
   }

@@ -1,3 +1,4 @@
+import { escapeXml, niceAxis, yGrid, yOf, type PlotArea } from '@pq/cli-kit'
 import type { Summary } from '../harness/stats.js'
 import { formatMs, formatRate } from './format.js'
 import type { BenchReport, ScenarioReport } from './report.js'
@@ -26,13 +27,14 @@ export function renderSvgChart(report: BenchReport): string {
 
 function panel(s: ScenarioReport, top: number): string {
   const metric = s.metrics.find((m) => m.key === s.primary)!
-  const plot = { x: MARGIN.left, y: top + MARGIN.top, w: WIDTH - MARGIN.left - MARGIN.right, h: PANEL_HEIGHT - MARGIN.top - MARGIN.bottom }
+  const plot: PlotArea = { x: MARGIN.left, y: top + MARGIN.top, w: WIDTH - MARGIN.left - MARGIN.right, h: PANEL_HEIGHT - MARGIN.top - MARGIN.bottom }
   const workers = s.rows.map((r) => r.workers)
   const summaries = s.rows.flatMap((r) => Object.values(r.results).map((byMetric) => byMetric[s.primary] as Summary | undefined))
-  const yMax = niceCeiling(Math.max(1e-9, ...summaries.map((v) => v?.max ?? 0)))
+  const axis = niceAxis(Math.max(1e-9, ...summaries.map((v) => v?.max ?? 0)), 5)
+  const yMax = axis.max
   const [xMin, xMax] = [Math.min(...workers), Math.max(...workers)]
   const x = (w: number): number => (xMax === xMin ? plot.x + plot.w / 2 : plot.x + ((w - xMin) / (xMax - xMin)) * plot.w)
-  const y = (v: number): number => plot.y + plot.h - (v / yMax) * plot.h
+  const y = (v: number): number => yOf(plot, axis, v)
   const fmt = (v: number): string => (metric.unit === 'ms' ? formatMs(v) : formatRate(v))
   const tick = (v: number): string => (metric.unit === 'ms' || yMax < 10 ? fmt(v) : Math.round(v).toLocaleString('en-US'))
   const yLabel = metric.unit === 'ms' ? `${metric.label} (lower is better)` : `${metric.label} (higher is better)`
@@ -40,11 +42,7 @@ function panel(s: ScenarioReport, top: number): string {
     `<text x="${plot.x}" y="${top + 22}" font-size="15" font-weight="600">${escapeXml(s.scenario)}</text>`,
     ...wrap(s.description, 100, 2).map((line, i) => `<text x="${plot.x}" y="${top + 40 + i * 15}" fill="#4b5563">${escapeXml(line)}</text>`),
   ]
-  for (let i = 0; i <= 5; i++) {
-    const v = (yMax / 5) * i
-    parts.push(`<line x1="${plot.x}" x2="${plot.x + plot.w}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e7eb"/>`)
-    parts.push(`<text x="${plot.x - 8}" y="${y(v) + 4}" text-anchor="end" fill="#374151">${tick(v)}</text>`)
-  }
+  parts.push(yGrid(plot, axis, tick, { grid: '#e5e7eb', text: '#374151' }))
   for (const w of workers) {
     parts.push(`<text x="${x(w)}" y="${plot.y + plot.h + 18}" text-anchor="middle" fill="#374151">${w}</text>`)
   }
@@ -77,13 +75,6 @@ function panel(s: ScenarioReport, top: number): string {
   return `<g>\n${parts.join('\n')}\n</g>`
 }
 
-/** The smallest round number (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten) at or above `v`, for the y axis. */
-export function niceCeiling(v: number): number {
-  const power = 10 ** Math.floor(Math.log10(v))
-  for (const step of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (step * power >= v) return step * power
-  return 10 * power
-}
-
 /** Splits `text` at spaces into at most `lines` lines of about `width` characters; the last may end in … */
 function wrap(text: string, width: number, lines: number): string[] {
   const out: string[] = []
@@ -101,8 +92,4 @@ function wrap(text: string, width: number, lines: number): string[] {
   const kept = out.slice(0, lines)
   kept[lines - 1] = `${kept[lines - 1]!.slice(0, width - 1)}…`
   return kept
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
 }

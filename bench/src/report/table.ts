@@ -1,3 +1,4 @@
+import { renderTable } from '@pq/cli-kit'
 import type { Summary } from '../harness/stats.js'
 import type { MetricSpec } from '../scenarios/scenario.js'
 import { formatRatio, formatSummary } from './format.js'
@@ -32,6 +33,12 @@ interface Table {
   readonly rows: readonly (readonly string[])[]
   /** Columns aligned left (the rest align right). */
   readonly leftColumns: number
+}
+
+/** The table in Markdown: the first `leftColumns` columns aligned left, figures right. */
+function markdownTable(table: Table): string {
+  const align = table.header.map((_, i) => (i < table.leftColumns ? 'left' as const : 'right' as const))
+  return renderTable({ header: table.header, rows: table.rows, align }, 'markdown')
 }
 
 /** Rows by worker count; a column per series and shown metric, then the ratio columns. */
@@ -122,13 +129,4 @@ export function renderTargets(targets: readonly TargetCheck[]): string {
     return `- target: ${t.target}: ${t.measured}${note}, ${t.met ? 'met' : 'MISSED'}`
   })
   return lines.join('\n')
-}
-
-function markdownTable(table: Table): string {
-  const all = [table.header, ...table.rows]
-  const widths = table.header.map((_, i) => Math.max(3, ...all.map((r) => (r[i] ?? '').length)))
-  const pad = (text: string, i: number): string => (i < table.leftColumns ? text.padEnd(widths[i]!) : text.padStart(widths[i]!))
-  const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => pad(c, i)).join(' | ')} |`
-  const rule = `| ${widths.map((w, i) => (i < table.leftColumns ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`
-  return [line(table.header), rule, ...table.rows.map(line)].join('\n')
 }

@@ -41,6 +41,27 @@ export function withConnectionOptions<T>(parser: Argv<T>) {
     .option('verbose', { type: 'boolean', alias: 'v', describe: 'More output; stack traces on errors' })
 }
 
+/**
+ * The job option flags of every command that makes jobs (pq-enqueue, and pq-schedule for each run's
+ * job), with one help text each; the command adds its own (--job-id, --wait, --interval, ...).
+ */
+export function withEnqueueOptions<T>(parser: Argv<T>) {
+  return parser
+    .option('queue', { type: 'string', alias: 'q', default: 'default', describe: 'Queue the job goes to' })
+    .option('timeout', { type: 'string', describe: 'Job timeout: seconds or 30s, 10m, 1h (default: the worker\'s, 600 s)' })
+    .option('result-ttl', { type: 'string', describe: 'Keep the result this long: seconds; 0 deletes at once; -1 forever (default 500)' })
+    .option('failure-ttl', { type: 'string', describe: 'Keep a failure this long (default one year)' })
+    .option('ttl', { type: 'string', describe: 'Discard the job if not started within this time' })
+    .option('at-front', { type: 'boolean', describe: 'Put the job before every waiting job of the queue' })
+    .option('description', { type: 'string', describe: 'Free text shown by pq-admin and the dashboard' })
+    .option('kwargs', { type: 'string', describe: 'Keyword arguments as a JSON object' })
+    .option('meta', { type: 'string', describe: 'Meta data as a JSON object' })
+    .option('retry', { type: 'number', describe: 'Retry up to N times after a failure' })
+    .option('retry-interval', { type: 'number', array: true, describe: 'Seconds between retries (repeatable; the last repeats)' })
+    .option('path', { type: 'string', alias: 'P', describe: 'Tasks root for module.fn names (else PQ_PATH, else the current directory)' })
+    .option('verify', { type: 'boolean', default: true, describe: 'Check that FUNC resolves under --path first (--no-verify for functions only the workers have)' })
+}
+
 /** True when the command line asks for --help: the command should print it and exit 0. */
 export function helpShown(argv: readonly string[]): boolean {
   return argv.includes('--help') || argv.includes('-h')

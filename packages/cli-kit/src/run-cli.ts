@@ -1,5 +1,5 @@
 import { PqError, ConnectionError, type PqErrorCode } from '@pq/core'
-import { describeConnection } from '@pq/core/internal'
+import { asConnectionError } from '@pq/core/internal'
 
 /** Where a CLI writes: stdout for results, stderr for diagnostics. */
 export interface CliIo {
@@ -13,8 +13,6 @@ const INPUT_ERRORS = new Set<PqErrorCode>([
   'INVALID_SCHEDULE', 'UNKNOWN_FUNCTION', 'DEPENDENCY_CYCLE', 'DUPLICATE_JOB_ID',
   'NO_SUCH_JOB', 'NO_SUCH_SCHEDULE', 'NO_SUCH_FLOW', 'NO_SUCH_WORKER',
 ])
-
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', '28P01', '28000', '3D000'])
 
 /**
  * Runs a CLI's main function and turns any error into one stderr line and an exit code: 0 success,
@@ -38,18 +36,15 @@ export async function runCli(name: string, main: () => Promise<number>, io: CliI
   }
 }
 
-/** Recognises connection failures (refused, unknown host, bad password, no such database). */
+/** Recognises connection failures (refused, unknown host, bad password, no such database), naming the flag to fix. */
 function toPqError(err: unknown, argv: readonly string[]): unknown {
-  const code = (err as { code?: unknown })?.code
-  if (typeof code === 'string' && CONNECTION_CODES.has(code) && !(err instanceof PqError)) {
-    const i = argv.indexOf('--database-url')
-    const flag = argv.find((a) => a.startsWith('--database-url='))?.slice('--database-url='.length)
-    const url = flag ?? (i >= 0 ? argv[i + 1] : undefined) ?? process.env.DATABASE_URL
-    const reason = err instanceof Error ? err.message || code : code
-    return new ConnectionError(`cannot connect to Postgres at ${describeConnection(url)}: ${reason}; check --database-url or DATABASE_URL`, { cause: err })
-  }
   if (err instanceof AggregateError && err.errors.length) return toPqError(err.errors[0], argv)
-  return err
+  const i = argv.indexOf('--database-url')
+  const flag = argv.find((a) => a.startsWith('--database-url='))?.slice('--database-url='.length)
+  const url = flag ?? (i >= 0 ? argv[i + 1] : undefined) ?? process.env.DATABASE_URL
+  const error = asConnectionError(err, url)
+  if (error === err || !(error instanceof ConnectionError)) return err
+  return new ConnectionError(`${error.message}; check --database-url or DATABASE_URL`, { cause: error.cause })
 }
 
 /**

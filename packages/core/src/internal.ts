@@ -40,6 +40,6 @@ export { fireDueSchedules, nextScheduleDue } from './schedule/schedule-firing.js
 export * from './schedule/schedule-queries.js'
 export { resolveScheduleCall, ruleFromRow } from './schedule/schedule.js'
 export * from './stats/stats-queries.js'
-export * from './stats/listing-queries.js'
+export * from './stats/health-queries.js'
 export * from './flow/flow-queries.js'
 export * from './stats/queue-stats.js'

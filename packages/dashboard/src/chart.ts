@@ -1,3 +1,4 @@
+import { niceAxis, yGrid, type PlotArea } from '@pq/cli-kit'
 import type { StatsThroughputRow } from '@pq/core/internal'
 
 /** One bar of the throughput chart. */
@@ -23,13 +24,6 @@ export function fillBuckets(rows: readonly StatsThroughputRow[], now: Date, minu
 
 const hhmm = (d: Date) => d.toISOString().slice(11, 16)
 
-/** A round step for about `n` ticks up to `max`: 1, 2, 5 × 10^k. */
-function niceStep(max: number, n: number): number {
-  const raw = Math.max(1, max / n)
-  const p = 10 ** Math.floor(Math.log10(raw))
-  return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw)!
-}
-
 /**
  * An inline SVG bar chart: finished (green) stacked under failed (red) per bucket, a y axis with round
  * ticks and grid lines, and time labels every few bars. It scales to the page's width (viewBox); the
@@ -44,10 +38,10 @@ export function throughputSvg(buckets: readonly ThroughputBucket[], bucketSecond
   const top = 12
   const plotH = height - bottom - top
   const peak = Math.max(1, ...buckets.map((b) => b.finished + b.failed))
-  const step = niceStep(peak, 4)
-  const max = Math.ceil(peak / step) * step
+  const plot: PlotArea = { x: left, y: top, w: width - left - right, h: plotH }
+  const axis = niceAxis(peak, 4, 1) // whole jobs: no step below 1
   const barStep = (width - left - right) / Math.max(1, buckets.length)
-  const y = (n: number) => (n / max) * plotH
+  const y = (n: number) => (n / axis.max) * plotH
   const base = height - bottom
   const bars = buckets.map((b, i) => {
     const x = left + i * barStep + 1
@@ -58,20 +52,15 @@ export function throughputSvg(buckets: readonly ThroughputBucket[], bucketSecond
     return `<g>${title}<rect x="${x.toFixed(1)}" y="${(base - hf).toFixed(1)}" width="${w.toFixed(1)}" height="${hf.toFixed(1)}" fill="#2e9d57"/>`
       + `<rect x="${x.toFixed(1)}" y="${(base - hf - hx).toFixed(1)}" width="${w.toFixed(1)}" height="${hx.toFixed(1)}" fill="#d64545"/></g>`
   }).join('')
-  const ticks: string[] = []
-  for (let v = 0; v <= max; v += step) {
-    const ty = base - y(v)
-    ticks.push(`<line x1="${left}" y1="${ty.toFixed(1)}" x2="${width - right}" y2="${ty.toFixed(1)}" stroke="#e3e6eb"/>`
-      + `<text class="y-tick" x="${left - 6}" y="${(ty + 4).toFixed(1)}" font-size="12" text-anchor="end" fill="#444">${v.toLocaleString('en-US')}</text>`)
-  }
+  const ticks = yGrid(plot, axis, (v) => v.toLocaleString('en-US'), { grid: '#e3e6eb', text: '#444', attrs: 'class="y-tick" font-size="12"' })
   const every = Math.max(1, Math.round(buckets.length / 8))
   const labels = buckets.map((b, i) => (i % every === 0
     ? `<line x1="${(left + i * barStep).toFixed(1)}" y1="${base}" x2="${(left + i * barStep).toFixed(1)}" y2="${base + 4}" stroke="#999"/>`
       + `<text class="x-tick" x="${(left + i * barStep).toFixed(1)}" y="${base + 17}" font-size="12" fill="#444">${hhmm(b.start)}</text>` : '')).join('')
-  const axis = `<line x1="${left}" y1="${base}" x2="${width - right}" y2="${base}" stroke="#999"/><line x1="${left}" y1="${top}" x2="${left}" y2="${base}" stroke="#999"/>`
+  const axes = `<line x1="${left}" y1="${base}" x2="${width - right}" y2="${base}" stroke="#999"/><line x1="${left}" y1="${top}" x2="${left}" y2="${base}" stroke="#999"/>`
     + `<text x="${left}" y="${height - 3}" font-size="11" fill="#777">UTC, one bar per ${bucketSeconds >= 60 ? `${bucketSeconds / 60} min` : `${bucketSeconds} s`}</text>`
     + `<text x="4" y="${top + 2}" font-size="11" fill="#777" transform="rotate(-90 12 ${top + plotH / 2})" dy="${plotH / 2}">jobs</text>`
   const total = buckets.reduce((a, b) => ({ finished: a.finished + b.finished, failed: a.failed + b.failed }), { finished: 0, failed: 0 })
   return `<svg class="chart" role="img" aria-label="jobs ended per ${bucketSeconds} seconds: ${total.finished} finished, ${total.failed} failed" `
-    + `viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">${ticks.join('')}${axis}${bars}${labels}</svg>`
+    + `viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">${ticks}${axes}${bars}${labels}</svg>`
 }

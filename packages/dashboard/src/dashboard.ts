@@ -4,8 +4,8 @@ import { JOB_STATUSES, InvalidOption, Schedule, checkSchema, type ConnectionOpti
 import {
   acquirePool, queryContext, schemaName, readEnv, jobFetch, jobFetchMany, jobList, jobRequeue, jobDelete, deleteJobs, jobCancel, jobDataFromRow,
   jobIdsByStatus, jobEmptyQueue, queuePause, queueResume, scheduleCancel, flowFetch, statsJobSearch, statsTableHealth, tableHealthWarnings,
-  workerList, workerRequestStop, collectQueueStats, statsPing, statsStartedByWorker, statsThroughput, statsFlowList,
-  statsScheduleList, queueName, DEFAULT_LIVE_SECONDS, type QueryContext,
+  workerList, workerRequestStop, collectQueueStats, statsPing, statsStartedByWorker, statsThroughput, flowListWithStatuses,
+  scheduleList, queueName, DEFAULT_LIVE_SECONDS, type QueryContext,
 } from '@pq/core/internal'
 import { checkExposure, authorized, hostAllowed, Csrf, TOKEN_COOKIE, sameOriginPath } from './security.js'
 import { fillBuckets, throughputSvg } from './chart.js'
@@ -182,7 +182,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions = {}): D
     }
     if (path === '/workers') return workersPage(page(now), await workers(ctx))
     if (path === '/flows') {
-      const rows = await statsFlowList(ctx, { offset: (pageNo - 1) * 50, limit: 51 })
+      const rows = await flowListWithStatuses(ctx, { offset: (pageNo - 1) * 50, limit: 51 })
       return flowsPage(page(now), rows.slice(0, 50), pageNo, rows.length > 50)
     }
     const flowMatch = /^\/flows\/([^/]+)$/.exec(path)
@@ -194,7 +194,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions = {}): D
       return flowPage(page(now), flow, new Map(steps.map((r) => [r.id, jobDataFromRow(r)])))
     }
     if (path === '/schedules') {
-      const rows = await statsScheduleList(ctx, { offset: (pageNo - 1) * 50, limit: 51 })
+      const rows = await scheduleList(ctx, { queue: null, includeEnded: true, offset: (pageNo - 1) * 50, limit: 51 })
       return schedulesPage(page(now), rows.slice(0, 50), pageNo, rows.length > 50)
     }
     throw new HttpError(404, `no page at ${base}${path}`)

@@ -1,3 +1,4 @@
+import { relativeTime } from '@pq/cli-kit'
 import { html, type SafeHtml } from './html.js'
 
 /** What every page needs besides its data. */
@@ -66,23 +67,11 @@ export function duration(ms: number | null): string {
   return `${Math.floor(v / 86_400_000)} d ${Math.round((v % 86_400_000) / 3_600_000)} h`
 }
 
-/** A relative time (`3m ago`, `in 2h`) with the absolute UTC instant in its title. */
+/** A relative time (`3 min. ago`, `in 2 hr.`) with the absolute UTC instant in its title. */
 export function relative(then: Date | null | undefined, now: Date): SafeHtml {
   if (!then) return html`-`
   const d = new Date(then)
-  const s = Math.round((d.getTime() - now.getTime()) / 1000)
-  const a = Math.abs(s)
-  const text = a < 120 ? `${a}s` : a < 7200 ? `${Math.round(a / 60)}m` : a < 172_800 ? `${Math.round(a / 3600)}h` : `${Math.round(a / 86_400)}d`
-  return html`<time datetime="${d.toISOString()}" title="${when(d)} UTC">${s > 0 ? `in ${text}` : `${text} ago`}</time>`
-}
-
-/** How long ago, as `4s`, `3m`, `2h`. */
-export function ago(then: Date | null, now: Date): string {
-  if (!then) return '-'
-  const s = Math.max(0, Math.round((now.getTime() - new Date(then).getTime()) / 1000))
-  if (s < 120) return `${s}s ago`
-  if (s < 7200) return `${Math.round(s / 60)}m ago`
-  return `${Math.round(s / 3600)}h ago`
+  return html`<time datetime="${d.toISOString()}" title="${when(d)} UTC">${relativeTime(d, now)}</time>`
 }
 
 /** An instant as `2026-01-02 03:04:05`, UTC. */

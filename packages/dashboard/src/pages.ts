@@ -1,6 +1,5 @@
-import { Duration } from 'luxon'
-import { describeCall, JOB_STATUSES, REQUEUE_STATUSES, WAITING_STATUSES, ATTEMPT_HISTORY_SIZE, Schedule, type JobData, type JobStatus } from '@pq/core'
-import type { QueueStats, StatsFlowRow, StatsScheduleRow, FlowRow, StatsTableHealthRow } from '@pq/core/internal'
+import { describeCall, JOB_STATUSES, REQUEUE_STATUSES, WAITING_STATUSES, ATTEMPT_HISTORY_SIZE, Schedule, describeRule, type JobData, type JobStatus } from '@pq/core'
+import type { QueueStats, FlowListRow, ScheduleRow, FlowRow, StatsTableHealthRow } from '@pq/core/internal'
 import { html, raw, type SafeHtml } from './html.js'
 import { layout, actionButton, jobPath, shortId, relative, duration, when, type PageContext } from './layout.js'
 
@@ -182,7 +181,7 @@ export function workersPage(ctx: PageContext, workers: WorkerView[]): string {
 }
 
 /** Flows, newest first, with their jobs' statuses. */
-export function flowsPage(ctx: PageContext, flows: StatsFlowRow[], page: number, more: boolean): string {
+export function flowsPage(ctx: PageContext, flows: FlowListRow[], page: number, more: boolean): string {
   const rows = flows.map((f) => html`<tr data-flow="${f.id}"><td><a href="${ctx.base}${flowPath(f.id)}">${f.id}</a></td><td>${f.name ?? '-'}</td><td>${f.queue}</td><td class="n">${f.job_count}</td>
 <td>${Object.entries(f.statuses).map(([s, n]) => html`<span class="st-${s}">${s} ${n}</span> `)}</td><td>${relative(f.created_at, ctx.now)}</td></tr>`)
   return layout(ctx, 'flows', html`<h1>Flows</h1><table id="flows"><tr><th>Id</th><th>Name</th><th>Queue</th><th>Jobs</th><th>Statuses</th><th>Created</th></tr>
@@ -201,30 +200,6 @@ export function flowPage(ctx: PageContext, flow: FlowRow, steps: Map<string, Job
   return layout(ctx, `flow ${flow.id}`, html`<h1>Flow ${flow.name ?? ''} <span class="muted">${flow.id}</span></h1>
 <p>Queue <a href="${ctx.base}${queuePath(flow.queue, 'queued')}">${flow.queue}</a>, created ${relative(flow.created_at, ctx.now)}.</p>
 <table id="steps"><tr><th>Step</th><th>Job</th><th>Call</th><th>Status</th><th>Waited</th><th>Ran</th></tr>${rows}</table>`)
-}
-
-const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
-
-/** A schedule's whole rule in words: interval or cron, window, weekdays, zone, repeat or until. */
-export function ruleInWords(s: Pick<StatsScheduleRow, 'interval' | 'cron' | 'between' | 'weekdays' | 'tz' | 'repeat' | 'until_at' | 'anchor_at'>): string {
-  const parts: string[] = []
-  if (s.cron) parts.push(`cron “${s.cron}”`)
-  else if (s.interval) {
-    const d = Duration.fromISO(s.interval)
-    parts.push(`every ${d.isValid ? d.rescale().toHuman({ listStyle: 'narrow' }) : s.interval}`)
-  } else parts.push(`once at ${when(s.anchor_at)} UTC`)
-  if (s.between) {
-    const [from, to] = s.between.split('/')
-    parts.push(`between ${from} and ${to}`)
-  }
-  if (s.weekdays?.length) parts.push(`on ${s.weekdays.map((d) => DAYS[d] ?? String(d)).join(', ')}`)
-  if (s.cron || s.interval) {
-    if (s.until_at) parts.push(`until ${when(s.until_at)} UTC`)
-    else if (s.repeat < 0) parts.push('forever')
-    else parts.push(`${s.repeat + 1} runs in all`)
-  }
-  parts.push(`(zone ${s.tz})`)
-  return parts.join(', ').replace(', (zone', ' (zone')
 }
 
 /**
@@ -249,10 +224,10 @@ export function runOptions(s: Schedule): string {
 }
 
 /** Schedules by next run, with their rule in words, the options each run gets, and a Cancel button. */
-export function schedulesPage(ctx: PageContext, rows: StatsScheduleRow[], page: number, more: boolean): string {
+export function schedulesPage(ctx: PageContext, rows: ScheduleRow[], page: number, more: boolean): string {
   const items = rows.map((row) => ({ row, schedule: new Schedule(row) }))
   const trs = items.map(({ row: s, schedule }) => html`<tr data-schedule="${s.id}"><td>${s.id}</td><td>${s.queue}</td><td><code>${s.func}</code></td>
-<td class="rule">${ruleInWords(s)}</td><td>${s.canceled_at ? 'canceled' : s.next_run_at ? relative(s.next_run_at, ctx.now) : 'done'}</td><td class="n">${scheduleRunsLeft(schedule)}</td>
+<td class="rule">${describeRule(schedule.rule)}</td><td>${s.canceled_at ? 'canceled' : s.next_run_at ? relative(s.next_run_at, ctx.now) : 'done'}</td><td class="n">${scheduleRunsLeft(schedule)}</td>
 <td class="n">${s.run_count}</td><td>${s.last_job_id ? html`<a href="${ctx.base}${jobPath(s.last_job_id)}">${relative(s.last_run_at, ctx.now)}</a>` : '-'}</td><td>${runOptions(schedule)}</td>
 <td>${!s.canceled_at && s.next_run_at ? actionButton(ctx, `/schedules/${encodeURIComponent(s.id)}/cancel`, 'Cancel', '/schedules', true) : ''}</td></tr>`)
   return layout(ctx, 'schedules', html`<h1>Schedules</h1><table id="schedules"><tr><th>Id</th><th>Queue</th><th>Function</th><th>Rule</th><th>Next run</th><th>Runs left</th><th>Runs</th><th>Last run</th><th>Each run</th><th></th></tr>

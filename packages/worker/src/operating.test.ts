@@ -1,23 +1,12 @@
-import { describe, expect, it, afterEach } from '@jest/globals'
-import { Queue, ATTEMPT_HISTORY_SIZE } from '@pq/core'
-import { useTestDatabase, FIXTURES_PATH, nextEvent, waitFor } from '@pq/core/testing'
-import { Worker, type WorkerOptions, type Logger } from '@pq/worker'
-import { reapLeftovers } from './testing/worker-process.js'
+import { describe, expect, it } from '@jest/globals'
+import { ATTEMPT_HISTORY_SIZE } from '@pq/core'
+import { useTestDatabase, nextEvent, waitFor } from '@pq/core/testing'
+import { Worker, type Logger } from '@pq/worker'
+import { useTestWorkers } from './testing/test-workers.js'
 
 const db = useTestDatabase()
-const workers: Worker[] = []
-const queue = (name: string) => new Queue(name, { connection: db.url })
-const worker = (options: WorkerOptions = {}) => {
-  const w = new Worker({ connection: db.url, path: FIXTURES_PATH, migrate: false, heartbeatTimeout: 5, ...options })
-  workers.push(w)
-  return w
-}
+const { queue, worker } = useTestWorkers(db, 'now')
 const statusOf = async (id: string) => (await db.pool.query<{ status: string }>('select status from pq.job where id = $1', [id])).rows[0]?.status
-
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((w) => w.stop('now')))
-  expect(await reapLeftovers(db.pool)).toEqual([])
-})
 
 describe('a paused queue', () => {
   it('is not claimed from by a running worker until resumed; then its jobs run at once', async () => {

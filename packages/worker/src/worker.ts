@@ -11,7 +11,7 @@ import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } 
 import { ListenWaker } from './wake/listen-waker.js'
 import { PollWaker } from './wake/poll-waker.js'
 import type { Waker } from './wake/waker.js'
-import { Executor } from './run/executor.js'
+import { TaskRunner } from './run/task-runner.js'
 import { Completions } from './run/completions.js'
 import { runJob, type JobRunReport } from './run/job-runner.js'
 import { Heartbeat } from './heartbeat.js'
@@ -101,7 +101,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #releasePool!: () => Promise<void>
   #ctx!: QueryContext
   #waker!: Waker & { poke(): void }
-  #executor!: Executor
+  #taskRunner!: TaskRunner
   #completions!: Completions
   #began!: BeganMarks
   #maintenance!: Maintenance
@@ -155,7 +155,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** Threads alive for isolated jobs (a timed-out job's thread is terminated). @internal */
   get isolatedThreads(): number {
-    return this.#executor?.threadCount ?? 0
+    return this.#taskRunner?.threadCount ?? 0
   }
 
   /**
@@ -209,7 +209,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** Fails the run of `job` with a stray error of its task, if this worker runs it in-process. @internal */
   strayError(job: Job | undefined, error: unknown): boolean {
-    if (!job || !this.#running.has(job.id) || !this.#executor.failRun(job.id, error)) return false
+    if (!job || !this.#running.has(job.id) || !this.#taskRunner.failRun(job.id, error)) return false
     this.#warn(`job ${job.id} (${job.func}) failed with an error thrown outside its run`, error)
     return true
   }
@@ -247,7 +247,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#started = true
     trackLive(this, true)
     this.#claimer = new Claimer(this.#ctx, o)
-    this.#executor = new Executor(o.path, { databaseUrl: connectionString(o.connection), schema: o.schema }, o.lookup, (m) =>
+    this.#taskRunner = new TaskRunner(o.path, { databaseUrl: connectionString(o.connection), schema: o.schema }, o.lookup, (m) =>
       this.emit('warning', m),
     )
     this.#completions = new Completions(this.#ctx, o.name, () => this.#waker.poke(), (m) => this.emit('warning', m))
@@ -386,10 +386,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (row.confirm_start && !row.began) {
       // A lost worker held this job before (it may be what killed it): record the start before
       // running, so that if it kills this worker too, the death counts against it.
-      run = this.#began.markNow(row.id).then(() => runJob(job, this.#executor, settings, this.#runAbort.signal))
+      run = this.#began.markNow(row.id).then(() => runJob(job, this.#taskRunner, settings, this.#runAbort.signal))
     } else {
       this.#began.started(row.id)
-      run = runJob(job, this.#executor, settings, this.#runAbort.signal)
+      run = runJob(job, this.#taskRunner, settings, this.#runAbort.signal)
     }
     // The slot frees when the run ends, not when its outcome is recorded: the next job runs while
     // the completion batch is written, and outcomes of jobs ending close together share a batch.
@@ -548,7 +548,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       await this.#began.stop()
       await this.#heartbeat.stop()
       await this.#waker.close()
-      await this.#executor.close()
+      await this.#taskRunner.close()
       await this.#releasePool()
     } finally {
       trackLive(this, false)

@@ -136,8 +136,8 @@ describe('pq-admin', () => {
     await db.pool.query(`update pq.job set worker = 'w1', started_at = now() where id = 'r1'`)
     const { out } = await admin(['workers'])
     const line = (name: string) => out.split('\n').find((l) => l.startsWith(name))!.split(/\s{2,}/)
-    expect(line('w1 ')).toEqual(['w1', 'busy', 'q1,q2', 'r1', expect.stringMatching(/^[34]s ago$/), '0/0'])
-    expect(line('w-old')).toEqual(['w-old', 'lost', '*', '-', '10m ago', '0/0'])
+    expect(line('w1 ')).toEqual(['w1', 'busy', 'q1,q2', 'r1', expect.stringMatching(/^[34] sec\. ago$/), '0/0'])
+    expect(line('w-old')).toEqual(['w-old', 'lost', '*', '-', '10 min. ago', '0/0'])
   })
 
   it('asks a live worker to stop, and exits 2 naming the live ones for an unknown name', async () => {

@@ -1,4 +1,4 @@
-import { numberFlag } from '@pq/cli-kit'
+import { numberFlag, renderTable, cellText } from '@pq/cli-kit'
 import { DateTime } from 'luxon'
 import { JOB_STATUSES, WAITING_STATUSES, ATTEMPT_HISTORY_SIZE, NoSuchJob, UsageError, describeCall, type JobStatus } from '@pq/core'
 import {
@@ -7,7 +7,6 @@ import {
 } from '@pq/core/internal'
 import type { AdminCommand } from './admin-cli.js'
 import { confirm, type AdminIo } from './confirm.js'
-import { textTable, cellText } from './text-table.js'
 
 const ids = (args: Record<string, unknown>): string[] => ((args.ids as (string | number)[] | undefined) ?? []).map(String)
 const when = (d: DateTime | null) => (d ? d.toISO() ?? '' : '-')
@@ -43,8 +42,8 @@ const jobs: AdminCommand = {
       return 0
     }
     const pages = Math.max(1, Math.ceil(total / perPage))
-    io.out.write(textTable(['ID', 'QUEUE', 'STATUS', 'CREATED', 'CALL'],
-      data.map((j) => [j.id, j.origin, j.status, when(j.createdAt), cellText(describeCall(j.func, j.args, j.kwargs))])))
+    io.out.write(`${renderTable({ header: ['ID', 'QUEUE', 'STATUS', 'CREATED', 'CALL'],
+      rows: data.map((j) => [j.id, j.origin, j.status, when(j.createdAt), cellText(describeCall(j.func, j.args, j.kwargs))]) }, 'plain')}\n`)
     io.out.write(`page ${page} of ${pages} (${total} job${total === 1 ? '' : 's'})${page < pages ? `; next: --page ${page + 1}` : ''}\n`)
     return 0
   },

@@ -1,11 +1,10 @@
-import { numberFlag } from '@pq/cli-kit'
+import { numberFlag, relativeTime, renderTable } from '@pq/cli-kit'
 import { NoSuchWorker } from '@pq/core'
 import {
   workerList, workerRequestStop, queueList, queueName, queuePause, queueResume, statsPing, statsStartedByWorker, servesQueue,
   DEFAULT_LIVE_SECONDS,
 } from '@pq/core/internal'
 import type { AdminCommand } from './admin-cli.js'
-import { textTable, age } from './text-table.js'
 
 const liveSecondsOption = { type: 'string', default: String(DEFAULT_LIVE_SECONDS), describe: 'A worker is live if it heartbeat within this many seconds' } as const
 
@@ -30,14 +29,14 @@ const workers: AdminCommand = {
       io.out.write('No workers registered.\n')
       return 0
     }
-    io.out.write(textTable(['NAME', 'STATE', 'QUEUES', 'CURRENT JOBS', 'HEARTBEAT', 'DONE/FAILED'], list.map((w) => [
+    io.out.write(`${renderTable({ header: ['NAME', 'STATE', 'QUEUES', 'CURRENT JOBS', 'HEARTBEAT', 'DONE/FAILED'], rows: list.map((w) => [
       w.name,
       `${w.live ? w.state : 'lost'}${w.stopRequested && w.state !== 'stopped' ? ' (stop asked)' : ''}`,
       w.queues.length ? w.queues.join(',') : '*',
       w.currentJobs.length ? w.currentJobs.join(',') : '-',
-      `${age(new Date(w.heartbeatAt), now)} ago`,
+      relativeTime(new Date(w.heartbeatAt), now),
       `${w.successfulCount}/${w.failedCount}`,
-    ])))
+    ]) }, 'plain')}\n`)
     return 0
   },
 }

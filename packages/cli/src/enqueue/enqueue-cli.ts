@@ -1,34 +1,21 @@
 import { Queue, resolveFunction, type EnqueueCall } from '@pq/core'
-import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/cli-kit'
+import { commandParser, withConnectionOptions, withEnqueueOptions, parseCommand, type CliIo } from '@pq/cli-kit'
 import { readEnv } from '@pq/core/internal'
-import { parseCallArguments, parseKwargs, parseMeta } from '../shared/call-arguments.js'
+import { parseCallArguments, parseKwargs, enqueueOptionsFromFlags } from '../shared/call-arguments.js'
 
 /**
  * `pq-enqueue FUNC [ARGS...]`: enqueues one job, after checking that FUNC resolves under the tasks
  * root, and prints its id (or, with --wait, its result).
  */
 export async function enqueueCli(argv: readonly string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
-  const parser = withConnectionOptions(commandParser('pq-enqueue', argv)
+  const parser = withEnqueueOptions(withConnectionOptions(commandParser('pq-enqueue', argv)
     .parserConfiguration({ 'parse-positional-numbers': false })
     .command('$0 <func> [args..]', 'Enqueue a call of FUNC (module.export) with ARGS (JSON where they parse, else strings).', (y) => y
       .positional('func', { type: 'string', describe: "The function, e.g. tasks.add or pq.utils.testJob" })
-      .positional('args', { type: 'string', array: true, describe: 'Arguments: 2, true, {"a":1} parse as JSON; Bob stays a string' }))
-    .option('queue', { type: 'string', alias: 'q', default: 'default', describe: 'Queue name' })
-    .option('timeout', { type: 'string', describe: "Job timeout: seconds or 30s, 10m, 1h (default 600)" })
-    .option('result-ttl', { type: 'string', describe: 'Keep the result this long: seconds; 0 deletes at once; -1 forever (default 500)' })
-    .option('failure-ttl', { type: 'string', describe: 'Keep a failure this long (default one year)' })
-    .option('ttl', { type: 'string', describe: 'Discard the job if not started within this time' })
-    .option('at-front', { type: 'boolean', describe: 'Put the job before every waiting job of the queue' })
+      .positional('args', { type: 'string', array: true, describe: 'Arguments: 2, true, {"a":1} parse as JSON; Bob stays a string' })))
     .option('job-id', { type: 'string', describe: 'Your own id for the job' })
     .option('depends-on', { type: 'string', array: true, describe: 'Run only after this job has finished (repeatable)' })
-    .option('description', { type: 'string', describe: 'Free text shown by pq-admin and the dashboard' })
-    .option('kwargs', { type: 'string', describe: 'Keyword arguments as a JSON object' })
-    .option('meta', { type: 'string', describe: 'Meta data as a JSON object' })
-    .option('retry', { type: 'number', describe: 'Retry up to N times after a failure' })
-    .option('retry-interval', { type: 'number', array: true, describe: 'Seconds between retries (repeatable; the last repeats)' })
     .option('in', { type: 'string', describe: 'Run after this delay (30s, 10m, 1h)' })
-    .option('path', { type: 'string', alias: 'P', describe: 'Tasks root for module.fn names (else PQ_PATH, else the current directory)' })
-    .option('verify', { type: 'boolean', default: true, describe: 'Check that FUNC resolves under --path first (--no-verify for functions only the workers have)' })
     .option('wait', { type: 'boolean', describe: 'Wait for the result and print it; exit 1 if the job fails' })
     .option('wait-timeout', { type: 'number', describe: 'With --wait: give up after this many seconds' })
     .option('json', { type: 'boolean', describe: 'Print the job (or with --wait, its result) as JSON' })
@@ -44,17 +31,10 @@ export async function enqueueCli(argv: readonly string[], env: Record<string, st
     func: String(args.func),
     args: parseCallArguments((args.args as string[] | undefined) ?? []),
     kwargs: parseKwargs(args.kwargs),
-    meta: parseMeta(args.meta),
-    timeout: args.timeout,
-    resultTtl: args['result-ttl'],
-    failureTtl: args['failure-ttl'],
-    ttl: args.ttl,
-    atFront: args['at-front'],
+    ...enqueueOptionsFromFlags(args),
     jobId: args['job-id'],
     dependsOn: args['depends-on'],
-    description: args.description,
     in: args.in,
-    retry: args.retry === undefined ? undefined : { max: args.retry, intervals: args['retry-interval'] ?? [] },
   }
   for (const key of Object.keys(call) as (keyof EnqueueCall)[]) if (call[key] === undefined) delete call[key]
   // Validate everything before writing: the function, then the options (enqueueCall checks them first).

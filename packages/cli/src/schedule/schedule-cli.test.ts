@@ -26,6 +26,15 @@ describe('pq-schedule', () => {
     expect(iso((await scheduled(out)).nextRunAt)).toBe('2030-01-01T00:00:00Z')
   })
 
+  it("takes pq-enqueue's job option flags for each run's job (one declaration, withEnqueueOptions)", async () => {
+    const { code, out } = await run('2030-01-01', 'fixtures.add', '--failure-ttl=1h', '--ttl=30m', '--retry=2', '--retry-interval=5',
+      '--description=nightly', '--at-front', '--timeout=90', '--result-ttl=0', '--queue=reports')
+    expect(code).toBe(0)
+    const s = await scheduled(out)
+    expect(s.queue).toBe('reports')
+    expect(s.jobOptions).toMatchObject({ timeout: 90, resultTtl: 0, failureTtl: 3600, ttl: 1800, retry: { max: 2, intervals: [5] }, description: 'nightly', atFront: true })
+  })
+
   it('reads one-digit hours and JSON-ish arguments', async () => {
     const { out } = await run('2030-01-01T9:10', 'fixtures.sayHello', 'arg1', '2', '{"a":1}')
     const s = await scheduled(out)

@@ -1,7 +1,7 @@
 import { Queue, Schedule, UsageError, resolveFunction, type ScheduleCall } from '@pq/core'
-import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/cli-kit'
+import { commandParser, withConnectionOptions, withEnqueueOptions, parseCommand, renderTable, type CliIo } from '@pq/cli-kit'
 import { readEnv } from '@pq/core/internal'
-import { parseCallArguments, parseKwargs } from '../shared/call-arguments.js'
+import { parseCallArguments, parseKwargs, enqueueOptionsFromFlags } from '../shared/call-arguments.js'
 
 const WEEKDAY_FLAGS = ['mo', 'tu', 'we', 'th', 'fr', 'sa', 'su'] as const
 
@@ -23,14 +23,9 @@ export async function scheduleCli(argv: readonly string[], env: Record<string, s
     .option('cron', { type: 'string', describe: "Cron expression instead of an interval: '30 9 * * 1-5' (seconds first if 6 fields)" })
     .option('tz', { type: 'string', describe: 'IANA zone for dates without offset, the window, weekdays and cron (default UTC)' }))
   for (const day of WEEKDAY_FLAGS) parser = parser.option(day, { type: 'boolean', describe: `Run on ${day.toUpperCase()}` })
-  const full = parser
-    .option('queue', { type: 'string', alias: 'q', default: 'default', describe: 'Queue of the jobs each run enqueues' })
-    .option('timeout', { type: 'string', describe: 'Job timeout: seconds or 30s, 10m, 1h' })
-    .option('result-ttl', { type: 'string', describe: 'Keep each result this long (seconds; 0 delete; -1 forever)' })
-    .option('kwargs', { type: 'string', describe: 'Keyword arguments as a JSON object' })
+  // The job options are each run's: every run enqueues one job with them.
+  const full = withEnqueueOptions(parser)
     .option('id', { type: 'string', describe: 'Your own id for the schedule' })
-    .option('path', { type: 'string', alias: 'P', describe: 'Tasks root (else PQ_PATH, else the current directory)' })
-    .option('verify', { type: 'boolean', default: true, describe: 'Check that FUNC resolves under --path first (--no-verify to skip)' })
     .option('list', { type: 'boolean', describe: 'List live schedules (with --all, ended ones too)' })
     .option('all', { type: 'boolean', describe: 'With --list: include ended and canceled schedules' })
     .option('cancel', { type: 'string', describe: 'Cancel the schedule ID' })
@@ -66,8 +61,7 @@ export async function scheduleCli(argv: readonly string[], env: Record<string, s
     weekdays: weekdays.length ? weekdays : undefined,
     cron: args.cron,
     tz: args.tz,
-    timeout: args.timeout,
-    resultTtl: args['result-ttl'],
+    ...enqueueOptionsFromFlags(args),
     id: args.id,
   }
   for (const key of Object.keys(call) as (keyof ScheduleCall)[]) if (call[key] === undefined) delete call[key]
@@ -95,10 +89,7 @@ async function listSchedules(io: CliIo, lookup: { connection?: string; schema?: 
     return 0
   }
   const rows = schedules.map((s) => [s.id, s.queue, s.func, s.nextRunAt?.toISO({ suppressMilliseconds: true }) ?? '-', s.runsLeft === null ? '∞' : String(s.runsLeft), String(s.runCount)])
-  const head = ['ID', 'Queue', 'Function', 'Next run', 'Left', 'Runs']
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()
-  io.out.write(`${[line(head), ...rows.map(line)].join('\n')}\n`)
+  io.out.write(`${renderTable({ header: ['ID', 'Queue', 'Function', 'Next run', 'Left', 'Runs'], rows }, 'plain')}\n`)
   return 0
 }
 

@@ -1,4 +1,4 @@
-import { InvalidOption, type Json } from '@pq/core'
+import { InvalidOption, type EnqueueOptions, type Json } from '@pq/core'
 
 /**
  * Reads command-line job arguments as JSON where they parse (`2`, `true`, `null`, `{"a":1}`,
@@ -57,4 +57,33 @@ export function parseMeta(text: string | undefined): Record<string, Json> | unde
     // reported below, with the expected form
   }
   throw new InvalidOption('meta', `--meta must be a JSON object, got ${JSON.stringify(text)}; use e.g. --meta '{"tenant": 7}'`)
+}
+
+/** What withEnqueueOptions' flags parse to. */
+export interface EnqueueFlags {
+  timeout?: string
+  'result-ttl'?: string
+  'failure-ttl'?: string
+  ttl?: string
+  'at-front'?: boolean
+  description?: string
+  meta?: string
+  retry?: number
+  'retry-interval'?: number[]
+}
+
+/** The job options given by withEnqueueOptions' flags (absent flags are left out, so defaults apply). */
+export function enqueueOptionsFromFlags(flags: EnqueueFlags): EnqueueOptions {
+  const options: EnqueueOptions = {
+    timeout: flags.timeout,
+    resultTtl: flags['result-ttl'],
+    failureTtl: flags['failure-ttl'],
+    ttl: flags.ttl,
+    atFront: flags['at-front'],
+    description: flags.description,
+    meta: parseMeta(flags.meta),
+    retry: flags.retry === undefined ? undefined : { max: flags.retry, intervals: flags['retry-interval'] ?? [] },
+  }
+  for (const key of Object.keys(options) as (keyof EnqueueOptions)[]) if (options[key] === undefined) delete options[key]
+  return options
 }

@@ -1,3 +1,4 @@
+import { renderTable } from '@pq/cli-kit'
 import type { QueueStats, RqQueueStats, StatsTableHealthRow } from '@pq/core/internal'
 
 const COLUMNS = [
@@ -11,19 +12,15 @@ const COLUMNS = [
  */
 export function renderStatsTable(stats: readonly QueueStats[]): string {
   const label = (s: QueueStats) => (s.pausedAt ? `${s.name} (paused)` : s.name)
-  const nameWidth = Math.max(14, ...stats.map((s) => label(s).length))
   const cell = (s: QueueStats, status: (typeof COLUMNS)[number][1]) =>
     `${s.estimated.includes(status) ? '~' : ''}${s.counts[status].toLocaleString('en-US')}`
-  const widths = COLUMNS.map(([title, status]) => Math.max(9, title.length, ...stats.map((s) => cell(s, status).length)))
-  const workersWidth = Math.max(9, ...stats.map((s) => String(s.workers).length))
-  const line = (name: string, values: string[], workers: string) =>
-    `| ${name.padEnd(nameWidth)} |${values.map((v, i) => ` ${v.padStart(widths[i]!)} |`).join('')} ${workers.padStart(workersWidth)} |`
-  const header = line('Name', COLUMNS.map(([title]) => title), 'Workers')
-  const rule = '-'.repeat(header.length)
-  const body = stats.length === 0
-    ? [`| ${'(no queues yet: nothing was ever enqueued)'.padEnd(header.length - 4)} |`]
-    : stats.map((s) => line(label(s), COLUMNS.map(([, status]) => cell(s, status)), String(s.workers)))
-  return [rule, header, rule, ...body, rule].join('\n') + '\n'
+  return `${renderTable({
+    header: ['Name', ...COLUMNS.map(([title]) => title), 'Workers'],
+    rows: stats.map((s) => [label(s), ...COLUMNS.map(([, status]) => cell(s, status)), String(s.workers)]),
+    align: ['left', ...COLUMNS.map(() => 'right' as const), 'right'],
+    minWidths: [14, ...COLUMNS.map(() => 9), 9],
+    empty: '(no queues yet: nothing was ever enqueued)',
+  }, 'boxed')}\n`
 }
 
 /**
@@ -51,9 +48,7 @@ const lastTime = (manual: Date | null, auto: Date | null): string => {
 /** Table health under the queue table: live/dead rows, last vacuum and analyze, the oldest transaction, warnings. */
 export function renderHealth(h: { tables: StatsTableHealthRow[]; oldestXactSeconds: number | null }, warnings: readonly string[]): string {
   const rows = h.tables.map((t) => [t.table, t.live.toLocaleString('en-US'), t.dead.toLocaleString('en-US'), lastTime(t.last_vacuum, t.last_autovacuum), lastTime(t.last_analyze, t.last_autoanalyze)])
-  const head = ['Table', 'Live rows', 'Dead rows', 'Last vacuum', 'Last analyze']
-  const widths = head.map((title, i) => Math.max(title.length, ...rows.map((r) => r[i]!.length)))
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()
+  const header = ['Table', 'Live rows', 'Dead rows', 'Last vacuum', 'Last analyze']
   const xact = h.oldestXactSeconds === null ? 'none' : `${Math.round(h.oldestXactSeconds)} s`
-  return ['', line(head), ...rows.map(line), `Oldest open transaction holding back vacuum: ${xact}`, ...warnings.map((w) => `warning: ${w}`)].join('\n') + '\n'
+  return ['', renderTable({ header, rows }, 'plain'), `Oldest open transaction holding back vacuum: ${xact}`, ...warnings.map((w) => `warning: ${w}`)].join('\n') + '\n'
 }

@@ -54,8 +54,20 @@ function parseSeconds(option: string, input: DurationInput): number {
     return input
   }
   if (typeof input !== 'string') throw new InvalidDuration(option, input, EXPECTED)
-  const match = /^\s*(-?\d+(?:\.\d+)?)\s*([smhdSMHD]?)\s*$/.exec(input)
-  if (!match) throw new InvalidDuration(option, input, EXPECTED)
+  const seconds = unitFormSeconds(input)
+  if (seconds === null) throw new InvalidDuration(option, input, EXPECTED)
+  return seconds
+}
+
+/**
+ * Reads pq's duration text: seconds ('90', '-1') or a number with a unit ('15s', '30m', '1h', '2d';
+ * 'm' is minutes, as in RQ), as seconds; null for anything else. The one reader of these forms,
+ * shared by the duration options and schedule intervals.
+ * @internal
+ */
+export function unitFormSeconds(text: string): number | null {
+  const match = /^\s*(-?\d+(?:\.\d+)?)\s*([smhd]?)\s*$/i.exec(text)
+  if (!match) return null
   const unit = (match[2] ?? '').toLowerCase()
   return Number(match[1]) * (unit ? UNIT_SECONDS[unit]! : 1)
 }

@@ -3,17 +3,34 @@ import { describeConnection } from '../config/env.js'
 
 /** SQLSTATE codes pq branches on. Match codes, never message text. */
 export const UNIQUE_VIOLATION = '23505'
-export const FOREIGN_KEY_VIOLATION = '23503'
 export const UNDEFINED_TABLE = '42P01'
-export const UNDEFINED_OBJECT = '42704'
 export const INVALID_SCHEMA_NAME = '3F000'
 export const DEADLOCK_DETECTED = '40P01'
 export const SERIALIZATION_FAILURE = '40001'
-export const ADMIN_SHUTDOWN = '57P01'
-export const QUERY_CANCELED = '57014'
-export const INVALID_TEXT_REPRESENTATION = '22P02'
+const INVALID_PASSWORD = '28P01'
+const INVALID_AUTHORIZATION_SPECIFICATION = '28000'
+const INVALID_CATALOG_NAME = '3D000' // no such database
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', '28P01', '28000', '3D000'])
+/** SQLSTATE classes that blame the values written: data exception, integrity constraint, program limit. */
+const DATA_ERROR_CLASSES = new Set(['22', '23', '54'])
+
+/** Node's socket errors and the SQLSTATEs that mean "cannot get in" (bad password, no such database). */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET',
+  INVALID_PASSWORD, INVALID_AUTHORIZATION_SPECIFICATION, INVALID_CATALOG_NAME,
+])
+
+/** True when `err` (not already a PqError) means Postgres could not be reached or refused the login. */
+export function isConnectionFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return !(err instanceof PqError) && typeof code === 'string' && CONNECTION_CODES.has(code)
+}
+
+/** True when Postgres refused the values themselves (retrying the same values cannot help). */
+export function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.length === 5 && DATA_ERROR_CLASSES.has(code.slice(0, 2))
+}
 
 /**
  * A failure to reach Postgres (refused, unknown host, bad password, no such database) as pq's
@@ -21,8 +38,8 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', '
  */
 export function asConnectionError(err: unknown, connection: unknown): unknown {
   if (err instanceof AggregateError && err.errors.length) return asConnectionError(err.errors[0], connection)
-  const code = (err as { code?: unknown })?.code
-  if (err instanceof PqError || typeof code !== 'string' || !CONNECTION_CODES.has(code)) return err
+  if (!isConnectionFailure(err)) return err
+  const code = (err as { code: string }).code
   const url = typeof connection === 'string' ? connection
     : typeof connection === 'object' && connection !== null && typeof (connection as { connectionString?: unknown }).connectionString === 'string'
       ? (connection as { connectionString: string }).connectionString : connection === undefined ? process.env.DATABASE_URL : undefined

@@ -3,6 +3,7 @@ import { SchemaNotMigrated, SchemaTooNew } from '../errors.js'
 import { schemaName } from '../db/schema-name.js'
 import { acquirePool, type ConnectionOption } from '../db/pools.js'
 import { isPgError, UNDEFINED_TABLE, INVALID_SCHEMA_NAME } from '../db/pg-errors.js'
+import { inTransaction } from '../db/transaction.js'
 import type { Migration } from './migration.js'
 import { MIGRATIONS } from './migrations.generated.js'
 
@@ -41,42 +42,30 @@ export async function migrate(connection: ConnectionOption | undefined, options:
   const migrations = options.migrations ?? MIGRATIONS
   const { pool, release } = acquirePool(connection, undefined)
   try {
-    const client = await pool.connect()
-    try {
-      return await migrateOn(client, schema, migrations)
-    } finally {
-      client.release()
-    }
+    return await inTransaction(pool, (client) => migrateOn(client, schema, migrations))
   } finally {
     await release()
   }
 }
 
 async function migrateOn(client: pg.PoolClient, schema: string, migrations: readonly Migration[]): Promise<MigrateResult> {
-  await client.query('begin')
-  try {
-    await client.query('select pg_advisory_xact_lock($1, hashtext($2))', [MIGRATE_LOCK_KEY, schema])
-    await client.query(`create schema if not exists ${pg.escapeIdentifier(schema)}`)
-    await client.query(`set local search_path to ${pg.escapeIdentifier(schema)}`)
-    await client.query(`create table if not exists migration (
-      version integer primary key, name text not null, applied_at timestamptz not null default now())`)
-    const { rows } = await client.query<{ version: number | null }>('select max(version) as version from migration')
-    const current = rows[0]?.version ?? 0
-    const latest = migrations.length === 0 ? 0 : migrations[migrations.length - 1]!.version
-    if (current > latest) throw new SchemaTooNew(schema, current, latest)
-    const applied: number[] = []
-    for (const m of migrations) {
-      if (m.version <= current) continue
-      await client.query(m.sql)
-      await client.query('insert into migration (version, name) values ($1, $2)', [m.version, m.name])
-      applied.push(m.version)
-    }
-    await client.query('commit')
-    return { schema, applied, version: Math.max(current, latest) }
-  } catch (err) {
-    await client.query('rollback').catch(() => {})
-    throw err
+  await client.query('select pg_advisory_xact_lock($1, hashtext($2))', [MIGRATE_LOCK_KEY, schema])
+  await client.query(`create schema if not exists ${pg.escapeIdentifier(schema)}`)
+  await client.query(`set local search_path to ${pg.escapeIdentifier(schema)}`)
+  await client.query(`create table if not exists migration (
+    version integer primary key, name text not null, applied_at timestamptz not null default now())`)
+  const { rows } = await client.query<{ version: number | null }>('select max(version) as version from migration')
+  const current = rows[0]?.version ?? 0
+  const latest = migrations.length === 0 ? 0 : migrations[migrations.length - 1]!.version
+  if (current > latest) throw new SchemaTooNew(schema, current, latest)
+  const applied: number[] = []
+  for (const m of migrations) {
+    if (m.version <= current) continue
+    await client.query(m.sql)
+    await client.query('insert into migration (version, name) values ($1, $2)', [m.version, m.name])
+    applied.push(m.version)
   }
+  return { schema, applied, version: Math.max(current, latest) }
 }
 
 /** Reads a schema's migration version: 0 when the schema or its ledger does not exist. */

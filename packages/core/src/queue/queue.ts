@@ -2,6 +2,7 @@ import { DateTime } from 'luxon'
 import type pg from 'pg'
 import { acquirePool, type ConnectionOption } from '../db/pools.js'
 import { queryContext, type Executor, type QueryContext } from '../db/query-context.js'
+import { inTransaction } from '../db/transaction.js'
 import { schemaName } from '../db/schema-name.js'
 import { readEnv } from '../config/env.js'
 import { toSeconds, toTtlSeconds, MAX_TIMEOUT_SECONDS, type DurationInput } from '../config/duration.js'
@@ -284,18 +285,7 @@ export class Queue {
   async #runInProcess(rows: JobInsertRow[], queues: { name: string; serial: boolean }[], flow: FlowInsert | null): Promise<Job[]> {
     if (this.#exec !== this.#source.home.ctx) return this.#runEach(this.#exec, rows, queues, flow)
     // On the pool, insert and outcome share a transaction, so no worker can claim the job between them.
-    const client = await this.#source.pool.connect()
-    try {
-      await client.query('begin')
-      const jobs = await this.#runEach(queryContext(client, this.schema), rows, queues, flow)
-      await client.query('commit')
-      return jobs
-    } catch (err) {
-      await client.query('rollback').catch(() => {})
-      throw err
-    } finally {
-      client.release()
-    }
+    return inTransaction(this.#source.pool, (client) => this.#runEach(queryContext(client, this.schema), rows, queues, flow))
   }
 
   async #runEach(ctx: QueryContext, rows: JobInsertRow[], queues: { name: string; serial: boolean }[], flow: FlowInsert | null): Promise<Job[]> {

@@ -1,5 +1,6 @@
 import { DateTime, Duration, type DurationLikeObject } from 'luxon'
 import { InvalidDuration, InvalidSchedule } from '../errors.js'
+import { unitFormSeconds } from '../config/duration.js'
 
 /** What the `interval` option accepts: seconds, a numeric or unit string, a luxon Duration, a duration object or an ISO 8601 duration. */
 export type IntervalInput = number | string | Duration | DurationLikeObject
@@ -23,8 +24,6 @@ const DAY_MS = 86_400_000
 // The mean Gregorian month; only used to guess k before stepping to the exact slot.
 const MEAN_MONTH_MS = 30.436875 * DAY_MS
 const WHOLE_UNITS = new Set(['years', 'quarters', 'months', 'weeks', 'days'])
-// 'm' is minutes, as in RQ and pq's other duration options; months need 'P1M'.
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 }
 
 /**
  * Reads an `interval` option into a normalised ISO 8601 duration ('P1D', 'PT30M', 'P1M-1D'), or
@@ -54,8 +53,9 @@ function readParts(input: IntervalInput): IntervalParts {
   }
   if (typeof input === 'string') {
     const text = input.trim()
-    const unit = /^(\d+(?:\.\d+)?)\s*([smhd]?)$/i.exec(text)
-    if (unit) return secondsParts(Number(unit[1]) * (UNIT_SECONDS[(unit[2] ?? '').toLowerCase()] ?? 1))
+    // 'm' is minutes, as in pq's other duration options; months need 'P1M'.
+    const seconds = unitFormSeconds(text)
+    if (seconds !== null) return secondsParts(seconds)
     const iso = /^-?p/i.test(text) ? Duration.fromISO(text.toUpperCase()) : null
     if (!iso?.isValid) throw new InvalidDuration('interval', input, INTERVAL_EXPECTED)
     return objectParts(input, iso.toObject())

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon'
 import type { QueryContext } from '../db/query-context.js'
 import { queryContext } from '../db/query-context.js'
+import { inTransaction } from '../db/transaction.js'
 import { jobInsertMany } from '../job/job-insert.js'
 import { nextRun } from './schedule-rules.js'
 import { scheduleLockDue, scheduleAdvance, scheduleNextDue } from './schedule-queries.js'
@@ -19,14 +20,10 @@ const FIRE_BATCH = 50
 export async function fireDueSchedules(ctx: QueryContext, pool: { connect(): Promise<import('pg').PoolClient> }, at: DateTime | null = null): Promise<number> {
   let fired = 0
   for (;;) {
-    const client = await pool.connect()
-    let batch = 0
-    try {
-      await client.query('begin')
+    const batch = await inTransaction(pool, async (client) => {
       const tx = queryContext(client, ctx.schema)
       const due = await scheduleLockDue(tx, { limit: FIRE_BATCH, now: at })
-      batch = due.length
-      if (batch > 0) {
+      if (due.length > 0) {
         const now = at ?? DateTime.utc()
         const rows = due.map(jobRowForRun)
         await jobInsertMany(tx, { rows, queues: [...new Set(due.map((d) => d.queue))].map((name) => ({ name, serial: false })) })
@@ -37,13 +34,8 @@ export async function fireDueSchedules(ctx: QueryContext, pool: { connect(): Pro
           await scheduleAdvance(tx, { id: schedule.id, jobId: rows[i]!.id, nextK: next?.k ?? null, nextRunAt: next?.at ?? null, now: at })
         }
       }
-      await client.query('commit')
-    } catch (err) {
-      await client.query('rollback').catch(() => {})
-      throw err
-    } finally {
-      client.release()
-    }
+      return due.length
+    })
     fired += batch
     if (batch < FIRE_BATCH) return fired
   }

@@ -58,12 +58,15 @@ export async function scheduleFetch(q: QueryContext, p: { id: string }): Promise
   return q.db.withSchema(q.schema).selectFrom('schedule').selectAll().where('id', '=', p.id).executeTakeFirst()
 }
 
-/** Schedules, soonest next run first (exhausted and canceled last), optionally of one queue. */
+/**
+ * Schedules, soonest next run first (exhausted and canceled last), optionally of one queue; for
+ * Schedule.list, pq-schedule list and the dashboard. The id breaks ties, so pages never overlap.
+ */
 export async function scheduleList(q: QueryContext, p: { queue: string | null; includeEnded: boolean; offset: number; limit: number }): Promise<ScheduleRow[]> {
   let query = q.db.withSchema(q.schema).selectFrom('schedule').selectAll()
   if (p.queue !== null) query = query.where('queue', '=', p.queue)
   if (!p.includeEnded) query = query.where('next_run_at', 'is not', null)
-  return query.orderBy(sql`next_run_at asc nulls last`).orderBy('created_at').offset(p.offset).limit(p.limit).execute()
+  return query.orderBy(sql`next_run_at asc nulls last`).orderBy('created_at').orderBy('id').offset(p.offset).limit(p.limit).execute()
 }
 
 /** Cancels a schedule: no further runs. Returns false when there is no such (live) schedule. */

@@ -6,6 +6,7 @@ import { sql } from 'kysely'
 import type { DateTime } from 'luxon'
 import { timestampOrNull, type QueryContext } from '../db/query-context.js'
 import type { JobStatus } from '../job/job-data.js'
+import type { JobRow } from '../db/tables.js'
 
 
 /** One (queue, status) count; `capped` when counting stopped at the cap (there are more). */
@@ -146,5 +147,21 @@ export async function statsThroughput(q: QueryContext, p: { minutes: number; buc
     where status in ('finished', 'failed') and ended_at > t.now - ${p.minutes} * interval '1 minute'
       and (${p.queue}::text is null or queue = ${p.queue}::text)
     group by 1 order by 1`.execute(q.db)
+  return rows
+}
+
+/**
+ * Jobs whose id starts with `text`, or whose function is `text` (or starts with it), newest first.
+ * The id prefix is a range scan of the primary key; the function match scans the table, stopping at
+ * `limit` matches (no index on func: one would cost every enqueue an index write).
+ */
+export async function statsJobSearch(q: QueryContext, p: { text: string; limit: number }): Promise<JobRow[]> {
+  const job = sql.id(q.schema, 'job')
+  const prefix = `${p.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  const { rows } = await sql<JobRow>`
+    (select * from ${job} where id like ${prefix} and id >= ${p.text} order by id limit ${p.limit})
+    union
+    (select * from ${job} where func like ${prefix} order by created_at desc limit ${p.limit})
+    order by created_at desc limit ${p.limit}`.execute(q.db)
   return rows
 }

@@ -1,5 +1,6 @@
 import type { QueryContext, JobOutcome } from '@pq/core/internal'
-import { jobFinishMany, jobReleaseDependents, jobCancelDependents, isRetryablePgError } from '@pq/core/internal'
+import { jobFinishMany, jobReleaseDependents, jobCancelDependents, isRetryablePgError, isDataError } from '@pq/core/internal'
+import { retryWithBackoff } from '../backoff.js'
 
 /** `resolve(false)`: the statement found no started row of ours for the job (deleted, or rescued by another worker). */
 interface Pending { outcome: JobOutcome; serial: boolean; resolve: (recorded: boolean) => void; reject: (err: unknown) => void }
@@ -7,12 +8,6 @@ interface Pending { outcome: JobOutcome; serial: boolean; resolve: (recorded: bo
 const MAX_BATCH = 500
 const RETRY_LIMIT = 5
 const UNRECORDABLE = 'pq could not record this job\'s outcome'
-
-/** SQLSTATE classes that blame the values written (data exception, integrity, program limit): retrying the same values cannot help. */
-const isDataError = (err: unknown) => {
-  const code = (err as { code?: unknown } | null)?.code
-  return typeof code === 'string' && code.length === 5 && ['22', '23', '54'].includes(code.slice(0, 2))
-}
 
 /**
  * Batches job outcomes into one statement each: outcomes reported in the same turn of the event loop
@@ -91,21 +86,20 @@ export class Completions {
    * time, so one bad outcome cannot hold the others back.
    */
   async #record(batch: Pending[]): Promise<void> {
-    for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
-      try {
-        const touched = await this.#write(batch)
-        for (const b of batch) b.resolve(touched.has(b.outcome.id))
-        return
-      } catch (err) {
-        if (isDataError(err)) return this.#recordEach(batch, err)
-        if (this.#closing) {
-          for (const b of batch) b.reject(err)
-          return
-        }
-        this.#onTrouble(`recording ${batch.length} outcome${batch.length === 1 ? '' : 's'} failed, retrying in ${wait} ms: ${err instanceof Error ? err.message : String(err)}`)
-        await new Promise((r) => setTimeout(r, wait))
-      }
+    let touched: Set<string>
+    try {
+      touched = await retryWithBackoff(() => this.#write(batch), {
+        firstMs: 250,
+        maxMs: 5000,
+        retryIf: (err) => !isDataError(err) && !this.#closing,
+        onRetry: (err, ms) => this.#onTrouble(`recording ${batch.length} outcome${batch.length === 1 ? '' : 's'} failed, retrying in ${ms} ms: ${err instanceof Error ? err.message : String(err)}`),
+      })
+    } catch (err) {
+      if (isDataError(err)) return this.#recordEach(batch, err)
+      for (const b of batch) b.reject(err)
+      return
     }
+    for (const b of batch) b.resolve(touched.has(b.outcome.id))
   }
 
   /** One outcome at a time; one Postgres still refuses is recorded as a failure saying why. */
@@ -144,14 +138,8 @@ export class Completions {
     return new Set(rows.map((r) => r.id))
   }
 
+  /** A deadlock or serialization failure is retried at once, a few times, with a short backoff. */
   async #withRetry<T>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn()
-      } catch (err) {
-        if (!isRetryablePgError(err) || attempt >= RETRY_LIMIT) throw err
-        await new Promise((r) => setTimeout(r, 5 * attempt))
-      }
-    }
+    return retryWithBackoff(fn, { firstMs: 5, maxMs: 40, attempts: RETRY_LIMIT, retryIf: isRetryablePgError })
   }
 }

@@ -1,7 +1,7 @@
 import { Worker as Thread } from 'node:worker_threads'
 import type { Job, Json } from '@pq/core'
 import { JobTimeout } from '@pq/core'
-import type { RunResult } from './executor.js'
+import type { RunResult } from './task-runner.js'
 import { timerMs } from './timer-ms.js'
 
 // Built, the thread body is plain JS; from TypeScript source (tests) it needs a loader in the thread.

@@ -1,22 +1,11 @@
 import { describe, expect, it, afterEach } from '@jest/globals'
-import { Queue, type Job } from '@pq/core'
-import { useTestDatabase, FIXTURES_PATH, nextEvent, waitFor } from '@pq/core/testing'
-import { Worker, type WorkerOptions, type JobRunReport } from '@pq/worker'
-import { reapLeftovers } from '../testing/worker-process.js'
+import { type Job } from '@pq/core'
+import { useTestDatabase, nextEvent, waitFor } from '@pq/core/testing'
+import { type JobRunReport } from '@pq/worker'
+import { useTestWorkers } from '../testing/test-workers.js'
 
 const db = useTestDatabase()
-const workers: Worker[] = []
-const queue = (name: string) => new Queue(name, { connection: db.url })
-const worker = (options: WorkerOptions = {}) => {
-  const w = new Worker({ connection: db.url, path: FIXTURES_PATH, migrate: false, heartbeatTimeout: 5, ...options })
-  workers.push(w)
-  return w
-}
-
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((w) => w.stop()))
-  expect(await reapLeftovers(db.pool)).toEqual([])
-})
+const { queue, worker } = useTestWorkers(db)
 
 describe('timeouts', () => {
   it('fails an in-process job at its timeout with JobTimeout, and aborts its job.signal', async () => {

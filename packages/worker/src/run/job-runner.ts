@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon'
 import { Job, JobTimeout, resolveFunction, type ResolveOptions } from '@pq/core'
 import { formatError, errorParts, type JobOutcome } from '@pq/core/internal'
-import type { Executor } from './executor.js'
+import type { TaskRunner } from './task-runner.js'
 
 /** `\u0000` as JSON.stringify writes it: an escape not itself preceded by an escaped backslash. */
 const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/
@@ -30,7 +30,7 @@ export interface JobRunnerSettings {
  * decides finished, retry (queued now or scheduled after its interval) or failed, and calls its
  * callbacks and, after a final failure, the exception handler chain. Never throws.
  */
-export async function runJob(job: Job, executor: Executor, settings: JobRunnerSettings, stopSignal: AbortSignal): Promise<JobRunReport> {
+export async function runJob(job: Job, taskRunner: TaskRunner, settings: JobRunnerSettings, stopSignal: AbortSignal): Promise<JobRunReport> {
   const started = performance.now()
   const seconds = () => (performance.now() - started) / 1000
   if (job.discardAt && job.discardAt <= DateTime.utc()) {
@@ -38,7 +38,7 @@ export async function runJob(job: Job, executor: Executor, settings: JobRunnerSe
     return { job, error: null, seconds: 0, outcome: { id: job.id, status: 'canceled', result: null, excInfo, retryAt: null } }
   }
   const timeout = job.timeout ?? settings.defaultTimeout
-  let result = await executor.run(job, timeout, job.isolate ?? settings.isolate, stopSignal)
+  let result = await taskRunner.run(job, timeout, job.isolate ?? settings.isolate, stopSignal)
   // Stopped at once: the job goes back to its queue, so it neither succeeded nor failed; no callbacks.
   if (stopSignal.aborted) return { job, error: null, seconds: seconds(), outcome: { id: job.id, status: 'queued', result: null, excInfo: null, retryAt: null } }
   const json = result.ok ? JSON.stringify(result.result) : null

@@ -3,6 +3,7 @@ import type { DateTime } from 'luxon'
 import pgListen, { type Subscriber, type PgParsedNotification } from 'pg-listen'
 import type pg from 'pg'
 import { WakeLatch, type WakeReason, type Waker } from './waker.js'
+import { Backoff } from '../backoff.js'
 
 /** Options of the ListenWaker. */
 export interface ListenWakerOptions {
@@ -27,8 +28,6 @@ export interface ListenWakerOptions {
 type CreateSubscriber = (config: pg.ClientConfig, options: Record<string, unknown>) => Subscriber
 const createSubscriber: CreateSubscriber = (pgListen as unknown as { default?: CreateSubscriber }).default ?? (pgListen as unknown as CreateSubscriber)
 
-const MIN_BACKOFF_MS = 250
-const MAX_BACKOFF_MS = 10_000
 
 /**
  * Wakes the loop on NOTIFY through one dedicated LISTEN connection (pg-listen), outside the pool.
@@ -46,7 +45,7 @@ export class ListenWaker extends EventEmitter implements Waker {
   #closed = false
   /** Set once start() has set the first mode; later changes emit 'mode'. */
   #started = false
-  #attempt = 0
+  readonly #backoff = new Backoff({ firstMs: 250, maxMs: 10_000, jitter: true })
   #retryTimer: NodeJS.Timeout | undefined
 
   constructor(options: ListenWakerOptions) {
@@ -176,17 +175,14 @@ export class ListenWaker extends EventEmitter implements Waker {
 
   #scheduleReconnect(): void {
     if (this.#closed) return
-    const base = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** this.#attempt)
-    const delay = base / 2 + Math.random() * (base / 2)
-    this.#attempt++
     this.#retryTimer = setTimeout(() => {
       this.#connect().then(() => {
         if (this.#closed) return
-        this.#attempt = 0
+        this.#backoff.reset()
         this.#setMode('listen')
         this.#latch.fire('reconnected')
       }, () => this.#scheduleReconnect())
-    }, delay)
+    }, this.#backoff.next())
     this.#retryTimer.unref?.()
   }
 

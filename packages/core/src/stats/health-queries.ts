@@ -1,65 +1,14 @@
 /**
- * Listings of flows and schedules for the dashboard and pq-admin. They read the `flow` and
- * `schedule` tables directly, so the monitoring shells depend on the schema, not on the flow and
- * schedule APIs.
+ * Database health for pq-stats, pq-admin ping and the dashboard: whether Postgres answers, and how
+ * vacuum keeps up with pq's tables.
  */
 import { sql } from 'kysely'
 import type { QueryContext } from '../db/query-context.js'
-import type { ScheduleRow } from '../db/tables.js'
-
-/** A flow with how many of its jobs are in each status. */
-export interface StatsFlowRow {
-  id: string
-  name: string | null
-  queue: string
-  created_at: Date
-  job_count: number
-  /** e.g. { finished: 2, queued: 1 }; jobs already swept are missing from it. */
-  statuses: Record<string, number>
-}
-
-/** The newest flows first, a page at a time, with their jobs' statuses. */
-export async function statsFlowList(q: QueryContext, p: { offset: number; limit: number }): Promise<StatsFlowRow[]> {
-  const flow = sql.id(q.schema, 'flow')
-  const job = sql.id(q.schema, 'job')
-  const { rows } = await sql<StatsFlowRow>`
-    select f.id, f.name, f.queue, f.created_at, cardinality(f.job_ids) as job_count,
-      coalesce((select jsonb_object_agg(s.status, s.n) from (
-        select j.status, count(*) as n from ${job} j where j.id = any(f.job_ids) group by j.status) s), '{}') as statuses
-    from ${flow} f order by f.created_at desc, f.id desc offset ${p.offset} limit ${p.limit}`.execute(q.db)
-  return rows
-}
-
-/** A schedule as the dashboard lists it: the whole row. */
-export type StatsScheduleRow = ScheduleRow
-
-/** Schedules by next run (exhausted and canceled ones last), a page at a time, whole rows (for `Schedule`). */
-export async function statsScheduleList(q: QueryContext, p: { offset: number; limit: number }): Promise<ScheduleRow[]> {
-  return q.db.withSchema(q.schema).selectFrom('schedule').selectAll()
-    .orderBy(sql`next_run_at asc nulls last`).orderBy('id')
-    .offset(p.offset).limit(p.limit).execute()
-}
 
 /** Checks that the database answers (pq-admin ping), returning its clock. */
 export async function statsPing(q: QueryContext): Promise<Date> {
   const { rows } = await sql<{ now: Date }>`select now() as now`.execute(q.db)
   return rows[0]!.now
-}
-
-/**
- * Jobs whose id starts with `text`, or whose function is `text` (or starts with it), newest first.
- * The id prefix is a range scan of the primary key; the function match scans the table, stopping at
- * `limit` matches (no index on func: one would cost every enqueue an index write).
- */
-export async function statsJobSearch(q: QueryContext, p: { text: string; limit: number }): Promise<import('../db/tables.js').JobRow[]> {
-  const job = sql.id(q.schema, 'job')
-  const prefix = `${p.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-  const { rows } = await sql<import('../db/tables.js').JobRow>`
-    (select * from ${job} where id like ${prefix} and id >= ${p.text} order by id limit ${p.limit})
-    union
-    (select * from ${job} where func like ${prefix} order by created_at desc limit ${p.limit})
-    order by created_at desc limit ${p.limit}`.execute(q.db)
-  return rows
 }
 
 /** One of pq's tables as the statistics collector sees it. */

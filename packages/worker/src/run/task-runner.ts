@@ -11,7 +11,7 @@ export type RunResult = TaskOutcome | { ok: false; error: unknown; timedOut: tru
  * that fires at the timeout; the job is failed then whether or not the task honours it. Isolated,
  * the task runs in a worker thread that is terminated at the timeout, as RQ kills its work horse.
  */
-export class Executor {
+export class TaskRunner {
   readonly #path: string
   readonly #lookup: ResolveOptions
   readonly #isolated: IsolatedRunner

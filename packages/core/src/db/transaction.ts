@@ -1,0 +1,23 @@
+import type pg from 'pg'
+
+/**
+ * Runs `fn` in a transaction of pq's own on a client checked out of `pool`: BEGIN, COMMIT when `fn`
+ * resolves, ROLLBACK when it throws, and the client back to the pool either way. pq's one way to
+ * open a transaction; it never runs on a caller's connection (their transaction decides there).
+ * @internal
+ */
+export async function inTransaction<T>(pool: { connect(): Promise<pg.PoolClient> }, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  try {
+    await client.query('begin')
+    const result = await fn(client)
+    await client.query('commit')
+    return result
+  } catch (err) {
+    // The error that made us roll back is the one to report; a failed rollback adds nothing.
+    await client.query('rollback').catch(() => {})
+    throw err
+  } finally {
+    client.release()
+  }
+}
