@@ -59,7 +59,8 @@ export function withEnqueueOptions<T>(parser: Argv<T>) {
     .option('retry', { type: 'number', describe: 'Retry up to N times after a failure' })
     .option('retry-interval', { type: 'number', array: true, describe: 'Seconds between retries (repeatable; the last repeats)' })
     .option('path', { type: 'string', alias: 'P', describe: 'Tasks root for module.fn names (else PQ_PATH, else the current directory)' })
-    .option('verify', { type: 'boolean', default: true, describe: 'Check that FUNC resolves under --path first (--no-verify for functions only the workers have)' })
+    .option('task-package', { type: 'string', array: true, describe: 'An installed package whose exports FUNC may be (pkg.fn), as given to pq-worker; repeatable' })
+    .option('verify', { type: 'boolean', default: true, describe: 'Check that FUNC resolves under --path (or in a --task-package) first (--no-verify for functions only the workers have)' })
 }
 
 /** True when the command line asks for --help: the command should print it and exit 0. */

@@ -67,6 +67,15 @@ describe('pq-enqueue', () => {
     expect(await jobCount()).toBe(before)
   })
 
+  it('verifies a task of an installed package named with --task-package, as the worker is given it', async () => {
+    // Before, --verify only looked under --path, so a package task needed --no-verify.
+    const unlisted = await run('luxon.Duration', '--queue', 'pkg-task')
+    expect(unlisted.code).toBe(2)
+    expect(unlisted.err).toMatch(/^pq-enqueue: unknown function "luxon.Duration"/)
+    const listed = await run('luxon.Duration', '--queue', 'pkg-task', '--task-package', 'luxon')
+    expect(listed).toMatchObject({ code: 0, err: '' })
+  })
+
   it('skips the function check with --no-verify', async () => {
     const { code } = await run('only.onWorkers', '--no-verify')
     expect(code).toBe(0)

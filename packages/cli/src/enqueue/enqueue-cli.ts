@@ -38,7 +38,7 @@ export async function enqueueCli(argv: readonly string[], env: Record<string, st
   }
   for (const key of Object.keys(call) as (keyof EnqueueCall)[]) if (call[key] === undefined) delete call[key]
   // Validate everything before writing: the function, then the options (enqueueCall checks them first).
-  if (args.verify) await resolveFunction(call.func, path)
+  if (args.verify) await resolveFunction(call.func, path, { packages: args['task-package'] ?? [] })
   const queue = new Queue(args.queue, { connection: args['database-url'] ?? e.databaseUrl, schema: args.schema ?? e.schema, path })
   try {
     const job = await queue.enqueueCall(call)

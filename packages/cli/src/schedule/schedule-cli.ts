@@ -66,7 +66,7 @@ export async function scheduleCli(argv: readonly string[], env: Record<string, s
   }
   for (const key of Object.keys(call) as (keyof ScheduleCall)[]) if (call[key] === undefined) delete call[key]
   const path = args.path ?? e.path ?? process.cwd()
-  if (args.verify) await resolveFunction(call.func, path)
+  if (args.verify) await resolveFunction(call.func, path, { packages: args['task-package'] ?? [] })
   const queue = new Queue(args.queue, { ...lookup, path })
   try {
     const schedule = await queue.scheduleCall(String(args.at), call)
