@@ -252,7 +252,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     )
     this.#completions = new Completions(this.#ctx, o.name, () => this.#waker.poke(), (m) => this.emit('warning', m))
     this.#began = new BeganMarks(this.#ctx, o.name, (err) => this.#warn('marking started jobs failed', err))
-    this.#maintenance = new Maintenance(this.#ctx, pool, o.heartbeatTimeout)
+    this.#maintenance = new Maintenance(this.#ctx, pool, o.heartbeatTimeout, o.maintenanceInterval)
     this.#heartbeat.start()
     this.emit('worker:started', { name: o.name, queues: o.queues, mode: this.#waker.mode })
   }

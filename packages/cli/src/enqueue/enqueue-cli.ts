@@ -1,4 +1,4 @@
-import { Queue, resolveFunction, type EnqueueCall } from '@pq/core'
+import { Queue, resolveFunction, InvalidOption, type EnqueueCall } from '@pq/core'
 import { commandParser, withConnectionOptions, parseCommand, type CliIo } from '@pq/cli-kit'
 import { readEnv } from '@pq/core/internal'
 import { parseCallArguments, parseKwargs, parseMeta } from '../shared/call-arguments.js'
@@ -18,7 +18,8 @@ export async function enqueueCli(argv: readonly string[], env: Record<string, st
     .option('result-ttl', { type: 'string', describe: 'Keep the result this long: seconds; 0 deletes at once; -1 forever (default 500)' })
     .option('failure-ttl', { type: 'string', describe: 'Keep a failure this long (default one year)' })
     .option('ttl', { type: 'string', describe: 'Discard the job if not started within this time' })
-    .option('at-front', { type: 'boolean', describe: 'Put the job before every waiting job of the queue' })
+    .option('at-front', { type: 'boolean', describe: 'Put the job before every waiting job of the queue (of its priority)' })
+    .option('priority', { type: 'string', describe: 'Lower runs first: a whole number (default 0); a queue takes its jobs by priority, then in order' })
     .option('job-id', { type: 'string', describe: 'Your own id for the job' })
     .option('depends-on', { type: 'string', array: true, describe: 'Run only after this job has finished (repeatable)' })
     .option('description', { type: 'string', describe: 'Free text shown by pq-admin and the dashboard' })
@@ -34,6 +35,7 @@ export async function enqueueCli(argv: readonly string[], env: Record<string, st
     .option('json', { type: 'boolean', describe: 'Print the job (or with --wait, its result) as JSON' })
     .example('pq-enqueue pq.utils.testJob', "check that workers get work at once")
     .example('pq-enqueue fixtures.sayHello Bob --timeout=10', 'a call with one string argument')
+    .example('pq-enqueue reports.build 7 --priority -10', 'run before the queue\'s priority-0 jobs')
     .example(`pq-enqueue tasks.add 1 2 --queue high --wait`, 'enqueue, wait for a worker, print 3')
     .example(`pq-enqueue emails.send --kwargs '{"to":"ada@example.com"}' --depends-on 9f1c...`, 'keyword arguments and a dependency'))
   const args = await parseCommand(parser, argv, io)
@@ -50,6 +52,7 @@ export async function enqueueCli(argv: readonly string[], env: Record<string, st
     failureTtl: args['failure-ttl'],
     ttl: args.ttl,
     atFront: args['at-front'],
+    priority: args.priority === undefined ? undefined : parsePriority(args.priority),
     jobId: args['job-id'],
     dependsOn: args['depends-on'],
     description: args.description,
@@ -73,4 +76,12 @@ export async function enqueueCli(argv: readonly string[], env: Record<string, st
   } finally {
     await queue.close()
   }
+}
+
+/** --priority's text as a whole number; toPriority (at enqueue) then checks its range. */
+function parsePriority(text: string): number {
+  if (!/^[+-]?\d+$/.test(text.trim())) {
+    throw new InvalidOption('priority', `invalid --priority ${JSON.stringify(text)}: use a whole number such as -10, 0 or 5 (lower runs first)`)
+  }
+  return Number(text)
 }

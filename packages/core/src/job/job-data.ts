@@ -64,6 +64,8 @@ export interface JobData {
   kwargs: Record<string, Json>
   origin: string
   status: JobStatus
+  /** Lower runs first within its queue, before enqueue order (0 by default). */
+  priority: number
   description: string | null
   timeout: number | null
   resultTtl: number
@@ -119,6 +121,7 @@ function jobData(row: JobRow, time: (d: Date | string | null) => DateTime | null
     kwargs: (row.kwargs as Record<string, Json>) ?? {},
     origin: row.queue,
     status: row.status as JobStatus,
+    priority: row.priority ?? 0,
     description: row.description,
     timeout: row.timeout,
     resultTtl: row.result_ttl,

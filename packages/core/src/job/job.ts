@@ -21,6 +21,8 @@ export class Job<Result = Json> implements Omit<JobData, 'result'> {
   kwargs!: Record<string, Json>
   origin!: string
   status!: JobStatus
+  /** Lower runs first within its queue, before enqueue order (0 by default). */
+  priority!: number
   description!: string | null
   timeout!: number | null
   resultTtl!: number
