@@ -151,13 +151,26 @@ const newPositionSql = (q: QueryContext, atFront: RawBuilder<unknown>) =>
  */
 async function jobInsertPlain(q: QueryContext, p: { rows: JobInsertRow[]; queues: { name: string; serial: boolean }[]; now: DateTime | null }): Promise<JobRow[]> {
   const r = p.rows
+  // The input's columns, each sent as one parameter when every row has the same value (most
+  // options, in a bulk enqueue), else as an array to unnest: fewer values to encode and decode.
+  const inputs: { name: string; type: string; values: unknown[] }[] = [
+    ...COPIED_COLUMNS.map(([field, column, type]) => ({ name: column, type, values: r.map((x) => x[field]) })),
+    { name: 'at_front', type: 'boolean', values: r.map((x) => x.atFront) },
+    { name: 'retry_intervals', type: 'text', values: r.map((x) => intArrayText(x.retryIntervals)) },
+    { name: 'scheduled_for', type: 'timestamptz', values: r.map((x) => timestampOrNull(x.scheduledFor)) },
+  ]
+  const same = (values: unknown[]) => values.every((v) => v === values[0] || (v instanceof Date && values[0] instanceof Date && v.getTime() === values[0].getTime()))
+  const uniform = inputs.filter((c) => same(c.values))
+  const varying = inputs.filter((c) => !uniform.includes(c))
+  const unnested = varying.length
+    ? sql`unnest(${sql.join(varying.map((c) => sql`${c.values}::${sql.raw(c.type)}[]`))}) with ordinality as t(${sql.join(varying.map((c) => sql.ref(c.name)))}, ord)`
+    : sql`generate_series(1, ${r.length}::int) as t(ord)`
+  const scalars = uniform.map((c) => sql`, ${c.values[0]}::${sql.raw(c.type)} as ${sql.ref(c.name)}`)
   const decided = await runSql(q, sql<DecidedRow>`
     with new_queue as (${queueEnsureSql(q, p.queues)}),
     n as (select coalesce(${timestampOrNull(p.now)}::timestamptz, now()) as now),
     input as (
-      select * from unnest(${copiedArrays(r)}, ${r.map((x) => x.atFront)}::boolean[],
-        ${r.map((x) => intArrayText(x.retryIntervals))}::text[], ${r.map((x) => timestampOrNull(x.scheduledFor))}::timestamptz[])
-        with ordinality as t(${copiedColumnList}, at_front, retry_intervals, scheduled_for, ord)
+      select t.*${sql.join(scalars, sql``)} from ${unnested}
     ),
     ins as (
       insert into ${sql.id(q.schema, 'job')} (${copiedColumnList}, retry_intervals, status, position, created_at, enqueued_at, scheduled_for, discard_at)
