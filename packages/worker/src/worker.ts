@@ -13,7 +13,7 @@ import { PollWaker } from './wake/poll-waker.js'
 import type { Waker } from './wake/waker.js'
 import { Executor } from './run/executor.js'
 import { Completions } from './run/completions.js'
-import { runJob, type JobRunReport } from './run/job-runner.js'
+import { runJob, type JobRunReport, type JobRunnerSettings } from './run/job-runner.js'
 import { Heartbeat } from './heartbeat.js'
 import { Claimer } from './claimer.js'
 import { Maintenance } from './maintenance/maintenance.js'
@@ -372,13 +372,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return rows
   }
 
+  /** What every run needs from the options (made once). */
+  #runSettings: JobRunnerSettings | undefined
+
   #startJob(row: ClaimedJobRow): void {
     const job = new Job({ ctx: this.#ctx, pool: this.#pool }, row)
     this.#setState('busy')
     if (row.enqueued_at && row.started_at) this.#claimWait.observe((new Date(row.started_at).getTime() - new Date(row.enqueued_at).getTime()) / 1000)
     this.emit('job:started', job)
     const serial = row.serial_claim === true
-    const settings = {
+    const settings = this.#runSettings ??= {
       path: this.options.path, lookup: this.options.lookup, defaultTimeout: this.options.defaultTimeout, isolate: this.options.isolate,
       exceptionHandlers: this.options.exceptionHandlers, warn: (m: string) => this.emit('warning', m),
     }
