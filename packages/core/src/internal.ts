@@ -33,6 +33,7 @@ export { jobClaim, jobClaimFrom, jobSerialQueuesReady, jobAnyRunnable, type JobC
 export { jobFinishMany, jobReleaseDependents, jobRelease, jobMarkBegan, type JobOutcome, type JobFinished } from './job/job-finish.js'
 export {
   jobReleaseStuckDependents, jobPromoteDue, jobNextScheduled, jobDiscardExpired, jobSweepExpired, jobRescueLost, type JobRescueOwn,
+  maintenanceTakePass, jobWaiterPrune,
 } from './job/job-maintenance.js'
 export * from './worker-registry/worker-queries.js'
 export { workerInfoFromRow } from './worker-registry/worker-info.js'

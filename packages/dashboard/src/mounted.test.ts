@@ -97,6 +97,7 @@ describeBrowser('the dashboard mounted in an Express app under /admin/queues', (
     await page.locator('tr[data-job="abcdef0123456789-queued"] a.id').click()
     expect(await page.locator('#job-id').textContent()).toBe('abcdef0123456789-queued')
     expect(await page.locator('#waited').textContent()).toMatch(/s$/)
+    expect(await page.locator('#priority').textContent()).toBe('0')
     await page.goto(`${root}${BASE}/jobs/failed-attempts`)
     expect(await page.locator('#attempts tr[data-attempt]').allTextContents()).toEqual([
       expect.stringMatching(/^1.*w-1.*TypeError: first try/s), expect.stringMatching(/^2.*w-2.*Error: boom/s),

@@ -96,11 +96,11 @@ function jobsTable(ctx: PageContext, jobs: JobData[], back: string, empty: strin
   const rows = jobs.map((j) => {
     const { waited, ran } = waitedAndRan(j, ctx.now)
     return html`<tr data-job="${j.id}"><td>${shortId(ctx, j.id)}</td>${withQueue ? html`<td>${j.origin}</td>` : ''}
-<td><code>${describeCall(j.func, j.args, j.kwargs)}</code></td><td class="st-${j.status}">${j.status}</td>
+<td><code>${describeCall(j.func, j.args, j.kwargs)}</code></td><td class="st-${j.status}">${j.status}</td><td class="n">${String(j.priority)}</td>
 <td>${relative(j.createdAt.toJSDate(), ctx.now)}</td><td class="n">${duration(waited)}</td><td class="n">${duration(ran)}</td><td>${jobActions(ctx, j, back)}</td></tr>`
   })
-  return html`<table id="jobs"><tr><th>Id</th>${withQueue ? html`<th>Queue</th>` : ''}<th>Call</th><th>Status</th><th>Created</th><th>Waited</th><th>Ran</th><th></th></tr>
-${rows.length ? rows : html`<tr><td colspan="${withQueue ? 8 : 7}" class="muted">${empty}</td></tr>`}</table>`
+  return html`<table id="jobs"><tr><th>Id</th>${withQueue ? html`<th>Queue</th>` : ''}<th>Call</th><th>Status</th><th title="lower runs first">Priority</th><th>Created</th><th>Waited</th><th>Ran</th><th></th></tr>
+${rows.length ? rows : html`<tr><td colspan="${withQueue ? 9 : 8}" class="muted">${empty}</td></tr>`}</table>`
 }
 
 /** A queue's jobs in one status, newest first, a page at a time, with the queue's own actions. */
@@ -152,6 +152,7 @@ ${j.attemptHistory.map((a) => html`<tr data-attempt="${a.attempt}"><td class="n"
 <table id="job">
 ${row('Status', html`<span id="status" class="st-${j.status}">${j.status}</span>`)}
 ${row('Queue', html`<a href="${ctx.base}${queuePath(j.origin, j.status)}">${j.origin}</a>`)}
+${row('Priority', html`<span id="priority">${String(j.priority)}</span> <span class="muted">(lower runs first)</span>`)}
 ${row('Call', html`<code>${describeCall(j.func, j.args, j.kwargs)}</code>`)}
 ${row('Description', j.description ?? '-')}
 ${row('Args', html`<pre id="args">${pretty(j.args)}</pre>`)}

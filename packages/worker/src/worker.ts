@@ -13,7 +13,7 @@ import { PollWaker } from './wake/poll-waker.js'
 import type { Waker } from './wake/waker.js'
 import { TaskRunner } from './run/task-runner.js'
 import { Completions } from './run/completions.js'
-import { runJob, type JobRunReport } from './run/job-runner.js'
+import { runJob, type JobRunReport, type JobRunnerSettings } from './run/job-runner.js'
 import { Heartbeat } from './heartbeat.js'
 import { Claimer } from './claimer.js'
 import { Maintenance } from './maintenance/maintenance.js'
@@ -252,7 +252,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     )
     this.#completions = new Completions(this.#ctx, o.name, () => this.#waker.poke(), (m) => this.emit('warning', m))
     this.#began = new BeganMarks(this.#ctx, o.name, (err) => this.#warn('marking started jobs failed', err))
-    this.#maintenance = new Maintenance(this.#ctx, pool, o.heartbeatTimeout)
+    this.#maintenance = new Maintenance(this.#ctx, pool, o.heartbeatTimeout, o.maintenanceInterval)
     this.#heartbeat.start()
     this.emit('worker:started', { name: o.name, queues: o.queues, mode: this.#waker.mode })
   }
@@ -372,13 +372,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return rows
   }
 
+  /** What every run needs from the options (made once). */
+  #runSettings: JobRunnerSettings | undefined
+
   #startJob(row: ClaimedJobRow): void {
     const job = new Job({ ctx: this.#ctx, pool: this.#pool }, row)
     this.#setState('busy')
     if (row.enqueued_at && row.started_at) this.#claimWait.observe((new Date(row.started_at).getTime() - new Date(row.enqueued_at).getTime()) / 1000)
     this.emit('job:started', job)
     const serial = row.serial_claim === true
-    const settings = {
+    const settings = this.#runSettings ??= {
       path: this.options.path, lookup: this.options.lookup, defaultTimeout: this.options.defaultTimeout, isolate: this.options.isolate,
       exceptionHandlers: this.options.exceptionHandlers, warn: (m: string) => this.emit('warning', m),
     }

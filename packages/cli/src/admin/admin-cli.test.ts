@@ -57,6 +57,7 @@ describe('pq-admin', () => {
     expect(code).toBe(0)
     expect(out).toContain('fixtures.add(1, "two")')
     expect(out).toMatch(/status:\s+failed/)
+    expect(out).toMatch(/priority:\s+0\n/)
     expect(out).toContain('excInfo:\n  Error: boom\n      at task (tasks.ts:1:1)')
     expect(JSON.parse((await admin(['show', 'x1', '--json'])).out)).toMatchObject({ id: 'x1', args: [1, 'two'], attempts: 0 })
     await insertJob('x2', 'q1', 'deferred', {})

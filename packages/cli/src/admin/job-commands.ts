@@ -64,7 +64,7 @@ const show: AdminCommand = {
       return 0
     }
     const fields: [string, string][] = [
-      ['id', j.id], ['queue', j.origin], ['status', j.status], ['call', describeCall(j.func, j.args, j.kwargs)],
+      ['id', j.id], ['queue', j.origin], ['status', j.status], ['priority', String(j.priority)], ['call', describeCall(j.func, j.args, j.kwargs)],
       ['args', JSON.stringify(j.args)], ['kwargs', JSON.stringify(j.kwargs)], ['result', JSON.stringify(j.result)],
       ['meta', JSON.stringify(j.meta)], ['attempts', `${j.attempts} (retries allowed: ${j.retry.max})`],
       ['worker', j.worker ?? '-'], ['created', when(j.createdAt)], ['enqueued', when(j.enqueuedAt)],

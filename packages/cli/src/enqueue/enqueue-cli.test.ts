@@ -32,13 +32,13 @@ describe('pq-enqueue', () => {
     const dep = (await run('fixtures.add', '1', '1')).out.trim()
     const { code, out } = await run('fixtures.withKwargs', '3', '--queue', 'high', '--result-ttl', '-1', '--failure-ttl', '1h',
       '--ttl', '60', '--at-front', '--job-id', 'cli-job', '--depends-on', dep, '--description', 'from the cli',
-      '--kwargs', '{"times":2}', '--meta', '{"who":"cli"}', '--retry', '2', '--retry-interval', '5')
+      '--kwargs', '{"times":2}', '--meta', '{"who":"cli"}', '--retry', '2', '--retry-interval', '5', '--priority', '-7')
     expect(code).toBe(0)
     expect(out.trim()).toBe('cli-job')
     const job = await new Queue('high', { connection: db.pool }).fetchJob('cli-job')
     expect(job).toMatchObject({
       origin: 'high', resultTtl: -1, failureTtl: 3600, ttl: 60, description: 'from the cli', kwargs: { times: 2 },
-      meta: { who: 'cli' }, retry: { max: 2, intervals: [5] }, status: 'deferred',
+      meta: { who: 'cli' }, retry: { max: 2, intervals: [5] }, status: 'deferred', priority: -7,
     })
   })
 
@@ -56,6 +56,9 @@ describe('pq-enqueue', () => {
     [['fixtures.add', '--bogus'], /Unknown argument: bogus; see pq-enqueue --help/],
     [[], /Not enough non-option arguments.*see pq-enqueue --help/],
     [['fixtures.add', '--depends-on', 'no-such-job'], /no job with id "no-such-job"/],
+    [['fixtures.add', '--priority', 'high'], /invalid --priority "high": use a whole number/],
+    [['fixtures.add', '--priority', '1.5'], /invalid --priority "1\.5": use a whole number/],
+    [['fixtures.add', '--priority', '9999999999'], /invalid priority 9999999999: use a whole number from -2147483648 to 2147483647/],
   ])('refuses %j with one line, exit 2, and writes nothing', async (argv, message) => {
     const before = await jobCount()
     const { code, err, out } = await run(...argv)

@@ -21,6 +21,7 @@ export async function enqueueCli(argv: readonly string[], env: Record<string, st
     .option('json', { type: 'boolean', describe: 'Print the job (or with --wait, its result) as JSON' })
     .example('pq-enqueue pq.utils.testJob', "check that workers get work at once")
     .example('pq-enqueue fixtures.sayHello Bob --timeout=10', 'a call with one string argument')
+    .example('pq-enqueue reports.build 7 --priority -10', 'run before the queue\'s priority-0 jobs')
     .example(`pq-enqueue tasks.add 1 2 --queue high --wait`, 'enqueue, wait for a worker, print 3')
     .example(`pq-enqueue emails.send --kwargs '{"to":"ada@example.com"}' --depends-on 9f1c...`, 'keyword arguments and a dependency'))
   const args = await parseCommand(parser, argv, io)

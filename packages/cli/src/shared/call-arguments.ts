@@ -70,6 +70,7 @@ export interface EnqueueFlags {
   meta?: string
   retry?: number
   'retry-interval'?: number[]
+  priority?: string
 }
 
 /** The job options given by withEnqueueOptions' flags (absent flags are left out, so defaults apply). */
@@ -83,7 +84,16 @@ export function enqueueOptionsFromFlags(flags: EnqueueFlags): EnqueueOptions {
     description: flags.description,
     meta: parseMeta(flags.meta),
     retry: flags.retry === undefined ? undefined : { max: flags.retry, intervals: flags['retry-interval'] ?? [] },
+    priority: flags.priority === undefined ? undefined : parsePriority(flags.priority),
   }
   for (const key of Object.keys(options) as (keyof EnqueueOptions)[]) if (options[key] === undefined) delete options[key]
   return options
+}
+
+/** --priority's text as a whole number; toPriority (at enqueue) then checks its range. */
+function parsePriority(text: string): number {
+  if (!/^[+-]?\d+$/.test(text.trim())) {
+    throw new InvalidOption('priority', `invalid --priority ${JSON.stringify(text)}: use a whole number such as -10, 0 or 5 (lower runs first)`)
+  }
+  return Number(text)
 }

@@ -24,6 +24,8 @@ export interface JobTable {
   args: Json
   kwargs: Json
   status: string
+  /** Lower runs first within a queue, before `position` (0 by default). */
+  priority: Generated<number>
   position: ColumnType<string, string | number | bigint, string | number | bigint>
   description: string | null
   timeout: number | null
@@ -72,6 +74,19 @@ export interface AttemptLogEntry {
 export interface JobDependencyTable {
   job_id: string
   depends_on: string
+}
+
+/** `job_waiter` table: who waits for which job's end (done notifications go only to these). */
+export interface JobWaiterTable {
+  job_id: string
+  pid: Generated<number>
+  since: Generated<Date>
+}
+
+/** `maintenance_pass` table: when each shared maintenance pass last ran (one worker takes each). */
+export interface MaintenancePassTable {
+  name: string
+  last_run_at: Generated<Date>
 }
 
 /** `worker` table. */
@@ -139,6 +154,8 @@ export interface Database {
   queue: QueueTable
   job: JobTable
   job_dependency: JobDependencyTable
+  job_waiter: JobWaiterTable
+  maintenance_pass: MaintenancePassTable
   worker: WorkerTable
   schedule: ScheduleTable
   flow: FlowTable

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import type { TaskArgs } from '../tasks/task-registry.js'
 import { DateTime, Duration } from 'luxon'
 import { InvalidOption, InvalidDate } from '../errors.js'
@@ -7,6 +6,7 @@ import type { Json } from '../db/tables.js'
 import { toJson, checkText, checkJsonSize } from './json-value.js'
 import type { JobInsertRow } from './job-insert.js'
 import { functionName } from '../tasks/function-name.js'
+import { newJobId } from './job-id.js'
 
 /** A job, or its id, wherever a dependency is named. */
 export type JobRef = string | { readonly id: string }
@@ -21,10 +21,15 @@ export interface EnqueueOptions {
   failureTtl?: DurationInput
   /** Discard the job (canceled, not run) if it has not started within this time. @defaultValue none */
   ttl?: DurationInput
-  /** Your own id for the job; a duplicate is refused with DuplicateJobId. @defaultValue a random UUID */
+  /** Your own id for the job; a duplicate is refused with DuplicateJobId. @defaultValue a new UUID (version 7: time-ordered) */
   jobId?: string
-  /** Put the job before every other waiting job of the queue. @defaultValue false */
+  /** Put the job before every other waiting job of the queue (of its priority). @defaultValue false */
   atFront?: boolean
+  /**
+   * Lower runs first: a queue's jobs are taken by priority, then in enqueue order. A whole number
+   * from -2147483648 to 2147483647. @defaultValue the queue's priority, else 0
+   */
+  priority?: number
   /** Free text shown by pq-stats, the admin and the dashboard. @defaultValue the call, as `fn(args)` */
   description?: string
   /** Jobs that must finish first; the job is `deferred` until they have. @defaultValue none */
@@ -63,6 +68,7 @@ export interface QueueDefaults {
   resultTtl: number
   failureTtl: number
   isolate: boolean | null
+  priority: number
 }
 
 export const DEFAULT_RESULT_TTL = 500
@@ -84,7 +90,19 @@ export function dependencyIds(dependsOn: EnqueueOptions['dependsOn']): string[] 
   }))]
 }
 
-const KNOWN_OPTIONS = new Set(['func', 'args', 'kwargs', 'timeout', 'resultTtl', 'failureTtl', 'ttl', 'jobId', 'atFront',
+/** The range of a job's priority (Postgres `integer`). */
+export const PRIORITY_MIN = -2147483648
+export const PRIORITY_MAX = 2147483647
+
+/** Checks a priority option: a whole number in the column's range. */
+export function toPriority(option: string, input: unknown): number {
+  if (typeof input !== 'number' || !Number.isInteger(input) || input < PRIORITY_MIN || input > PRIORITY_MAX) {
+    throw new InvalidOption(option, `invalid ${option} ${JSON.stringify(input)}: use a whole number from ${PRIORITY_MIN} to ${PRIORITY_MAX} (lower runs first; 0 is the default)`)
+  }
+  return input
+}
+
+const KNOWN_OPTIONS = new Set(['func', 'args', 'kwargs', 'timeout', 'resultTtl', 'failureTtl', 'ttl', 'jobId', 'atFront', 'priority',
   'description', 'dependsOn', 'allowDependencyFailure', 'meta', 'retry', 'onSuccess', 'onFailure', 'isolate', 'at', 'in'])
 
 /**
@@ -106,7 +124,7 @@ export function resolveEnqueueCall(queue: string, call: EnqueueCall, defaults: Q
   const kwargs = toJson('kwargs', kwargsInput) as Record<string, Json>
   const meta = toJson('meta', call.meta ?? {})
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw new InvalidOption('meta', 'meta must be a plain object')
-  const id = call.jobId ?? randomUUID()
+  const id = call.jobId ?? newJobId()
   if (typeof id !== 'string' || id.length === 0 || id.length > 200 || /[\u0000-\u001f,]/.test(id)) {
     throw new InvalidOption('jobId', `invalid jobId ${JSON.stringify(id)}: use 1-200 characters, no commas or control characters`)
   }
@@ -119,6 +137,7 @@ export function resolveEnqueueCall(queue: string, call: EnqueueCall, defaults: Q
     args: checkJsonSize('args', JSON.stringify(args)),
     kwargs: checkJsonSize('kwargs', JSON.stringify(kwargs)),
     atFront: call.atFront === true,
+    priority: call.priority === undefined ? defaults.priority : toPriority('priority', call.priority),
     description: call.description === undefined ? null : checkText('description', String(call.description), 'option'),
     timeout: call.timeout === undefined ? defaults.timeout : toSeconds('timeout', call.timeout, MAX_TIMEOUT_SECONDS),
     resultTtl: call.resultTtl === undefined ? defaults.resultTtl : toTtlSeconds('resultTtl', call.resultTtl),

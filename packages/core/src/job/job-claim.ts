@@ -1,5 +1,5 @@
 // Claiming: the statements that hand queued jobs to a worker (FIFO per queue, serial queues one at a time).
-import { sql } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
 import type { DateTime } from 'luxon'
 import { runSql, timestampOrNull, type QueryContext } from '../db/query-context.js'
 import type { JobRow } from '../db/tables.js'
@@ -32,16 +32,23 @@ export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<Clai
   const queue = sql.id(q.schema, 'queue')
   const now = sql`coalesce(${timestampOrNull(p.now)}::timestamptz, now())`
   if (p.queue === null) {
+    // Every queue: the claim index is per queue, so each runnable queue (from the queue table) is
+    // read by its own index scan in claim order, and the merge keeps the first `limit` overall.
     const rows = await runSql(q, sql<ClaimedJobRow>`
       with pick as materialized (
-        select id from ${job} j
-        where status = 'queued' and not exists (select 1 from ${queue} s where s.name = j.queue and (s.serial or s.paused_at is not null))
-        order by position limit ${p.limit} for update skip locked
+        select x.id from ${queue} s
+        cross join lateral (
+          select j.id, j.priority, j.position from ${job} j
+          where j.queue = s.name and j.status = 'queued'
+          order by j.priority, j.position limit ${p.limit} for update of j skip locked
+        ) x
+        where not s.serial and s.paused_at is null
+        order by x.priority, x.position limit ${p.limit}
       )
-      update ${job} j set status = 'started', worker = ${p.worker}, started_at = ${now}, attempts = j.attempts + 1, began = false
+      update ${job} j set ${claimSet(p.worker, now)}
       from pick where j.id = pick.id
-      returning j.*`)
-    return rows.sort(byPosition)
+      returning ${claimedColumns}`)
+    return rows.sort(byClaimPosition)
   }
   const rows = await runSql(q, sql<ClaimedJobRow>`
     with info as materialized (
@@ -57,7 +64,7 @@ export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<Clai
       select id from ${job}
       where queue = ${p.queue} and status = 'queued' and not (select paused from info)
         and (not (select serial from info) or exists (select 1 from serial_lock))
-      order by position
+      order by priority, position
       limit (select case when serial then 1 else ${p.limit}::int end from info)
       for update skip locked
     ),
@@ -65,10 +72,10 @@ export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<Clai
       update ${queue} set serial_job_id = (select id from pick)
       where name in (select name from serial_lock) and exists (select 1 from pick)
     )
-    update ${job} j set status = 'started', worker = ${p.worker}, started_at = ${now}, attempts = j.attempts + 1, began = false
+    update ${job} j set ${claimSet(p.worker, now)}
     from pick where j.id = pick.id
-    returning j.*, (select serial from info) as serial_claim`)
-  return rows.sort(byPosition)
+    returning ${claimedColumns}, (select serial from info) as serial_claim`)
+  return rows.sort(byClaimPosition)
 }
 
 /** Parameters of `jobClaimFrom`. */
@@ -111,28 +118,44 @@ export async function jobClaimFrom(q: QueryContext, p: JobClaimFromParams): Prom
     pick as materialized (
       select x.id, x.queue, x.serial from info i
       cross join lateral (
-        select j.id, j.queue, j.position, i.ord, i.serial from ${job} j
+        select j.id, j.queue, j.priority, j.position, i.ord, i.serial from ${job} j
         where j.queue = i.name and j.status = 'queued'
           and (not i.serial or i.name in (select name from serial_lock))
-        order by j.position
+        order by j.priority, j.position
         limit case when i.serial then 1 else ${p.limit}::int end
         for update of j skip locked
       ) x
-      order by x.ord, x.position
+      order by x.ord, x.priority, x.position
       limit ${p.limit}::int
     ),
     take_lock as (
       update ${queue} s set serial_job_id = pick.id from pick where s.name = pick.queue and pick.serial
     )
-    update ${job} j set status = 'started', worker = ${p.worker}, started_at = ${now}, attempts = j.attempts + 1, began = false
+    update ${job} j set ${claimSet(p.worker, now)}
     from pick where j.id = pick.id
-    returning j.*, pick.serial as serial_claim`)
+    returning ${claimedColumns}, pick.serial as serial_claim`)
   return rows.sort(byClaimOrder(p.queues))
 }
 
-/** Priority order of the listed queues, then position. */
+/** Order of the listed queues, then claim order within each. */
 const byClaimOrder = (queues: readonly string[]) => (a: JobRow, b: JobRow) =>
-  queues.indexOf(a.queue) - queues.indexOf(b.queue) || byPosition(a, b)
+  queues.indexOf(a.queue) - queues.indexOf(b.queue) || byClaimPosition(a, b)
+
+/** What a claim writes: the job is started by `worker`, one more attempt. */
+const claimSet = (worker: string, now: RawBuilder<unknown>) =>
+  sql`status = 'started', worker = ${worker}, started_at = ${now}, attempts = j.attempts + 1, began = false`
+
+const CLAIMED_COLUMNS = ['id', 'queue', 'func', 'args', 'kwargs', 'status', 'priority', 'position', 'description', 'timeout',
+  'result_ttl', 'failure_ttl', 'ttl', 'meta', 'exc_info', 'retry_max', 'retry_intervals', 'attempts', 'on_success', 'on_failure',
+  'allow_dependency_failure', 'has_dependents', 'began', 'crashes', 'confirm_start', 'isolate', 'worker', 'flow_id', 'schedule_id',
+  'created_at', 'enqueued_at', 'scheduled_for', 'discard_at', 'started_at', 'ended_at', 'expires_at', 'attempt_log',
+] as const satisfies readonly (keyof JobRow)[]
+
+/**
+ * The columns a claim returns: what a worker runs the job with. `result` is not read (a waiting job
+ * has none: every path back to the queue clears it).
+ */
+const claimedColumns = sql`${sql.join(CLAIMED_COLUMNS.map((c) => sql`j.${sql.ref(c)}`))}, null::jsonb as result`
 
 /**
  * Serial queues a worker of every queue could claim from now: lock free and a job queued (the
@@ -149,7 +172,10 @@ export async function jobSerialQueuesReady(q: QueryContext, p: { limit: number }
   return rows.map((r) => r.name)
 }
 
-/** A claimed row; `serial_claim` says it holds its serial queue's lock until its outcome is recorded. */
+/**
+ * A claimed row (`result` is null: see claimedColumns); `serial_claim` says it holds its serial
+ * queue's lock until its outcome is recorded.
+ */
 export type ClaimedJobRow = JobRow & { serial_claim?: boolean }
 
 /**
@@ -167,4 +193,5 @@ export async function jobAnyRunnable(q: QueryContext, p: { queues: readonly stri
   return rows.length > 0
 }
 
-const byPosition = (a: JobRow, b: JobRow) => Number(a.position) - Number(b.position)
+/** Claim order: priority, then position. */
+const byClaimPosition = (a: JobRow, b: JobRow) => a.priority - b.priority || Number(a.position) - Number(b.position)

@@ -64,6 +64,8 @@ export interface JobData {
   kwargs: Record<string, Json>
   origin: string
   status: JobStatus
+  /** Lower runs first within its queue, before enqueue order (0 by default). */
+  priority: number
   description: string | null
   timeout: number | null
   resultTtl: number
@@ -101,17 +103,24 @@ export interface JobData {
 export const toDateTime = (d: Date | string | null): DateTime | null =>
   d === null ? null : (typeof d === 'string' ? DateTime.fromISO(d) : DateTime.fromJSDate(d)).toUTC()
 
+/** A job's timestamps, the fields `jobFields` leaves out. */
+type JobTimes = 'createdAt' | 'enqueuedAt' | 'scheduledFor' | 'discardAt' | 'startedAt' | 'endedAt' | 'expiresAt'
+
 /** Maps a job row to its domain data. */
 export function jobDataFromRow(row: JobRow): JobData {
-  return jobData(row, toDateTime)
+  const data = jobFields(row) as JobData
+  data.createdAt = toDateTime(row.created_at)!
+  data.enqueuedAt = toDateTime(row.enqueued_at)
+  data.scheduledFor = toDateTime(row.scheduled_for)
+  data.discardAt = toDateTime(row.discard_at)
+  data.startedAt = toDateTime(row.started_at)
+  data.endedAt = toDateTime(row.ended_at)
+  data.expiresAt = toDateTime(row.expires_at)
+  return data
 }
 
-/** The same without the DateTimes, for callers that convert them lazily. @internal */
-export function jobDataWithoutTimes(row: JobRow): JobData {
-  return jobData(row, () => null)
-}
-
-function jobData(row: JobRow, time: (d: Date | string | null) => DateTime | null): JobData {
+/** Everything but the timestamps, for callers that convert those lazily (the Job class). @internal */
+export function jobFields(row: JobRow): Omit<JobData, JobTimes> {
   return {
     id: row.id,
     func: row.func,
@@ -119,6 +128,7 @@ function jobData(row: JobRow, time: (d: Date | string | null) => DateTime | null
     kwargs: (row.kwargs as Record<string, Json>) ?? {},
     origin: row.queue,
     status: row.status as JobStatus,
+    priority: row.priority ?? 0,
     description: row.description,
     timeout: row.timeout,
     resultTtl: row.result_ttl,
@@ -137,16 +147,9 @@ function jobData(row: JobRow, time: (d: Date | string | null) => DateTime | null
     flowId: row.flow_id,
     scheduleId: row.schedule_id,
     dependsOn: (row as JobRow & { depends_on?: string[] }).depends_on ?? [],
-    createdAt: time(row.created_at)!,
-    enqueuedAt: time(row.enqueued_at),
-    scheduledFor: time(row.scheduled_for),
-    discardAt: time(row.discard_at),
-    startedAt: time(row.started_at),
-    endedAt: time(row.ended_at),
-    expiresAt: time(row.expires_at),
-    attemptHistory: (row.attempt_log ?? []).map((e) => ({
+    attemptHistory: row.attempt_log ? row.attempt_log.map((e) => ({
       attempt: e.attempt, errorClass: e.class, message: e.message, stack: e.stack, at: toDateTime(e.at)!, worker: e.worker,
-    })),
+    })) : [],
   }
 }
 

@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import type { DateTime } from 'luxon'
 import { runSql, timestampOrNull, type QueryContext } from '../db/query-context.js'
 import { workChannel, doneChannel, queueWakePayload, wakeRunnableSql } from '../db/channels.js'
-import { attemptLogAppend, jobExpiresAtSql, positionSequence } from './job-rule-queries.js'
+import { attemptLogAppend, endedWaitedSql, jobExpiresAtSql, positionSequence } from './job-rule-queries.js'
 
 /** One finished run, as the worker reports it. */
 export interface JobOutcome {
@@ -32,8 +32,9 @@ export interface JobFinished {
  * while still started by this worker, so a job recovered from it meanwhile is not overwritten.
  * Finished jobs with resultTtl 0 are deleted outright; others get their expiry. Retries go back to
  * the queue (or wait as scheduled). Serial locks held by these jobs are freed. One notification
- * names the ended jobs for `waitForResult`; one per queue announces retries and freed serial locks
- * (a worker that found the lock taken waits for it).
+ * names the ended jobs someone waits for (`waitForResult` lists them in job_waiter), none when
+ * nobody waits; one per queue announces retries and freed serial locks (a worker that found the
+ * lock taken waits for it).
  */
 export async function jobFinishMany(q: QueryContext, p: { worker: string; outcomes: JobOutcome[]; releaseSerial: boolean; now?: DateTime | null }): Promise<JobFinished[]> {
   if (p.outcomes.length === 0) return []
@@ -81,7 +82,7 @@ export async function jobFinishMany(q: QueryContext, p: { worker: string; outcom
       returning name
     ),
     touched as (select * from gone union all select * from changed),
-    ended as (select string_agg(id, ',') as ids from touched where status not in ('queued', 'scheduled')),
+    ended as (${endedWaitedSql(q, 'touched', sql`status not in ('queued', 'scheduled')`)}),
     notified as (
       select pg_notify(${doneChannel(q.schema)}, case when length(ids) < 7900 then ids else '*' end)
       from ended where ids is not null
@@ -119,8 +120,10 @@ export async function jobReleaseDependents(q: QueryContext, p: { ids: string[]; 
       where j.status = 'deferred'
         and j.id in (select job_id from ${dependency} where depends_on = any(${p.ids}::text[]))
         and not exists (
+          -- OFFSET 0: a lookup per dependent, never an anti join hashing every unfinished job
           select 1 from ${dependency} d join ${job} x on x.id = d.depends_on
-          where d.job_id = j.id and x.status <> 'finished' and not (j.allow_dependency_failure and x.status = 'failed'))
+          where d.job_id = j.id and x.status <> 'finished' and not (j.allow_dependency_failure and x.status = 'failed')
+          offset 0)
       returning j.id, j.queue, j.status, j.scheduled_for
     ),
     notified as (

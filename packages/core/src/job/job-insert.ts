@@ -1,5 +1,5 @@
 // Inserting: the statements that enqueue jobs (one, many, or a flow's steps with their dependencies).
-import { sql } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
 import type { DateTime } from 'luxon'
 import { runSql, timestampOrNull, type QueryContext } from '../db/query-context.js'
 import type { JobRow } from '../db/tables.js'
@@ -19,6 +19,7 @@ export interface JobInsertRow {
   args: string // JSON text
   kwargs: string // JSON text
   atFront: boolean
+  priority: number
   description: string | null
   timeout: number | null
   resultTtl: number
@@ -35,6 +36,47 @@ export interface JobInsertRow {
   flowId: string | null
   scheduleId: string | null
   dependsOn: string[]
+}
+
+/**
+ * The job columns an insert copies from its JobInsertRow, the one list: each statement's column
+ * list and value arrays, and the row handed back to the caller, are built from it. The other
+ * columns are decided by the statement (status, position, times) or take their defaults.
+ */
+const COPIED_COLUMNS = [
+  ['id', 'id', 'text'], ['queue', 'queue', 'text'], ['func', 'func', 'text'], ['args', 'args', 'jsonb'],
+  ['kwargs', 'kwargs', 'jsonb'], ['priority', 'priority', 'int'], ['description', 'description', 'text'],
+  ['timeout', 'timeout', 'float8'], ['resultTtl', 'result_ttl', 'int'], ['failureTtl', 'failure_ttl', 'int'],
+  ['ttl', 'ttl', 'int'], ['meta', 'meta', 'jsonb'], ['retryMax', 'retry_max', 'int'],
+  ['onSuccess', 'on_success', 'text'], ['onFailure', 'on_failure', 'text'],
+  ['allowDependencyFailure', 'allow_dependency_failure', 'boolean'], ['isolate', 'isolate', 'boolean'],
+  ['flowId', 'flow_id', 'text'], ['scheduleId', 'schedule_id', 'text'],
+] as const satisfies readonly (readonly [keyof JobInsertRow, keyof JobRow, string])[]
+
+/** Insert-row fields that are not copied as they are: converted (retry intervals), or read by the statement. */
+type DecidedFields = 'atFront' | 'retryIntervals' | 'scheduledFor' | 'dependsOn'
+// Compile-time check that COPIED_COLUMNS names every other field of JobInsertRow.
+const _allCopied: Record<Exclude<keyof JobInsertRow, DecidedFields>, true> =
+  Object.fromEntries(COPIED_COLUMNS.map(([field]) => [field, true])) as Record<(typeof COPIED_COLUMNS)[number][0], true>
+void _allCopied
+
+/** The columns an insert decides, returned to complete the caller's row (nothing the caller sent comes back). */
+const DECIDED_COLUMNS = ['status', 'position', 'created_at', 'enqueued_at', 'scheduled_for', 'discard_at', 'exc_info', 'ended_at', 'expires_at', 'has_dependents'] as const
+type DecidedRow = Pick<JobRow, (typeof DECIDED_COLUMNS)[number]>
+
+const copiedColumnList = sql.join(COPIED_COLUMNS.map(([, column]) => sql.ref(column)))
+const decidedColumnList = sql.join(DECIDED_COLUMNS.map((column) => sql.ref(column)))
+
+/** The full row of a job just inserted: what the caller sent, with what the statement decided. */
+function insertedRow(x: JobInsertRow, d: DecidedRow): JobRow {
+  return {
+    id: x.id, queue: x.queue, func: x.func, args: JSON.parse(x.args), kwargs: JSON.parse(x.kwargs), priority: x.priority,
+    description: x.description, timeout: x.timeout, result_ttl: x.resultTtl, failure_ttl: x.failureTtl, ttl: x.ttl,
+    meta: JSON.parse(x.meta), retry_max: x.retryMax, retry_intervals: x.retryIntervals, on_success: x.onSuccess,
+    on_failure: x.onFailure, allow_dependency_failure: x.allowDependencyFailure, isolate: x.isolate, flow_id: x.flowId,
+    schedule_id: x.scheduleId, result: null, attempts: 0, began: false, crashes: 0, confirm_start: false, worker: null,
+    started_at: null, attempt_log: null, ...d,
+  }
 }
 
 /** Parameters of `jobInsertMany`. */
@@ -74,102 +116,14 @@ export interface FlowInsert {
  */
 export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Promise<JobRow[]> {
   if (p.rows.length === 0) return []
-  const only = p.rows[0]!
-  if (p.rows.length === 1 && !p.flow && only.dependsOn.length === 0) return [await jobInsertOne(q, { row: only, queues: p.queues, now: p.now ?? null })]
-  const job = sql.id(q.schema, 'job')
-  const dependency = sql.id(q.schema, 'job_dependency')
   const r = p.rows
-  const col = <T>(f: (row: JobInsertRow) => T) => r.map(f)
-  const allDeps = [...new Set(r.flatMap((row) => row.dependsOn))]
-  const batchIds = r.map((row) => row.id)
-  const inBatch = new Set(batchIds)
-  const dependedOnInBatch = allDeps.filter((id) => inBatch.has(id))
+  const withDependencies = r.some((row) => row.dependsOn.length > 0)
   try {
-    const rows = await runSql(q, sql<JobRow>`
-      with input as (
-        select * from unnest(
-          ${col((x) => x.id)}::text[], ${col((x) => x.queue)}::text[], ${col((x) => x.func)}::text[],
-          ${col((x) => x.args)}::jsonb[], ${col((x) => x.kwargs)}::jsonb[], ${col((x) => x.atFront)}::boolean[],
-          ${col((x) => x.description)}::text[], ${col((x) => x.timeout)}::float8[], ${col((x) => x.resultTtl)}::int[],
-          ${col((x) => x.failureTtl)}::int[], ${col((x) => x.ttl)}::int[], ${col((x) => x.meta)}::jsonb[],
-          ${col((x) => x.retryMax)}::int[], ${col((x) => JSON.stringify(x.retryIntervals))}::jsonb[],
-          ${col((x) => x.onSuccess)}::text[], ${col((x) => x.onFailure)}::text[],
-          ${col((x) => x.allowDependencyFailure)}::boolean[], ${col((x) => x.isolate)}::boolean[],
-          ${col((x) => timestampOrNull(x.scheduledFor))}::timestamptz[], ${col((x) => x.flowId)}::text[],
-          ${col((x) => x.scheduleId)}::text[], ${col((x) => JSON.stringify(x.dependsOn))}::jsonb[]
-        ) with ordinality as t(id, queue, func, args, kwargs, at_front, description, timeout, result_ttl,
-          failure_ttl, ttl, meta, retry_max, retry_intervals, on_success, on_failure,
-          allow_dependency_failure, isolate, scheduled_for, flow_id, schedule_id, depends_on, ord)
-      ),
-      new_queue as (${queueEnsureSql(q, p.queues)}),
-      dep as (
-        update ${job} set has_dependents = true
-        where id = any(${allDeps}::text[]) and cardinality(${allDeps}::text[]) > 0
-        returning id, status
-      ),
-      now_ as (select coalesce(${timestampOrNull(p.now)}::timestamptz, now()) as now),${p.flow ? sql`
-      new_flow as (
-        insert into ${sql.id(q.schema, 'flow')} (id, name, queue, job_ids, created_at)
-        select ${p.flow.id}, ${p.flow.name}, ${p.flow.queue}, ${p.flow.jobIds}::text[], now from now_
-      ),` : sql``}
-      -- MATERIALIZED: inlined, the status CASE (with its dependency subqueries) ran once per column
-      -- that reads it, six times a row; computed once, a 1,000-job insert takes a third less time.
-      decided as materialized (
-        select i.*, case
-          when exists (select 1 from jsonb_array_elements_text(i.depends_on) d(id) join dep on dep.id = d.id
-                       where dep.status in ('canceled', 'stopped')) then 'canceled'
-          when exists (select 1 from jsonb_array_elements_text(i.depends_on) d(id)
-                       where d.id = any(${batchIds}::text[])
-                          or exists (select 1 from dep where dep.id = d.id and dep.status <> 'finished'
-                                     and not (i.allow_dependency_failure and dep.status = 'failed'))) then 'deferred'
-          when i.scheduled_for is not null and i.scheduled_for > (select now from now_) then 'scheduled'
-          else 'queued' end as status
-        from input i
-      ),
-      ins as (
-        insert into ${job} (id, queue, func, args, kwargs, status, position, description, timeout,
-          result_ttl, failure_ttl, ttl, meta, retry_max, retry_intervals, on_success, on_failure,
-          allow_dependency_failure, isolate, flow_id, schedule_id, created_at, enqueued_at,
-          scheduled_for, discard_at, exc_info, ended_at, expires_at, has_dependents)
-        select id, queue, func, args, kwargs, status,
-          case when at_front then -nextval(${sql.lit(`${q.schema}.job_position_seq`)}::regclass)
-               else nextval(${sql.lit(`${q.schema}.job_position_seq`)}::regclass) end,
-          description, timeout, result_ttl, failure_ttl, ttl, meta, retry_max,
-          array(select jsonb_array_elements_text(retry_intervals)::int), on_success, on_failure,
-          allow_dependency_failure, isolate, flow_id, schedule_id, n.now,
-          case when status = 'queued' then n.now end,
-          case when status in ('scheduled', 'deferred') then scheduled_for end,
-          case when ttl is not null then n.now + ttl * interval '1 second' end,
-          case when status = 'canceled' then 'canceled: a dependency was canceled' end,
-          case when status = 'canceled' then n.now end,
-          ${jobExpiresAtSql(sql`status`, sql`n.now`, sql`result_ttl`, sql`failure_ttl`)},
-          id = any(${dependedOnInBatch}::text[])
-        from decided, now_ n
-        order by ord
-        returning *
-      ),
-      edges as (
-        insert into ${dependency} (job_id, depends_on)
-        select i.id, d.id from input i, jsonb_array_elements_text(i.depends_on) d(id)
-        on conflict do nothing
-      ),
-      notified as (
-        ${wakeRunnableSql(q.schema, 'ins')}
-      )
-      select ins.*, (select count(*) from notified) as notified from ins`)
-    const byId = new Map(rows.map((row) => [row.id, row]))
-    const result = r.map((row) => Object.assign(byId.get(row.id)!, { depends_on: row.dependsOn }))
-    // A job canceled at insert (its dependency was canceled) leaves batch-mates that wait on it
-    // deferred: cancel them too. Rare, so a second statement rather than a recursive CTE in the first.
-    const canceled = result.filter((row) => row.status === 'canceled' && inBatch.has(row.id)).map((row) => row.id)
-    if (canceled.length && dependedOnInBatch.length) {
-      const also = new Set(await jobCancelDependents(q, { ids: canceled, reason: 'a dependency was canceled', now: p.now ?? null }))
-      if (also.size) return jobFetchMany(q, { ids: batchIds }).then((fresh) => {
-        const byFresh = new Map(fresh.map((row) => [row.id, row]))
-        return r.map((row) => byFresh.get(row.id)!)
-      })
+    if (!p.flow && !withDependencies) {
+      if (r.length === 1) return [await jobInsertOne(q, { row: r[0]!, queues: p.queues, now: p.now ?? null })]
+      return await jobInsertPlain(q, { rows: r, queues: p.queues, now: p.now ?? null })
     }
-    return result
+    return await jobInsertWithDependencies(q, p)
   } catch (err) {
     if (isPgError(err, UNIQUE_VIOLATION) && (err as { constraint?: string }).constraint === 'job_pkey') {
       const detail = /\(id\)=\((.*)\)/.exec((err as { detail?: string }).detail ?? '')
@@ -179,44 +133,178 @@ export async function jobInsertMany(q: QueryContext, p: JobInsertManyParams): Pr
   }
 }
 
+/** `unnest(...)` of the copied columns of `rows`, one typed array each, named as the columns. */
+function copiedArrays(rows: readonly JobInsertRow[]) {
+  return sql.join(COPIED_COLUMNS.map(([field, , type]) => sql`${rows.map((x) => x[field])}::${sql.raw(type)}[]`))
+}
+
+/** Postgres array text of whole numbers: `{10,60}` (unnest cannot take an array of arrays of uneven length). */
+const intArrayText = (xs: readonly number[]) => `{${xs.join(',')}}`
+
+/** `position` for a new job: from the sequence, negated for atFront (most recent atFront first). */
+const newPositionSql = (q: QueryContext, atFront: RawBuilder<unknown>) =>
+  sql`case when ${atFront} then -nextval(${positionSequence(q)}::regclass) else nextval(${positionSequence(q)}::regclass) end`
+
 /**
- * The common enqueue, one job without dependencies, as a lean statement: the general one above
- * (arrays, dependency and flow CTEs) took about 1.5 ms a call here against 0.4 ms for this one.
- * Same effects: the queue row if missing, the job, and its notification, in one round trip.
+ * Many jobs without dependencies (a bulk enqueue): arrays in, the decided columns out, in one
+ * statement with none of the dependency CTEs. Notifies each queue that got runnable jobs once.
+ */
+async function jobInsertPlain(q: QueryContext, p: { rows: JobInsertRow[]; queues: { name: string; serial: boolean }[]; now: DateTime | null }): Promise<JobRow[]> {
+  const r = p.rows
+  // The input's columns, each sent as one parameter when every row has the same value (most
+  // options, in a bulk enqueue), else as an array to unnest: fewer values to encode and decode.
+  const inputs: { name: string; type: string; values: unknown[] }[] = [
+    ...COPIED_COLUMNS.map(([field, column, type]) => ({ name: column, type, values: r.map((x) => x[field]) })),
+    { name: 'at_front', type: 'boolean', values: r.map((x) => x.atFront) },
+    { name: 'retry_intervals', type: 'text', values: r.map((x) => intArrayText(x.retryIntervals)) },
+    { name: 'scheduled_for', type: 'timestamptz', values: r.map((x) => timestampOrNull(x.scheduledFor)) },
+  ]
+  const same = (values: unknown[]) => values.every((v) => v === values[0] || (v instanceof Date && values[0] instanceof Date && v.getTime() === values[0].getTime()))
+  const uniform = inputs.filter((c) => same(c.values))
+  const varying = inputs.filter((c) => !uniform.includes(c))
+  const unnested = varying.length
+    ? sql`unnest(${sql.join(varying.map((c) => sql`${c.values}::${sql.raw(c.type)}[]`))}) with ordinality as t(${sql.join(varying.map((c) => sql.ref(c.name)))}, ord)`
+    : sql`generate_series(1, ${r.length}::int) as t(ord)`
+  const scalars = uniform.map((c) => sql`, ${c.values[0]}::${sql.raw(c.type)} as ${sql.ref(c.name)}`)
+  const decided = await runSql(q, sql<DecidedRow>`
+    with new_queue as (${queueEnsureSql(q, p.queues)}),
+    n as (select coalesce(${timestampOrNull(p.now)}::timestamptz, now()) as now),
+    input as (
+      select t.*${sql.join(scalars, sql``)} from ${unnested}
+    ),
+    ins as (
+      insert into ${sql.id(q.schema, 'job')} (${copiedColumnList}, retry_intervals, status, position, created_at, enqueued_at, scheduled_for, discard_at)
+      select ${copiedColumnList}, retry_intervals::int[],
+        case when scheduled_for > n.now then 'scheduled' else 'queued' end,
+        ${newPositionSql(q, sql`at_front`)}, n.now,
+        case when scheduled_for > n.now then null else n.now end,
+        case when scheduled_for > n.now then scheduled_for end,
+        case when ttl is not null then n.now + ttl * interval '1 second' end
+      from input, n
+      order by ord
+      returning ${decidedColumnList}, queue
+    ),
+    notified as (
+      ${wakeRunnableSql(q.schema, 'ins')}
+    )
+    select ${decidedColumnList}, (select count(*) from notified) as notified from ins`)
+  // RETURNING gives the rows in insert order, which is the input's (order by ord).
+  return r.map((row, i) => insertedRow(row, decided[i]!))
+}
+
+/**
+ * Jobs with dependencies, or a flow's steps: the general statement (see jobInsertMany). Returns the
+ * full rows, with each job's dependencies.
+ */
+async function jobInsertWithDependencies(q: QueryContext, p: JobInsertManyParams): Promise<JobRow[]> {
+  const job = sql.id(q.schema, 'job')
+  const dependency = sql.id(q.schema, 'job_dependency')
+  const r = p.rows
+  const allDeps = [...new Set(r.flatMap((row) => row.dependsOn))]
+  const batchIds = r.map((row) => row.id)
+  const inBatch = new Set(batchIds)
+  const dependedOnInBatch = allDeps.filter((id) => inBatch.has(id))
+  const decidedRows = await runSql(q, sql<DecidedRow & { id: string }>`
+    with input as (
+      select * from unnest(${copiedArrays(r)}, ${r.map((x) => x.atFront)}::boolean[],
+        ${r.map((x) => intArrayText(x.retryIntervals))}::text[], ${r.map((x) => timestampOrNull(x.scheduledFor))}::timestamptz[],
+        ${r.map((x) => JSON.stringify(x.dependsOn))}::jsonb[])
+        with ordinality as t(${copiedColumnList}, at_front, retry_intervals, scheduled_for, depends_on, ord)
+    ),
+    new_queue as (${queueEnsureSql(q, p.queues)}),
+    dep as (
+      update ${job} set has_dependents = true
+      where id = any(${allDeps}::text[]) and cardinality(${allDeps}::text[]) > 0
+      returning id, status
+    ),
+    now_ as (select coalesce(${timestampOrNull(p.now ?? null)}::timestamptz, now()) as now),${p.flow ? sql`
+    new_flow as (
+      insert into ${sql.id(q.schema, 'flow')} (id, name, queue, job_ids, created_at)
+      select ${p.flow.id}, ${p.flow.name}, ${p.flow.queue}, ${p.flow.jobIds}::text[], now from now_
+    ),` : sql``}
+    -- MATERIALIZED: inlined, the status CASE (with its dependency subqueries) ran once per column
+    -- that reads it, six times a row; computed once, a 1,000-job insert takes a third less time.
+    decided as materialized (
+      select i.*, case
+        when exists (select 1 from jsonb_array_elements_text(i.depends_on) d(id) join dep on dep.id = d.id
+                     where dep.status in ('canceled', 'stopped')) then 'canceled'
+        when exists (select 1 from jsonb_array_elements_text(i.depends_on) d(id)
+                     where d.id = any(${batchIds}::text[])
+                        or exists (select 1 from dep where dep.id = d.id and dep.status <> 'finished'
+                                   and not (i.allow_dependency_failure and dep.status = 'failed'))) then 'deferred'
+        when i.scheduled_for is not null and i.scheduled_for > (select now from now_) then 'scheduled'
+        else 'queued' end as status
+      from input i
+    ),
+    ins as (
+      insert into ${job} (${copiedColumnList}, retry_intervals, status, position, created_at, enqueued_at,
+        scheduled_for, discard_at, exc_info, ended_at, expires_at, has_dependents)
+      select ${copiedColumnList}, retry_intervals::int[], status, ${newPositionSql(q, sql`at_front`)}, n.now,
+        case when status = 'queued' then n.now end,
+        case when status in ('scheduled', 'deferred') then scheduled_for end,
+        case when ttl is not null then n.now + ttl * interval '1 second' end,
+        case when status = 'canceled' then 'canceled: a dependency was canceled' end,
+        case when status = 'canceled' then n.now end,
+        ${jobExpiresAtSql(sql`status`, sql`n.now`, sql`result_ttl`, sql`failure_ttl`)},
+        id = any(${dependedOnInBatch}::text[])
+      from decided, now_ n
+      order by ord
+      returning id, queue, ${decidedColumnList}
+    ),
+    edges as (
+      insert into ${dependency} (job_id, depends_on)
+      select i.id, d.id from input i, jsonb_array_elements_text(i.depends_on) d(id)
+      on conflict do nothing
+    ),
+    notified as (
+      ${wakeRunnableSql(q.schema, 'ins')}
+    )
+    select id, ${decidedColumnList}, (select count(*) from notified) as notified from ins`)
+  const byId = new Map(decidedRows.map(({ id, ...d }) => [id, d]))
+  const result = r.map((row) => Object.assign(insertedRow(row, byId.get(row.id)!), { depends_on: row.dependsOn }))
+  // A job canceled at insert (its dependency was canceled) leaves batch-mates that wait on it
+  // deferred: cancel them too. Rare, so a second statement rather than a recursive CTE in the first.
+  const canceled = result.filter((row) => row.status === 'canceled' && inBatch.has(row.id)).map((row) => row.id)
+  if (canceled.length && dependedOnInBatch.length) {
+    const also = new Set(await jobCancelDependents(q, { ids: canceled, reason: 'a dependency was canceled', now: p.now ?? null }))
+    if (also.size) return jobFetchMany(q, { ids: batchIds }).then((fresh) => {
+      const byFresh = new Map(fresh.map((row) => [row.id, row]))
+      return r.map((row) => byFresh.get(row.id)!)
+    })
+  }
+  return result
+}
+
+/**
+ * The common enqueue, one job without dependencies, as a lean statement with scalar parameters:
+ * the general one (arrays, dependency and flow CTEs) took about 1.5 ms a call here against 0.4 ms
+ * for this one. Same effects: the queue row if missing, the job, and its notification, in one round
+ * trip; only the columns the statement decides come back.
  */
 async function jobInsertOne(q: QueryContext, p: { row: JobInsertRow; queues: { name: string; serial: boolean }[]; now: DateTime | null }): Promise<JobRow> {
   const x = p.row
-  try {
-    const rows = await runSql(q, sql<JobRow>`
-      with new_queue as (${queueEnsureSql(q, p.queues)}),
-      v as (
-        select coalesce(${timestampOrNull(p.now)}::timestamptz, now()) as now, ${timestampOrNull(x.scheduledFor)}::timestamptz as scheduled_for
-      ),
-      ins as (
-        insert into ${sql.id(q.schema, 'job')} (id, queue, func, args, kwargs, status, position, description, timeout,
-          result_ttl, failure_ttl, ttl, meta, retry_max, retry_intervals, on_success, on_failure,
-          allow_dependency_failure, isolate, flow_id, schedule_id, created_at, enqueued_at, scheduled_for, discard_at)
-        select ${x.id}, ${x.queue}, ${x.func}, ${x.args}::jsonb, ${x.kwargs}::jsonb,
-          case when v.scheduled_for > v.now then 'scheduled' else 'queued' end,
-          case when ${x.atFront}::boolean then -nextval(${positionSequence(q)}::regclass) else nextval(${positionSequence(q)}::regclass) end,
-          ${x.description}::text, ${x.timeout}::float8, ${x.resultTtl}::int, ${x.failureTtl}::int, ${x.ttl}::int,
-          ${x.meta}::jsonb, ${x.retryMax}::int, ${x.retryIntervals}::int[], ${x.onSuccess}::text, ${x.onFailure}::text,
-          ${x.allowDependencyFailure}::boolean, ${x.isolate}::boolean, ${x.flowId}::text, ${x.scheduleId}::text, v.now,
-          case when v.scheduled_for > v.now then null else v.now end,
-          case when v.scheduled_for > v.now then v.scheduled_for end,
-          case when ${x.ttl}::int is not null then v.now + ${x.ttl}::int * interval '1 second' end
-        from v
-        returning *
-      ),
-      notified as (
-        select pg_notify(${workChannel(q.schema)}, case when status = 'queued'
-          then ${queueWakePayload} else ${dueWakePayload(sql`scheduled_for`)} end)
-        from ins
-      )
-      select ins.*, (select count(*) from notified) as notified from ins`)
-    return rows[0]!
-  } catch (err) {
-    if (isPgError(err, UNIQUE_VIOLATION) && (err as { constraint?: string }).constraint === 'job_pkey') throw new DuplicateJobId(x.id, { cause: err })
-    throw err
-  }
+  const values = sql.join(COPIED_COLUMNS.map(([field, , type]) => sql`${x[field]}::${sql.raw(type)}`))
+  const rows = await runSql(q, sql<DecidedRow>`
+    with new_queue as (${queueEnsureSql(q, p.queues)}),
+    v as (
+      select coalesce(${timestampOrNull(p.now)}::timestamptz, now()) as now, ${timestampOrNull(x.scheduledFor)}::timestamptz as scheduled_for
+    ),
+    ins as (
+      insert into ${sql.id(q.schema, 'job')} (${copiedColumnList}, retry_intervals, status, position, created_at, enqueued_at, scheduled_for, discard_at)
+      select ${values}, ${x.retryIntervals}::int[],
+        case when v.scheduled_for > v.now then 'scheduled' else 'queued' end,
+        ${newPositionSql(q, sql`${x.atFront}::boolean`)}, v.now,
+        case when v.scheduled_for > v.now then null else v.now end,
+        case when v.scheduled_for > v.now then v.scheduled_for end,
+        case when ${x.ttl}::int is not null then v.now + ${x.ttl}::int * interval '1 second' end
+      from v
+      returning ${decidedColumnList}, queue
+    ),
+    notified as (
+      select pg_notify(${workChannel(q.schema)}, case when status = 'queued'
+        then ${queueWakePayload} else ${dueWakePayload(sql`scheduled_for`)} end)
+      from ins
+    )
+    select ${decidedColumnList}, (select count(*) from notified) as notified from ins`)
+  return insertedRow(x, rows[0]!)
 }

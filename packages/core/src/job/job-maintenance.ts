@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import type { DateTime } from 'luxon'
 import { timestampOrNull, type QueryContext } from '../db/query-context.js'
 import { workChannel, doneChannel, queueWakePayload, wakeRunnableSql } from '../db/channels.js'
-import { attemptLogAppend, jobExpiresAtSql, positionSequence } from './job-rule-queries.js'
+import { attemptLogAppend, endedWaitedSql, jobExpiresAtSql, positionSequence } from './job-rule-queries.js'
 
 /**
  * Safety net for dependents: queues deferred jobs whose dependencies have all finished, however that
@@ -16,8 +16,11 @@ export async function jobReleaseStuckDependents(q: QueryContext, p: { limit: num
     with stuck as (
       select j.id from ${job} j
       where j.status = 'deferred' and not exists (
+        -- OFFSET 0 keeps this a lookup per deferred job (its edges, then each dependency by id):
+        -- turned into an anti join, it was planned as a hash of every unfinished job, a table scan.
         select 1 from ${dependency} d join ${job} x on x.id = d.depends_on
-        where d.job_id = j.id and x.status <> 'finished' and not (j.allow_dependency_failure and x.status = 'failed'))
+        where d.job_id = j.id and x.status <> 'finished' and not (j.allow_dependency_failure and x.status = 'failed')
+        offset 0)
       limit ${p.limit} for update skip locked
     ),
     released as (
@@ -62,14 +65,18 @@ export async function jobNextScheduled(q: QueryContext): Promise<Date | null> {
   return (row?.next as Date | null | undefined) ?? null
 }
 
-/** Discards queued jobs whose ttl passed before any worker started them (status canceled). */
+/**
+ * Discards queued jobs whose ttl passed before any worker started them (status canceled), earliest
+ * deadline first: an ordered scan of job_discard_idx (waiting jobs with a ttl only) that stops at
+ * the limit.
+ */
 export async function jobDiscardExpired(q: QueryContext, p: { limit: number; now?: DateTime | null }): Promise<string[]> {
   const job = sql.id(q.schema, 'job')
   const now = sql`coalesce(${timestampOrNull(p.now)}::timestamptz, now())`
   const { rows } = await sql<{ id: string }>`
     with expired as (
       select id from ${job} where status in ('queued', 'scheduled') and discard_at <= ${now}
-      limit ${p.limit} for update skip locked
+      order by discard_at limit ${p.limit} for update skip locked
     )
     update ${job} j set status = 'canceled', ended_at = ${now},
       exc_info = 'discarded: not started within its ttl of ' || j.ttl || 's',
@@ -81,16 +88,19 @@ export async function jobDiscardExpired(q: QueryContext, p: { limit: number; now
 /**
  * Deletes up to `limit` jobs whose result or failure TTL has passed (django-pq's sweep); a flow goes
  * with its final job (trigger job_flow_final_deleted, migration 0003). Returns how many jobs went.
- * Batched, so it never holds many locks long.
+ * Batched, so it never holds many locks long. Oldest expiry first, so the pick is an ordered scan of
+ * job_expires_idx that stops at the limit (a bitmap scan would read every expired entry first), and
+ * the delete probes the primary key with the picked ids: joined instead, on a table never analyzed
+ * the planner hashed them against a scan of the whole table.
  */
 export async function jobSweepExpired(q: QueryContext, p: { limit: number; now?: DateTime | null }): Promise<number> {
   const job = sql.id(q.schema, 'job')
   const now = sql`coalesce(${timestampOrNull(p.now)}::timestamptz, now())`
   const { rows } = await sql<{ id: string }>`
     with doomed as (
-      select id from ${job} where expires_at <= ${now} limit ${p.limit} for update skip locked
+      select id from ${job} where expires_at <= ${now} order by expires_at limit ${p.limit} for update skip locked
     )
-    delete from ${job} j using doomed where j.id = doomed.id returning j.id`.execute(q.db)
+    delete from ${job} j where j.id = any(array(select id from doomed)) returning j.id`.execute(q.db)
   return rows.length
 }
 
@@ -161,7 +171,7 @@ export async function jobRescueLost(q: QueryContext, p: { heartbeatTimeoutSecond
       select pg_notify(${workChannel(q.schema)}, ${queueWakePayload})
       from (select distinct queue from rescued where status = 'queued' union select name from unlock) s
       union all
-      select pg_notify(${doneChannel(q.schema)}, string_agg(id, ',')) from rescued where status = 'failed' having count(*) > 0
+      select pg_notify(${doneChannel(q.schema)}, ids) from (${endedWaitedSql(q, 'rescued', sql`status = 'failed'`)}) w where ids is not null
     )
     select id, status, worker, (select count(*) from notified) as notified from rescued`.execute(q.db)
   return rows
@@ -172,4 +182,27 @@ export interface JobRescueOwn {
   worker: string
   keep: readonly string[]
   olderThanSeconds: number
+}
+
+/**
+ * Takes the shared maintenance pass `name` when nobody ran it in the last `intervalSeconds`: moves
+ * its last_run_at to now and returns true, else false. One autocommitted UPDATE: a worker racing
+ * this one waits for the row lock, then re-reads the moved time and takes nothing, so one worker
+ * runs each pass and nothing is held across statements (safe behind a transaction-mode pooler).
+ */
+export async function maintenanceTakePass(q: QueryContext, p: { name: string; intervalSeconds: number }): Promise<boolean> {
+  const { rows } = await sql<{ name: string }>`
+    update ${sql.id(q.schema, 'maintenance_pass')} set last_run_at = now()
+    where name = ${p.name} and last_run_at <= now() - ${p.intervalSeconds} * interval '1 second'
+    returning name`.execute(q.db)
+  return rows.length > 0
+}
+
+/** Drops job_waiter rows whose waiting connection has gone (a waiter killed mid-wait). Returns how many. */
+export async function jobWaiterPrune(q: QueryContext): Promise<number> {
+  const { rows } = await sql<{ job_id: string }>`
+    delete from ${sql.id(q.schema, 'job_waiter')} w
+    where w.since < now() - interval '1 minute' and not exists (select 1 from pg_stat_activity a where a.pid = w.pid)
+    returning job_id`.execute(q.db)
+  return rows.length
 }

@@ -45,7 +45,7 @@ export interface JobListParams {
   statuses: readonly JobStatus[]
   offset: number
   limit: number
-  /** 'position': the order workers take them; 'newest': newest first. */
+  /** 'position': the order workers take them (priority, then position); 'newest': newest first. */
   order: 'position' | 'newest'
 }
 
@@ -54,14 +54,14 @@ export async function jobList(q: QueryContext, p: JobListParams): Promise<JobRow
   let query = q.db.withSchema(q.schema).selectFrom('job').selectAll()
     .where('status', 'in', p.statuses as JobStatus[])
   if (p.queue !== null) query = query.where('queue', '=', p.queue)
-  query = p.order === 'position' ? query.orderBy('position') : query.orderBy('created_at', 'desc').orderBy('id', 'desc')
+  query = p.order === 'position' ? query.orderBy('priority').orderBy('position') : query.orderBy('created_at', 'desc').orderBy('id', 'desc')
   return query.offset(p.offset).limit(p.limit).execute()
 }
 
 /** Ids of a queue's jobs in the given states, in the order workers take them; every one when `limit` is null. */
 export async function jobIdsInQueue(q: QueryContext, p: { queue: string; statuses: readonly JobStatus[]; offset: number; limit: number | null }): Promise<string[]> {
   let query = q.db.withSchema(q.schema).selectFrom('job').select('id')
-    .where('queue', '=', p.queue).where('status', 'in', p.statuses as JobStatus[]).orderBy('position').offset(p.offset)
+    .where('queue', '=', p.queue).where('status', 'in', p.statuses as JobStatus[]).orderBy('priority').orderBy('position').offset(p.offset)
   if (p.limit !== null) query = query.limit(p.limit)
   return (await query.execute()).map((x) => x.id)
 }

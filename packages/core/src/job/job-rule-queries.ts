@@ -43,3 +43,12 @@ export const positionSequence = (q: { schema: string }): RawBuilder<unknown> => 
 export const attemptLogAppend = (log: RawBuilder<unknown>, entry: RawBuilder<unknown>): RawBuilder<unknown> => sql`
   (case when jsonb_array_length(coalesce(${log}, '[]')) >= ${sql.lit(ATTEMPT_HISTORY_SIZE)}
     then coalesce(${log}, '[]') - 0 else coalesce(${log}, '[]') end) || jsonb_build_array(${entry})`
+
+/**
+ * `select ... as ids`: the ids of the rows of CTE `relation` matching `filter` that someone waits
+ * for (listed in job_waiter by waitForResult), comma-separated, or null when nobody waits: the
+ * payload of a done notification. Read by job_waited_ids (migration 0007) with a fresh snapshot,
+ * after the statement locked the rows.
+ */
+export const endedWaitedSql = (q: { schema: string }, relation: string, filter: RawBuilder<unknown>): RawBuilder<{ ids: string | null }> => sql`
+  select ${sql.id(q.schema, 'job_waited_ids')}(array_agg(t.id)) as ids from ${sql.id(relation)} t where ${filter}`

@@ -1,7 +1,7 @@
 import type { DateTime } from 'luxon'
 import type { Json, JobRow } from '../db/tables.js'
 import { InvalidState, NoSuchJob } from '../errors.js'
-import { jobDataWithoutTimes, describeCall, toDateTime, type AttemptRecord, type JobData, type JobHome, type JobStatus, type RetryPolicy } from './job-data.js'
+import { jobFields, describeCall, toDateTime, type AttemptRecord, type JobData, type JobHome, type JobStatus, type RetryPolicy } from './job-data.js'
 
 type TimeColumn = 'created_at' | 'enqueued_at' | 'scheduled_for' | 'discard_at' | 'started_at' | 'ended_at' | 'expires_at'
 import { jobFetch } from './job-read.js'
@@ -21,6 +21,8 @@ export class Job<Result = Json> implements Omit<JobData, 'result'> {
   kwargs!: Record<string, Json>
   origin!: string
   status!: JobStatus
+  /** Lower runs first within its queue, before enqueue order (0 by default). */
+  priority!: number
   description!: string | null
   timeout!: number | null
   resultTtl!: number
@@ -54,22 +56,25 @@ export class Job<Result = Json> implements Omit<JobData, 'result'> {
   }
 
   #assign(row: JobRow): void {
-    const { createdAt: _c, enqueuedAt: _e, scheduledFor: _s, discardAt: _d, startedAt: _st, endedAt: _en, expiresAt: _x, ...data } = jobDataWithoutTimes(row)
+    const data = jobFields(row)
     // A row from a statement that does not read the edges (requeue, claim) keeps what we knew.
     const known = this.dependsOn ?? []
     Object.assign(this, data)
     if (!('depends_on' in row)) this.dependsOn = known
     this.#times = { created_at: row.created_at, enqueued_at: row.enqueued_at, scheduled_for: row.scheduled_for, discard_at: row.discard_at, started_at: row.started_at, ended_at: row.ended_at, expires_at: row.expires_at }
-    this.#dates.clear()
+    this.#dates = undefined
   }
 
   // Timestamps become luxon DateTimes when first read: a worker or a bulk enqueue builds thousands of
   // Jobs whose times nobody looks at, and eight DateTimes per job were most of that cost.
   #times!: Record<TimeColumn, Date | string | null>
-  readonly #dates = new Map<TimeColumn, DateTime | null>()
+  #dates: Map<TimeColumn, DateTime | null> | undefined
 
   #date(column: TimeColumn): DateTime | null {
-    if (!this.#dates.has(column)) this.#dates.set(column, toDateTime(this.#times[column]))
+    const value = this.#times[column]
+    if (value === null) return null
+    this.#dates ??= new Map()
+    if (!this.#dates.has(column)) this.#dates.set(column, toDateTime(value))
     return this.#dates.get(column)!
   }
 

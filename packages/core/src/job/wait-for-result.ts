@@ -33,10 +33,13 @@ export async function waitForJob(home: JobHome, id: string, resultTtl: number, o
   }
   const channel = doneChannel(home.ctx.schema)
   client.on('notification', onNotification)
+  let registered: { ctid: string } | undefined
   try {
     await client.query(`listen ${pg.escapeIdentifier(channel)}`)
+    registered = await registerWaiter(client, home.ctx.schema, id)
     for (;;) {
-      // Checked after LISTEN, so an end committed before it is read here and one after it is notified.
+      // Checked after LISTEN and the registration, so an end committed before them is read here and
+      // one after them is notified.
       const row = await jobFetch(home.ctx, { id })
       if (!row) {
         // resultTtl 0 deletes a job as it finishes: gone means done, with no result kept.
@@ -58,10 +61,33 @@ export async function waitForJob(home: JobHome, id: string, resultTtl: number, o
   } finally {
     client.off('notification', onNotification)
     try {
+      if (registered) {
+        await client.query(`delete from ${pg.escapeIdentifier(home.ctx.schema)}.job_waiter where job_id = $1 and ctid = $2::tid`, [id, registered.ctid])
+      }
       await client.query(`unlisten ${pg.escapeIdentifier(channel)}`)
       client.release()
     } catch (err) {
       client.release(err as Error)
     }
+  }
+}
+
+/**
+ * Lists this wait in job_waiter, so completions of the job notify the done channel (they notify
+ * only for jobs someone waits for). The job's row is read FOR SHARE in the same transaction: a
+ * completion already writing it finishes first (the caller's read then sees the end), and one that
+ * has not locked it yet waits for this commit, and so sees the waiter (see job_waited_ids).
+ */
+async function registerWaiter(client: pg.PoolClient, schema: string, id: string): Promise<{ ctid: string }> {
+  const s = pg.escapeIdentifier(schema)
+  await client.query('begin')
+  try {
+    const { rows } = await client.query<{ ctid: string }>(`insert into ${s}.job_waiter (job_id) values ($1) returning ctid::text`, [id])
+    await client.query(`select 1 from ${s}.job where id = $1 for share`, [id])
+    await client.query('commit')
+    return rows[0]!
+  } catch (err) {
+    await client.query('rollback').catch(() => {})
+    throw err
   }
 }

@@ -12,7 +12,7 @@ import type { JobRow } from '../db/tables.js'
 import { Job } from '../job/job.js'
 import type { JobHome, JobStatus } from '../job/job-data.js'
 import { JOB_STATUSES } from '../job/job-data.js'
-import { resolveEnqueueCall, DEFAULT_FAILURE_TTL, DEFAULT_RESULT_TTL, type EnqueueCall, type TypedEnqueueCall, type QueueDefaults } from '../job/enqueue-options.js'
+import { resolveEnqueueCall, toPriority, DEFAULT_FAILURE_TTL, DEFAULT_RESULT_TTL, type EnqueueCall, type TypedEnqueueCall, type QueueDefaults } from '../job/enqueue-options.js'
 import { jobInsertMany, type JobInsertRow, type FlowInsert } from '../job/job-insert.js'
 import { jobStatuses, jobFetch, jobIdsInQueue, jobCount, jobList } from '../job/job-read.js'
 import { jobEmptyQueue, jobRecordOutcome } from '../job/job-operations.js'
@@ -43,6 +43,8 @@ export interface QueueOptions {
   serial?: boolean
   /** Run this queue's jobs in a thread killed at the timeout. @defaultValue the worker's setting */
   isolate?: boolean
+  /** Default priority of the jobs enqueued through this Queue (lower runs first). @defaultValue 0 */
+  priority?: number
   /** Tasks root for isAsync false runs. @defaultValue PQ_PATH, else the current directory */
   path?: string
 }
@@ -90,6 +92,7 @@ export class Queue {
       resultTtl: options.resultTtl === undefined ? Number(env.defaultResultTtl ?? DEFAULT_RESULT_TTL) : toTtlSeconds('resultTtl', options.resultTtl),
       failureTtl: options.failureTtl === undefined ? DEFAULT_FAILURE_TTL : toTtlSeconds('failureTtl', options.failureTtl),
       isolate: options.isolate ?? null,
+      priority: options.priority === undefined ? 0 : toPriority('priority', options.priority),
     })
     this.#options = options
     if (bound) {

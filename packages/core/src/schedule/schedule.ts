@@ -9,6 +9,7 @@ import { readEnv } from '../config/env.js'
 import { InvalidOption, NoSuchSchedule } from '../errors.js'
 import { resolveEnqueueCall, DEFAULT_FAILURE_TTL, DEFAULT_RESULT_TTL, type EnqueueOptions, type QueueDefaults } from '../job/enqueue-options.js'
 import type { JobInsertRow } from '../job/job-insert.js'
+import { newJobId } from '../job/job-id.js'
 import { resolveScheduleRule, nextRun, runsLeft, describeRule, type ScheduleRule, type ScheduleRuleInput, type AtInput } from './schedule-rules.js'
 import { scheduleInsert, scheduleFetch, scheduleList, scheduleCancel, type ScheduleInsertRow } from './schedule-queries.js'
 
@@ -39,6 +40,8 @@ export interface ScheduleJobOptions {
   retry: { max: number; intervals: number[] }
   description: string | null
   atFront: boolean
+  /** Lower runs first within the queue. */
+  priority: number
   /** Run in a thread killed at its timeout; null: the worker's --isolate. */
   isolate: boolean | null
 }
@@ -152,6 +155,7 @@ function jobOptionsFromRow(row: ScheduleRow): ScheduleJobOptions {
     retry: { max: o.retryMax ?? 0, intervals: o.retryIntervals ?? [] },
     description: o.description ?? null,
     atFront: o.atFront ?? false,
+    priority: o.priority ?? 0,
     isolate: o.isolate ?? null,
   })
 }
@@ -210,7 +214,8 @@ export function jobRowForRun(row: ScheduleRow): JobInsertRow {
   const options = row.options as unknown as StoredOptions
   return {
     ...options,
-    id: randomUUID(),
+    priority: options.priority ?? 0, // schedules stored before priorities existed
+    id: newJobId(),
     queue: row.queue,
     func: row.func,
     args: JSON.stringify(row.args),

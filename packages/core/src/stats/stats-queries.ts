@@ -30,29 +30,35 @@ export interface StatsQueueCountsParams {
 }
 
 /**
- * Counts each queue's jobs per status. Each count is a range scan of job_queue_status_idx (queue,
- * status, created_at), so a queue's 300 queued jobs cost 300 index entries whatever the finished rows
- * number. Finished and failed grow without bound: an exact count of 330,000 finished rows of one queue
- * took 300-550 ms on a 2-core box, so those stop at `cap` rows (LIMIT inside the count) and the caller
- * replaces a capped figure with an estimate. `order by created_at` (the index's order) makes it an
- * index(-only) scan that stops at the LIMIT; without it the planner picked a bitmap scan, which reads
- * every matching index entry before the LIMIT applies.
+ * Counts each queue's jobs per status, each count a range scan of a partial index that holds only
+ * that status's rows: job_claim_idx (queued), job_started_idx, job_scheduled_idx, job_deferred_idx,
+ * and job_ended_idx (queue, status, created_at) for the ended states. So a queue's 300 queued jobs
+ * cost 300 index entries whatever the finished rows number. The status is a literal in each
+ * subquery, not a parameter: the planner can use a partial index only for a predicate it can prove
+ * from the query text. Finished and failed grow without bound: an exact count of 330,000 finished
+ * rows of one queue took 300-550 ms on a 2-core box, so those stop at `cap` rows (LIMIT inside the
+ * count, in the index's created_at order, so the scan stops there) and the caller replaces a capped
+ * figure with an estimate.
  */
 export async function statsQueueCounts(q: QueryContext, p: StatsQueueCountsParams): Promise<StatsCountRow[]> {
   const job = sql.id(q.schema, 'job')
   const queue = sql.id(q.schema, 'queue')
   const limit = p.cap === null ? null : p.cap + 1
+  const capped = new Set<string>(p.capped)
+  const statuses = [...p.exact, ...p.capped]
+  if (statuses.length === 0) return []
+  const count = (status: JobStatus) => capped.has(status) && limit !== null
+    ? sql`(select count(*) from (select 1 from ${job} j where j.queue = qs.name and j.status = ${sql.lit(status)}
+        order by j.created_at limit ${limit}::bigint) x)::int`
+    : sql`(select count(*) from ${job} j where j.queue = qs.name and j.status = ${sql.lit(status)})::int`
   const { rows } = await sql<{ queue: string; status: JobStatus; n: number }>`
     with qs as (select name from ${queue} where ${p.queue}::text is null or name = ${p.queue}::text)
-    select qs.name as queue, s.status,
-      (select count(*) from (select 1 from ${job} j where j.queue = qs.name and j.status = s.status
-        order by j.created_at limit ${limit}::bigint) x)::int as n
-    from qs cross join unnest(${[...p.exact, ...p.capped]}::text[]) s(status)
+    select qs.name as queue, s.status, s.n
+    from qs cross join lateral (values ${sql.join(statuses.map((status) => sql`(${sql.lit(status)}, ${count(status)})`))}) s(status, n)
     order by qs.name`.execute(q.db)
-  const cappedSet = new Set<string>(p.capped)
   return rows.map((r) => {
-    const capped = p.cap !== null && cappedSet.has(r.status) && r.n > p.cap
-    return { queue: r.queue, status: r.status, n: capped ? p.cap! : Number(r.n), capped }
+    const isCapped = p.cap !== null && capped.has(r.status) && r.n > p.cap
+    return { queue: r.queue, status: r.status, n: isCapped ? p.cap! : Number(r.n), capped: isCapped }
   })
 }
 
@@ -64,13 +70,17 @@ export async function statsJitOff(q: QueryContext): Promise<void> {
   await sql`set local jit = off`.execute(q.db)
 }
 
-/** Each queue's oldest waiting job (status queued), by creation time. */
+/**
+ * When each queue's next job (the head of the queue, as workers take it) was created: RQ's oldest
+ * job timestamp is its queue's first job. One probe of job_claim_idx per queue, where the oldest by
+ * creation time would read every queued row (atFront and priorities put others ahead of it).
+ */
 export async function statsOldestQueued(q: QueryContext, p: { queue: string | null }): Promise<Map<string, Date>> {
   const job = sql.id(q.schema, 'job')
   const queue = sql.id(q.schema, 'queue')
-  // min() per queue is one index probe on job_queue_status_idx: (queue, 'queued') then created_at.
   const { rows } = await sql<{ queue: string; oldest: Date | null }>`
-    select name as queue, (select min(created_at) from ${job} j where j.queue = qs.name and j.status = 'queued') as oldest
+    select name as queue, (select created_at from ${job} j where j.queue = qs.name and j.status = 'queued'
+      order by j.priority, j.position limit 1) as oldest
     from ${queue} qs where ${p.queue}::text is null or name = ${p.queue}::text`.execute(q.db)
   return new Map(rows.filter((r) => r.oldest !== null).map((r) => [r.queue, r.oldest!]))
 }

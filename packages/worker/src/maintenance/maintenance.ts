@@ -3,6 +3,7 @@ import type { QueryContext, JobRescueOwn } from '@pq/core/internal'
 import {
   jobRescueLost, jobDiscardExpired, jobSweepExpired, jobReleaseStuckDependents, jobPromoteDue,
   jobNextScheduled, jobCancelDependents, queueReleaseStaleSerialLocks, fireDueSchedules, nextScheduleDue,
+  maintenanceTakePass, jobWaiterPrune,
 } from '@pq/core/internal'
 
 const SWEEP_BATCH = 1000
@@ -14,21 +15,30 @@ export interface MaintenanceReport {
   discarded: number
   swept: number
   released: number
+  /** Whether this worker ran the shared sweeps (another did within the interval otherwise). */
+  sweptByThis: boolean
 }
 
 /**
- * Housekeeping that every worker runs; each task is safe with N copies at once (SKIP LOCKED, or
- * idempotent updates), so there is no leader. Sweeps are batched so they never hold many locks long.
+ * Housekeeping. Each worker rescues lost workers' jobs (and its own orphans) on every pass: a scan
+ * of the few started jobs. The sweeps (TTL, expired waiting jobs, stuck dependents, stale serial
+ * locks, dead waiters) run on one worker per interval, whichever takes the pass first (see
+ * maintenanceTakePass); each task is also safe with N copies at once (SKIP LOCKED, or idempotent
+ * updates). Sweeps are batched so they never hold many locks long.
  */
 export class Maintenance {
   readonly #ctx: QueryContext
   readonly #heartbeatTimeout: number
   readonly #pool: pg.Pool
+  readonly #intervalSeconds: number
 
-  constructor(ctx: QueryContext, pool: pg.Pool, heartbeatTimeout: number) {
+  /** `intervalSeconds`: how often the shared sweeps should run (this worker's maintenance interval). */
+  constructor(ctx: QueryContext, pool: pg.Pool, heartbeatTimeout: number, intervalSeconds: number) {
     this.#ctx = ctx
     this.#pool = pool
     this.#heartbeatTimeout = heartbeatTimeout
+    // A little under the interval, so that the worker whose timer fires first each round takes it.
+    this.#intervalSeconds = intervalSeconds * 0.9
   }
 
   /**
@@ -37,6 +47,9 @@ export class Maintenance {
    */
   async run(own?: JobRescueOwn): Promise<MaintenanceReport> {
     const rescued = await jobRescueLost(this.#ctx, { heartbeatTimeoutSeconds: this.#heartbeatTimeout, own })
+    if (!await maintenanceTakePass(this.#ctx, { name: 'sweep', intervalSeconds: this.#intervalSeconds })) {
+      return { rescued, discarded: 0, swept: 0, released: 0, sweptByThis: false }
+    }
     const discardedIds = await jobDiscardExpired(this.#ctx, { limit: SWEEP_BATCH })
     if (discardedIds.length) await jobCancelDependents(this.#ctx, { ids: discardedIds, reason: 'a dependency was discarded', now: null })
     let swept = 0
@@ -47,7 +60,8 @@ export class Maintenance {
     }
     const released = await jobReleaseStuckDependents(this.#ctx, { limit: SWEEP_BATCH })
     await queueReleaseStaleSerialLocks(this.#ctx)
-    return { rescued, discarded: discardedIds.length, swept, released }
+    await jobWaiterPrune(this.#ctx)
+    return { rescued, discarded: discardedIds.length, swept, released, sweptByThis: true }
   }
 
   /** Fires what is due (scheduled jobs, then schedules); returns how many became runnable. */

@@ -6,6 +6,12 @@ import { retryWithBackoff } from '../backoff.js'
 interface Pending { outcome: JobOutcome; serial: boolean; resolve: (recorded: boolean) => void; reject: (err: unknown) => void }
 
 const MAX_BATCH = 500
+/**
+ * Batches being written at once. Outcomes that arrive meanwhile wait for one to end and go in the
+ * next: without a bound, a worker at concurrency 1 flushed a few outcomes every event-loop turn,
+ * each batch a commit of its own.
+ */
+const MAX_IN_FLIGHT = 2
 const RETRY_LIMIT = 5
 const UNRECORDABLE = 'pq could not record this job\'s outcome'
 
@@ -52,25 +58,36 @@ export class Completions {
         resolve: (recorded) => { this.#recording.delete(id); resolve(recorded) },
         reject: (err) => { this.#recording.delete(id); reject(err) },
       })
-      if (this.#pending.length >= MAX_BATCH) this.#flushNow()
-      else if (!this.#scheduled) {
-        this.#scheduled = true
-        setImmediate(() => this.#flushNow())
-      }
+      this.#schedule()
     })
+  }
+
+  /** Flushes now when a batch is full, else on the next turn; either only while a batch may start. */
+  #schedule(): void {
+    if (this.#pending.length === 0 || this.#inFlight.size >= MAX_IN_FLIGHT) return
+    if (this.#pending.length >= MAX_BATCH) this.#flushNow()
+    else if (!this.#scheduled) {
+      this.#scheduled = true
+      setImmediate(() => {
+        this.#scheduled = false
+        if (this.#inFlight.size < MAX_IN_FLIGHT) this.#flushNow()
+      })
+    }
   }
 
   /** Records everything pending and waits for batches in flight. */
   async flush(): Promise<void> {
-    if (this.#pending.length) this.#flushNow()
+    while (this.#pending.length) this.#flushNow()
     await Promise.all([...this.#inFlight])
   }
 
   #flushNow(): void {
-    this.#scheduled = false
-    const batch = this.#pending.splice(0)
+    const batch = this.#pending.splice(0, MAX_BATCH)
     if (batch.length === 0) return
-    const run = this.#record(batch).finally(() => this.#inFlight.delete(run))
+    const run = this.#record(batch).finally(() => {
+      this.#inFlight.delete(run)
+      this.#schedule()
+    })
     this.#inFlight.add(run)
   }
 

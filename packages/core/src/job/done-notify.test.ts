@@ -1,0 +1,61 @@
+import { describe, expect, it } from '@jest/globals'
+import pg from 'pg'
+import { Queue } from '../queue/queue.js'
+import { doneChannel } from '../db/channels.js'
+import { useTestDatabase } from '../testing/index.js'
+import { jobClaim } from './job-claim.js'
+import { jobFinishMany } from './job-finish.js'
+
+const db = useTestDatabase()
+
+/** Payloads on the done channel up to a sentinel sent after `act` (notifications arrive in commit order). */
+async function doneNotifications(act: () => Promise<void>): Promise<string[]> {
+  const client = new pg.Client({ connectionString: db.url })
+  await client.connect()
+  const seen: string[] = []
+  let sentinel: () => void
+  const arrived = new Promise<void>((resolve) => { sentinel = resolve })
+  client.on('notification', (msg) => {
+    if (msg.payload === 'sentinel') sentinel()
+    else seen.push(msg.payload ?? '')
+  })
+  try {
+    await client.query(`listen ${pg.escapeIdentifier(doneChannel('pq'))}`)
+    await act()
+    await db.pool.query('select pg_notify($1, $2)', [doneChannel('pq'), 'sentinel'])
+    await arrived
+    return seen
+  } finally {
+    await client.end()
+  }
+}
+
+const finish = async (ids: string[]) => {
+  await jobFinishMany(db.ctx, { worker: 'w', releaseSerial: false, outcomes: ids.map((id) => ({ id, status: 'finished' as const, result: '1', excInfo: null, retryAt: null })) })
+}
+
+describe('the done notification', () => {
+  it('is sent only for jobs someone waits for, and waitForResult registers and leaves', async () => {
+    const q = new Queue('done-notify', { connection: db.url })
+    const [unwatched, watched] = await q.enqueueMany([{ func: 'fixtures.add', args: [1, 1] }, { func: 'fixtures.add', args: [2, 2] }])
+    await jobClaim(db.ctx, { queue: 'done-notify', limit: 2, worker: 'w' })
+    // Nobody waits: the completion notifies nobody.
+    expect(await doneNotifications(() => finish([unwatched!.id]))).toEqual([])
+    // A waiter: its job's completion is announced, and the wait returns with the result.
+    const waiting = watched!.waitForResult({ timeout: 30 })
+    await waitForWaiter(watched!.id)
+    const seen = await doneNotifications(() => finish([watched!.id]))
+    expect(seen).toEqual([watched!.id])
+    expect(await waiting).toBe(1)
+    expect((await db.pool.query('select count(*)::int as n from pq.job_waiter')).rows[0].n).toBe(0)
+    await q.close()
+  })
+})
+
+async function waitForWaiter(id: string): Promise<void> {
+  for (;;) {
+    const { rows } = await db.pool.query('select 1 from pq.job_waiter where job_id = $1', [id])
+    if (rows.length) return
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
