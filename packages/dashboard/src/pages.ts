@@ -1,5 +1,5 @@
 import { Duration } from 'luxon'
-import { describeCall, JOB_STATUSES, REQUEUE_STATUSES, WAITING_STATUSES, ATTEMPT_HISTORY_SIZE, Schedule, type JobData, type JobStatus } from '@pq/core'
+import { describeCall, JOB_STATUSES, ATTEMPT_HISTORY_SIZE, Schedule, type JobData, type JobStatus } from '@pq/core'
 import type { QueueStats, StatsFlowRow, StatsScheduleRow, FlowRow, StatsTableHealthRow } from '@pq/core/internal'
 import { html, raw, type SafeHtml } from './html.js'
 import { layout, actionButton, jobPath, shortId, relative, duration, when, type PageContext } from './layout.js'

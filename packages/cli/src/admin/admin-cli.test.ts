@@ -185,7 +185,7 @@ describe('pq-admin pause / resume and attempts', () => {
     expect(paused.out).toMatch(/^Queue "held" is paused \(since .+\)\. Resume it with pq-admin resume held\n$/)
     const { statsCli } = await import('../stats/stats-cli.js')
     let out = ''
-    await statsCli(['--json'], { DATABASE_URL: db.url }, { out: { write: (t: string) => { out += t } }, err: { write: () => {} } } as never)
+    await statsCli(['--json'], { DATABASE_URL: db.url }, { out: { write: (t: string) => { out += t } }, err: { write: () => {} } })
     expect(JSON.parse(out).queues[0]).toMatchObject({ name: 'held', jobs: 1, paused: true })
     expect(await admin(['resume', 'held'])).toMatchObject({ code: 0, out: 'Queue "held" resumed.\n' })
     expect(await admin(['resume', 'held'])).toMatchObject({ code: 1, err: 'pq-admin: queue "held" is not paused\n' })

@@ -59,7 +59,7 @@ export async function jobNextScheduled(q: QueryContext): Promise<Date | null> {
   const row = await q.db.withSchema(q.schema).selectFrom('job')
     .select((eb) => eb.fn.min('scheduled_for').as('next'))
     .where('status', '=', 'scheduled').executeTakeFirst()
-  return (row?.next as Date | null | undefined) ?? null
+  return (row?.next) ?? null
 }
 
 /** Discards queued jobs whose ttl passed before any worker started them (status canceled). */

@@ -20,7 +20,7 @@ export async function fireDueSchedules(ctx: QueryContext, pool: { connect(): Pro
   let fired = 0
   for (;;) {
     const client = await pool.connect()
-    let batch = 0
+    let batch: number
     try {
       await client.query('begin')
       const tx = queryContext(client, ctx.schema)

@@ -4,7 +4,6 @@ import type { WorkerRow } from '../db/tables.js'
 import { ENDED_STATUSES, type JobStatus } from '../job/job-data.js'
 import { workerList, DEFAULT_LIVE_SECONDS } from '../worker-registry/worker-queries.js'
 import { statsQueueCounts, statsOldestQueued, statsCountEstimates, statsJitOff, type StatsEstimateRow } from './stats-queries.js'
-import { statsPing } from './listing-queries.js'
 import { queuePausedList } from '../queue/queue-queries.js'
 
 /** States whose counts stay small (waiting or running): always counted exactly. */
@@ -72,7 +71,6 @@ async function collectInTransaction(q: QueryContext, options: CollectQueueStatsO
   const queue = options.queue ?? null
   const mode = options.mode ?? 'auto'
   const cap = options.cap ?? DEFAULT_COUNT_CAP
-  const now = await statsPing(q)
   const workers = await workerList(q, { liveSeconds: options.liveSeconds ?? DEFAULT_LIVE_SECONDS })
   const oldest = await statsOldestQueued(q, { queue })
   const paused = await queuePausedList(q)

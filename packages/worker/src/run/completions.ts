@@ -55,7 +55,7 @@ export class Completions {
       this.#pending.push({
         outcome, serial,
         resolve: (recorded) => { this.#recording.delete(id); resolve(recorded) },
-        reject: (err) => { this.#recording.delete(id); reject(err) },
+        reject: (err) => { this.#recording.delete(id); reject(err instanceof Error ? err : new Error(String(err))) },
       })
       if (this.#pending.length >= MAX_BATCH) this.#flushNow()
       else if (!this.#scheduled) {
