@@ -109,7 +109,8 @@ function translatingQuery<Q extends (...args: never[]) => Promise<unknown>>(quer
  */
 export type Executor = pg.Pool | pg.Client | pg.PoolClient | Kysely<any> // eslint-disable-line @typescript-eslint/no-explicit-any -- the caller's Kysely, of any database type
 
-const isKysely = (x: unknown): x is Kysely<any> => // eslint-disable-line @typescript-eslint/no-explicit-any -- as Executor
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as Executor
+const isKysely = (x: unknown): x is Kysely<any> =>
   typeof x === 'object' && x !== null && typeof (x as Kysely<unknown>).withoutPlugins === 'function' && typeof (x as Kysely<unknown>).selectFrom === 'function'
 
 const isPool = (x: unknown): x is pg.Pool =>
