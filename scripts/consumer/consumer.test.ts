@@ -30,7 +30,7 @@ async function sh(cmd: string, args: string[], options: { cwd?: string; allowFai
     return { code: 0, stdout, stderr }
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string }
-    if (!options.allowFail) throw new Error(`${cmd} ${args.join(' ')} failed (${e.code}):\n${e.stdout}\n${e.stderr}`)
+    if (!options.allowFail) throw new Error(`${cmd} ${args.join(' ')} failed (${e.code}):\n${e.stdout}\n${e.stderr}`, { cause: err })
     return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }
   }
 }

@@ -9,9 +9,12 @@ export const GRAPHILE_WORKER_VERSION = '0.17.3'
 /** The task identifier both sides use. */
 export const GRAPHILE_TASK = 'noop'
 
+// Compared as strings: graphile-worker's LogLevel is a const enum, which SWC cannot import.
+const SHOWN_LEVELS: readonly string[] = ['error', 'warning']
+
 /** graphile-worker's own log lines, kept to warnings and errors: per-job info lines would cost it time. */
 export const quietGraphileLogger = new Logger(() => (level, message) => {
-  if (level === 'error' || level === 'warning') console.error(`graphile-worker ${level}: ${message}`)
+  if (SHOWN_LEVELS.includes(level)) console.error(`graphile-worker ${level}: ${message}`)
 })
 
 /**

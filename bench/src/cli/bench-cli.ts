@@ -33,7 +33,8 @@ export async function benchCli(argv: readonly string[], env: NodeJS.ProcessEnv, 
     }
     if (args.chart === '') throw new UsageError('--chart needs a file name, e.g. --chart sweep.svg')
     const options = resolveBenchOptions({
-      jobs: args.N === undefined ? undefined : wholeNumber('N', String(args.N)),
+      // N is declared type: 'string' in the command's builder, which the args type does not see.
+      jobs: args.N === undefined ? undefined : wholeNumber('N', args.N as string),
       workers: args.workers === undefined ? undefined : workerList([args.workers].flat().join(',')),
       sleepMs: args.sleep === undefined ? undefined : wholeNumber('--sleep', args.sleep),
       concurrency: args.concurrency === undefined ? undefined : wholeNumber('--concurrency', args.concurrency),

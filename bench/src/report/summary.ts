@@ -1,5 +1,3 @@
-import type { Summary } from '../harness/stats.js'
-import type { MetricSpec } from '../scenarios/scenario.js'
 import { formatRatio, formatValue } from './format.js'
 import type { BenchReport, ScenarioReport } from './report.js'
 
@@ -37,10 +35,10 @@ export function renderSummary(report: BenchReport): string | null {
     const spec = s?.metrics.find((m) => m.key === line.metric)
     const row = s?.rows.find((r) => r.workers <= 1) ?? s?.rows[0]
     if (!s || !spec || !row) continue
-    const median = (key: string): number | undefined => (row.results[key]?.[line.metric] as Summary | undefined)?.median
+    const median = (key: string): number | undefined => (row.results[key]?.[line.metric])?.median
     rows.push([
       line.title(s),
-      ...columns.map((k) => { const v = median(k); return v === undefined ? '—' : formatValue(spec as MetricSpec, v) }),
+      ...columns.map((k) => { const v = median(k); return v === undefined ? '—' : formatValue(spec, v) }),
       ...(keys.has('pq') ? peers.map((k) => { const a = median('pq'); const b = median(k); return a === undefined || !b ? '—' : formatRatio(a / b) }) : []),
     ])
   }

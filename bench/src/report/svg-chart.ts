@@ -52,7 +52,7 @@ function panel(s: ScenarioReport, top: number): string {
   s.series.forEach((series, i) => {
     const color = COLORS[series.key] ?? FALLBACK_COLORS[i % FALLBACK_COLORS.length]!
     const points = s.rows.flatMap((row) => {
-      const v = row.results[series.key]?.[s.primary] as Summary | undefined
+      const v = row.results[series.key]?.[s.primary]
       return v ? [{ w: row.workers, v }] : []
     })
     if (points.length === 0) return
@@ -66,7 +66,7 @@ function panel(s: ScenarioReport, top: number): string {
     parts.push(`<line x1="${plot.x + plot.w + 16}" x2="${plot.x + plot.w + 40}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`)
     parts.push(`<text x="${plot.x + plot.w + 46}" y="${ly + 4}">${escapeXml(series.label)}</text>`)
     // pq over this series at the first worker count, as the tables give it.
-    const pqFirst = s.rows[0]?.results.pq?.[s.primary] as Summary | undefined
+    const pqFirst = s.rows[0]?.results.pq?.[s.primary]
     const first = points[0]
     if (series.key !== 'pq' && pqFirst && first && first.v.median > 0) {
       parts.push(`<text x="${plot.x + plot.w + 46}" y="${ly + 16}" fill="#4b5563" font-size="10">pq/${escapeXml(series.label)} ${(pqFirst.median / first.v.median).toFixed(2)}x</text>`)

@@ -101,7 +101,7 @@ describe('the report', () => {
     })
     const text = renderReport({ ...report, scenarios: [cost] })
     expect(text).toMatch(/\| limit +\| table job +\| +2\.00 \| +0\.50 \| +1\.00 \|/)
-    expect(text).toMatch(/\| limit +\|   index job_pkey +\| +\| +\| +\| +1\.50 \| +40\.00 \|/)
+    expect(text).toMatch(/\| limit +\| {3}index job_pkey +\| +\| +\| +\| +1\.50 \| +40\.00 \|/)
   })
 
   it('charts the worker sweep as hand-written SVG, a line per backend', () => {

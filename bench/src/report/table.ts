@@ -91,7 +91,7 @@ function writeCostBreakdown(s: ScenarioReport): Table[] {
     for (const series of s.series) {
       const results = row.results[series.key] ?? {}
       const value = (key: string): string => {
-        const summary = results[key] as Summary | undefined
+        const summary = results[key]
         return summary ? formatSummary({ unit: 'per job' }, summary) : '—'
       }
       const tables = [...new Set(Object.keys(results).filter((k) => k.startsWith('table:')).map((k) => k.split(':')[1]!))].sort()
@@ -110,13 +110,13 @@ function writeCostBreakdown(s: ScenarioReport): Table[] {
 }
 
 function cell(row: ScenarioRow, series: string, metric: MetricSpec): string {
-  const summary = row.results[series]?.[metric.key] as Summary | undefined
+  const summary = row.results[series]?.[metric.key]
   return summary ? formatSummary(metric, summary) : '—'
 }
 
 function ratio(row: ScenarioRow, over: string, under: string, metric: string): string {
-  const a = (row.results[over]?.[metric] as Summary | undefined)?.median
-  const b = (row.results[under]?.[metric] as Summary | undefined)?.median
+  const a = (row.results[over]?.[metric])?.median
+  const b = (row.results[under]?.[metric])?.median
   return a === undefined || b === undefined || b === 0 ? '—' : formatRatio(a / b)
 }
 

@@ -1,4 +1,3 @@
-import type { Summary } from '../harness/stats.js'
 import { formatMs, formatRate, formatRatio } from './format.js'
 import type { ScenarioReport, ScenarioRow, TargetCheck } from './report.js'
 
@@ -24,7 +23,7 @@ export const TARGETS = {
 type Report = Omit<ScenarioReport, 'targets'>
 
 const median = (row: ScenarioRow | undefined, series: string, metric: string): number | null =>
-  (row?.results[series]?.[metric] as Summary | undefined)?.median ?? null
+  (row?.results[series]?.[metric])?.median ?? null
 
 const check = (target: string, measured: string, met: boolean, note?: string): TargetCheck => ({ target, measured, met, ...(note ? { note } : {}) })
 const unmeasured = (target: string, note: string): TargetCheck => ({ target, measured: null, met: null, note })

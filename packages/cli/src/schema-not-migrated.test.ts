@@ -15,7 +15,7 @@ type Main = (argv: readonly string[], env: Record<string, string | undefined>, i
 async function run(name: string, main: Main, ...argv: string[]) {
   const io = Object.assign(captureIo(), { in: process.stdin })
   const env = { DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH }
-  const code = await runCli(name, () => main(argv, env, io as never), io, argv)
+  const code = await runCli(name, () => main(argv, env, io), io, argv)
   return { code, out: io.stdout(), err: io.stderr() }
 }
 
@@ -23,12 +23,12 @@ const NO_TABLES = 'schema "never_migrated" has no pq tables; run pq-migrate --sc
 
 describe('a schema pq was never migrated into', () => {
   it.each([
-    ['pq-enqueue', enqueueCli as Main, ['fixtures.add', '1', '--schema', 'never_migrated']],
-    ['pq-schedule', scheduleCli as Main, ['now', 'fixtures.add', '--schema', 'never_migrated']],
-    ['pq-schedule', scheduleCli as Main, ['--list', '--schema', 'never_migrated']],
-    ['pq-stats', statsCli as Main, ['--schema', 'never_migrated']],
-    ['pq-admin', adminCli as unknown as Main, ['jobs', '--schema', 'never_migrated']],
-    ['pq-admin', adminCli as unknown as Main, ['workers', '--schema', 'never_migrated']],
+    ['pq-enqueue', enqueueCli, ['fixtures.add', '1', '--schema', 'never_migrated']],
+    ['pq-schedule', scheduleCli, ['now', 'fixtures.add', '--schema', 'never_migrated']],
+    ['pq-schedule', scheduleCli, ['--list', '--schema', 'never_migrated']],
+    ['pq-stats', statsCli, ['--schema', 'never_migrated']],
+    ['pq-admin', adminCli, ['jobs', '--schema', 'never_migrated']],
+    ['pq-admin', adminCli, ['workers', '--schema', 'never_migrated']],
   ])('%s says so in one line, naming pq-migrate, exit 1', async (name, main, argv) => {
     const { code, err } = await run(name, main, ...argv)
     expect(err).toBe(`${name}: ${NO_TABLES}\n`)

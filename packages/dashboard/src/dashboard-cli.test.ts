@@ -11,11 +11,11 @@ function start(args: string[], until: RegExp): Promise<{ child: ReturnType<typeo
   let out = ''
   let err = ''
   return new Promise((resolve) => {
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString()
       if (until.test(out)) resolve({ child, out, err, code: undefined })
     })
-    child.stderr!.on('data', (d: Buffer) => { err += d.toString() })
+    child.stderr.on('data', (d: Buffer) => { err += d.toString() })
     child.on('exit', (code) => resolve({ child, out, err, code }))
   })
 }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { JOB_STATUSES, InvalidOption, Schedule, checkSchema, type ConnectionOption, type JobStatus } from '@pq/core'
+import { JOB_STATUSES, InvalidOption, checkSchema, type ConnectionOption, type JobStatus } from '@pq/core'
 import {
   acquirePool, queryContext, schemaName, readEnv, jobFetch, jobFetchMany, jobList, jobRequeue, jobDelete, deleteJobs, jobCancel, jobDataFromRow,
   jobIdsByStatus, jobEmptyQueue, queuePause, queueResume, scheduleCancel, flowFetch, statsJobSearch, statsTableHealth, tableHealthWarnings,
@@ -128,7 +128,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions = {}): D
   const page = (now: Date): PageContext => ({ base, csrf: csrf.token, refreshSeconds, now })
 
   async function workers(q: QueryContext): Promise<WorkerView[]> {
-    const [now, rows, running] = await Promise.all([statsPing(q), workerList(q, { liveSeconds }), statsStartedByWorker(q)])
+    const [rows, running] = await Promise.all([workerList(q, { liveSeconds }), statsStartedByWorker(q)])
     return rows.map((w) => ({
       name: w.name, host: w.host, pid: w.pid, state: w.state, live: w.live, queues: w.queues,
       currentJobs: running.get(w.name) ?? [], heartbeatAt: w.heartbeat_at, stopRequested: w.stop_requested,

@@ -101,7 +101,6 @@ function safeOrigin(referer: string): string | undefined {
  */
 export function sameOriginPath(back: string | null | undefined): string {
   if (typeof back !== 'string' || back.length > 2000) return '/'
-  // eslint-disable-next-line no-control-regex
   if (!/^\/(?![/\\])/.test(back) || /[\u0000-\u001f\u007f\\]/.test(back)) return '/'
   const base = 'http://pq.invalid'
   try {

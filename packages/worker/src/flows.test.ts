@@ -1,6 +1,6 @@
 import { describe, expect, it, afterEach } from '@jest/globals'
 import { DateTime } from 'luxon'
-import { Queue, Flow, NoSuchFlow, JobFailed, type Job } from '@pq/core'
+import { Queue, Flow, JobFailed, type Job } from '@pq/core'
 import { useTestDatabase, FIXTURES_PATH, nextEvent, waitFor } from '@pq/core/testing'
 import { Worker, type WorkerOptions } from '@pq/worker'
 

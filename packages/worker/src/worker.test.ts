@@ -1,6 +1,6 @@
 import { describe, expect, it, afterEach } from '@jest/globals'
 import pg from 'pg'
-import { Queue, type Job } from '@pq/core'
+import { Queue, migrate, type Job } from '@pq/core'
 import { useTestDatabase, FIXTURES_PATH, nextEvent, waitFor } from '@pq/core/testing'
 import { Worker, type WorkerOptions } from '@pq/worker'
 import { reapLeftovers } from './testing/worker-process.js'
@@ -12,6 +12,12 @@ const worker = (options: WorkerOptions = {}) => {
   const w = new Worker({ connection: db.url, path: FIXTURES_PATH, migrate: false, heartbeatTimeout: 5, ...options })
   workers.push(w)
   return w
+}
+
+/** A schema of the test's own, for a worker of every queue: it must not see other tests' jobs. */
+const ownSchema = async (schema: string) => {
+  await migrate(db.pool, { schema })
+  return schema
 }
 
 afterEach(async () => {
@@ -188,36 +194,36 @@ describe('stopping', () => {
 
 describe('Worker.all() and Worker.forQueue()', () => {
   it('list live workers with their queues and counts, and tell whether a queue is served', async () => {
-    await db.pool.query(`delete from pq.job where status <> 'finished'`) // jobs other tests left for a worker of every queue
+    const schema = await ownSchema('registry')
     // A worker killed without a word keeps its row until another worker reaps it: not live, not listed.
-    await db.pool.query(`insert into pq.worker (name, host, pid, queues, state, heartbeat_at)
+    await db.pool.query(`insert into registry.worker (name, host, pid, queues, state, heartbeat_at)
       values ('reg-dead', 'gone', 1, '{}', 'busy', now() - interval '2 minutes')`)
-    expect(await Worker.all({ connection: db.url })).toEqual([])
-    expect((await Worker.all({ connection: db.url, liveSeconds: 600 })).map((w) => w.name)).toEqual(['reg-dead'])
-    await db.pool.query(`delete from pq.worker where name = 'reg-dead'`)
-    const some = worker({ queues: ['reg-a', 'reg-b'], name: 'reg-some', concurrency: 2 })
-    const every = worker({ name: 'reg-every' })
+    expect(await Worker.all({ connection: db.url, schema })).toEqual([])
+    expect((await Worker.all({ connection: db.url, schema, liveSeconds: 600 })).map((w) => w.name)).toEqual(['reg-dead'])
+    await db.pool.query(`delete from registry.worker where name = 'reg-dead'`) // this test's own row
+    const some = worker({ queues: ['reg-a', 'reg-b'], name: 'reg-some', concurrency: 2, schema })
+    const every = worker({ name: 'reg-every', schema })
     const idle = [nextEvent(some, 'worker:idle'), nextEvent(every, 'worker:idle')]
     void some.work()
     void every.work()
     await Promise.all(idle)
     const connection = db.url
-    const all = await Worker.all({ connection })
+    const all = await Worker.all({ connection, schema })
     expect(all.map((w) => w.name)).toEqual(['reg-every', 'reg-some'])
     expect(all[1]).toMatchObject({ queues: ['reg-a', 'reg-b'], concurrency: 2, pid: process.pid, listenMode: 'listen', stopRequested: false })
     expect(all[0]!.queues).toEqual([])
-    expect((await Worker.forQueue('reg-b', { connection })).map((w) => w.name)).toEqual(['reg-every', 'reg-some'])
-    expect((await Worker.forQueue('reg-c', { connection })).map((w) => w.name)).toEqual(['reg-every'])
+    expect((await Worker.forQueue('reg-b', { connection, schema })).map((w) => w.name)).toEqual(['reg-every', 'reg-some'])
+    expect((await Worker.forQueue('reg-c', { connection, schema })).map((w) => w.name)).toEqual(['reg-every'])
 
-    await queue('reg-c').enqueue('fixtures.add', 1, 1)
-    await queue('reg-c').enqueue('fixtures.fail')
+    await queue('reg-c', { schema }).enqueue('fixtures.add', 1, 1)
+    await queue('reg-c', { schema }).enqueue('fixtures.fail')
     await waitFor(async () => {
-      const w = (await Worker.all({ connection })).find((x) => x.name === 'reg-every')!
+      const w = (await Worker.all({ connection, schema })).find((x) => x.name === 'reg-every')!
       return w.successfulCount === 1 && w.failedCount === 1
     }, { what: 'the heartbeat to carry the counts' })
 
     await some.stop()
-    expect((await Worker.forQueue('reg-b', { connection })).map((w) => w.name)).toEqual(['reg-every'])
+    expect((await Worker.forQueue('reg-b', { connection, schema })).map((w) => w.name)).toEqual(['reg-every'])
   })
 })
 
@@ -278,10 +284,10 @@ describe('the loop', () => {
   })
 
   it('serving every queue, runs a serial queue one job at a time beside other queues', async () => {
-    await new Queue('ser-all', { connection: db.url, serial: true }).enqueueMany(Array.from({ length: 4 }, () => ({ func: 'fixtures.sleep', args: [30] })))
-    await queue('plain-all').enqueueMany(Array.from({ length: 8 }, () => ({ func: 'fixtures.sleep', args: [30] })))
-    await db.pool.query(`delete from pq.job where status = 'queued' and queue not in ('ser-all', 'plain-all')`)
-    const w = worker({ burst: true, concurrency: 4 })
+    const schema = await ownSchema('serving_all')
+    await new Queue('ser-all', { connection: db.url, serial: true, schema }).enqueueMany(Array.from({ length: 4 }, () => ({ func: 'fixtures.sleep', args: [30] })))
+    await queue('plain-all', { schema }).enqueueMany(Array.from({ length: 8 }, () => ({ func: 'fixtures.sleep', args: [30] })))
+    const w = worker({ burst: true, concurrency: 4, schema })
     let serialRunning = 0
     let maxSerial = 0
     let plainRunning = 0
@@ -294,7 +300,7 @@ describe('the loop', () => {
     await w.work()
     expect(maxSerial).toBe(1)
     expect(maxPlain).toBeGreaterThan(1)
-    const { rows } = await db.pool.query(`select status, count(*)::int as n from pq.job where queue in ('ser-all', 'plain-all') group by 1`)
+    const { rows } = await db.pool.query(`select status, count(*)::int as n from serving_all.job group by 1`)
     expect(rows).toEqual([{ status: 'finished', n: 12 }])
   })
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { DateTime } from 'luxon'
 import type pg from 'pg'
-import { Job, migrate, checkSchema, getCurrentJob, Workers, InvalidOption, type WorkerInfo, type WorkersOptions, type JobStatus } from '@pq/core'
+import { Job, migrate, checkSchema, getCurrentJob, Workers, InvalidOption, type WorkerInfo, type WorkersOptions, type Json } from '@pq/core'
 import {
   acquirePool, queryContext, readEnv, workChannel, controlChannel, jobRelease,
   jobAnyRunnable, workerNotifyProbe,
@@ -427,11 +427,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #report(report: JobRunReport): void {
     const status = report.outcome.status
     const job = report.job
-    job.status = status as JobStatus
+    job.status = status
     if (status === 'finished') {
       this.#heartbeat.count('successful')
       this.#processed++
-      job.result = report.outcome.result === null ? null : JSON.parse(report.outcome.result)
+      job.result = report.outcome.result === null ? null : (JSON.parse(report.outcome.result) as Json)
       this.emit('job:finished', job, report)
     } else if (status === 'failed') {
       this.#heartbeat.count('failed')
@@ -573,8 +573,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
 function clientConfig(connection: ResolvedWorkerOptions['connection']): pg.ClientConfig {
   if (connection === undefined) return {}
   if (typeof connection === 'string') return { connectionString: connection }
-  if ('totalCount' in connection) return (connection as pg.Pool).options
-  return connection as pg.ClientConfig
+  if ('totalCount' in connection) return (connection).options
+  return connection
 }
 
 function connectionString(connection: ResolvedWorkerOptions['connection']): string | undefined {

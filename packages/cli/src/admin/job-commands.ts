@@ -30,7 +30,7 @@ const jobs: AdminCommand = {
   async run(ctx, args, io) {
     const page = numberFlag('--page', args.page as string, { min: 1, max: 1e9, integer: true, example: '2' })!
     const perPage = numberFlag('--per-page', args['per-page'] as string, { min: 1, max: 500, integer: true, example: '50' })!
-    const queue = args.queue === undefined ? null : queueName(String(args.queue))
+    const queue = args.queue === undefined ? null : queueName(args.queue)
     const status = (args.status as JobStatus | undefined) ?? null
     const [total, rows] = await Promise.all([
       statsJobCount(ctx, { queue, status }),
@@ -115,7 +115,7 @@ const requeue: AdminCommand = {
     const list = ids(args)
     if (args['all-failed']) {
       if (list.length) throw new UsageError('give job ids or --all-failed, not both')
-      return requeueAllFailed(ctx, args.queue === undefined ? null : queueName(String(args.queue)), args.yes as boolean | undefined, io)
+      return requeueAllFailed(ctx, args.queue === undefined ? null : queueName(args.queue), args.yes as boolean | undefined, io)
     }
     if (args.queue !== undefined) throw new UsageError('--queue goes with --all-failed; to requeue given jobs, list their ids only')
     if (!list.length) throw new UsageError('name the jobs to requeue (pq-admin requeue ID...) or use --all-failed')
@@ -161,7 +161,7 @@ const empty: AdminCommand = {
     .option('yes', { type: 'boolean', alias: 'y', describe: 'Do not ask for confirmation' })
     .example('pq-admin empty emails --yes', 'empty a queue from a script'),
   async run(ctx, args, io) {
-    const queue = queueName(String(args.queue))
+    const queue = queueName(args.queue)
     const waiting = (await Promise.all(WAITING_STATUSES
       .map((status) => statsJobCount(ctx, { queue, status })))).reduce((a, b) => a + b, 0)
     if (!await confirm(io, args.yes as boolean | undefined, `Delete the ${waiting} waiting job${waiting === 1 ? '' : 's'} of queue "${queue}"?`, 'empty a queue')) {

@@ -51,7 +51,7 @@ export async function scheduleCli(argv: readonly string[], env: Record<string, s
   }
   const weekdays = WEEKDAY_FLAGS.filter((d) => args[d]).map((d) => d.toUpperCase())
   const call: ScheduleCall = {
-    func: String(args.func),
+    func: args.func as string, // a string: positional numbers are not parsed
     args: parseCallArguments((args.args as string[] | undefined) ?? []),
     kwargs: parseKwargs(args.kwargs),
     repeat: args.repeat,
@@ -69,7 +69,7 @@ export async function scheduleCli(argv: readonly string[], env: Record<string, s
   if (args.verify) await resolveFunction(call.func, path, { packages: args['task-package'] ?? [] })
   const queue = new Queue(args.queue, { ...lookup, path })
   try {
-    const schedule = await queue.scheduleCall(String(args.at), call)
+    const schedule = await queue.scheduleCall(args.at as string, call)
     if (args.json) io.out.write(`${JSON.stringify(scheduleJson(schedule))}\n`)
     else io.out.write(`${schedule.id}\nNext run: ${schedule.nextRunAt?.toISO({ suppressMilliseconds: true }) ?? 'none (every run is past its end)'}\n${schedule.description}\n`)
     return 0

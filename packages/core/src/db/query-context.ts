@@ -92,8 +92,7 @@ async function missingSchema(err: unknown, schema: string, pool: pg.Pool | null)
 }
 
 /** A pg query method whose "no such table" errors become SchemaNotMigrated. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function translatingQuery<Q extends (...args: any[]) => Promise<unknown>>(query: Q, schema: string, pool: pg.Pool | null): Q {
+function translatingQuery<Q extends (...args: never[]) => Promise<unknown>>(query: Q, schema: string, pool: pg.Pool | null): Q {
   return (async (...args: Parameters<Q>) => {
     try {
       return await query(...args)
@@ -108,9 +107,10 @@ function translatingQuery<Q extends (...args: any[]) => Promise<unknown>>(query:
  * BEGIN), or a Kysely instance or `Transaction`. pq never issues BEGIN or COMMIT on a caller's
  * connection: the caller's transaction decides.
  */
-export type Executor = pg.Pool | pg.Client | pg.PoolClient | Kysely<any> // eslint-disable-line @typescript-eslint/no-explicit-any
+export type Executor = pg.Pool | pg.Client | pg.PoolClient | Kysely<any> // eslint-disable-line @typescript-eslint/no-explicit-any -- the caller's Kysely, of any database type
 
-const isKysely = (x: unknown): x is Kysely<any> => // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as Executor
+const isKysely = (x: unknown): x is Kysely<any> =>
   typeof x === 'object' && x !== null && typeof (x as Kysely<unknown>).withoutPlugins === 'function' && typeof (x as Kysely<unknown>).selectFrom === 'function'
 
 const isPool = (x: unknown): x is pg.Pool =>
@@ -125,7 +125,7 @@ const wrappedPools = new WeakMap<object, Map<string, Kysely<Database>>>()
 
 function cached(cache: WeakMap<object, Map<string, Kysely<Database>>>, key: object, schema: string, make: () => Kysely<Database>): Kysely<Database> {
   let bySchema = cache.get(key)
-  if (!bySchema) cache.set(key, (bySchema = new Map()))
+  if (!bySchema) cache.set(key, (bySchema = new Map<string, Kysely<Database>>()))
   let db = bySchema.get(schema)
   if (!db) bySchema.set(schema, (db = make()))
   return db

@@ -1,45 +1,57 @@
 import { describe, expect, it } from '@jest/globals'
+import { DateTime } from 'luxon'
+import type pg from 'pg'
 import { Queue } from '../queue/queue.js'
-import { useTestDatabase } from '../testing/index.js'
-import { jobClaimFrom } from './job-claim.js'
+import { queuePause } from '../queue/queue-queries.js'
+import { useTestDatabase, withRollback } from '../testing/index.js'
+import { jobClaim, jobClaimFrom } from './job-claim.js'
 
 const db = useTestDatabase()
 const enqueue = (queue: string, n: number, options: { serial?: boolean; atFront?: boolean } = {}) =>
   new Queue(queue, { connection: db.url, serial: options.serial }).enqueueMany(
     Array.from({ length: n }, (_, i) => ({ func: 'fixtures.add', args: [i], atFront: options.atFront })))
-const serialLock = async (queue: string) =>
-  (await db.pool.query<{ serial_job_id: string | null }>('select serial_job_id from pq.queue where name = $1', [queue])).rows[0]!.serial_job_id
+const serialLock = async (client: pg.PoolClient, queue: string) =>
+  (await client.query<{ serial_job_id: string | null }>('select serial_job_id from pq.queue where name = $1', [queue])).rows[0]!.serial_job_id
+// Tests run in rolled-back transactions (jobClaim with queue null reads every queue), except the race,
+// which needs committed rows and many connections.
+const T0 = DateTime.fromISO('2030-01-01T00:00:00Z')
+const enqueueIn = (client: pg.PoolClient, queue: string, n: number, options: { serial?: boolean; atFront?: boolean } = {}) =>
+  new Queue(queue, { connection: db.url, serial: options.serial }).using(client).enqueueMany(
+    Array.from({ length: n }, (_, i) => ({ func: 'fixtures.add', args: [i], atFront: options.atFront })))
 
 describe('jobClaimFrom', () => {
-  it('takes every runnable job of a queue before any of the next, FIFO within each, atFront first', async () => {
-    const low = await enqueue('cf-low', 3)
-    const high = await enqueue('cf-high', 2)
-    const urgent = await enqueue('cf-high', 1, { atFront: true })
-    const rows = await jobClaimFrom(db.ctx, { queues: ['cf-high', 'cf-low'], limit: 5, worker: 'w1' })
-    expect(rows.map((r) => r.id)).toEqual([urgent[0]!.id, high[0]!.id, high[1]!.id, low[0]!.id, low[1]!.id])
-    expect(rows.every((r) => r.status === 'started' && r.worker === 'w1' && r.attempts === 1)).toBe(true)
-    const rest = await jobClaimFrom(db.ctx, { queues: ['cf-high', 'cf-low'], limit: 5, worker: 'w2' })
-    expect(rest.map((r) => r.id)).toEqual([low[2]!.id])
-  })
+  it('takes every runnable job of a queue before any of the next, FIFO within each, atFront first', () =>
+    withRollback(db.pool, async ({ client, ctx }) => {
+      const low = await enqueueIn(client, 'cf-low', 3)
+      const high = await enqueueIn(client, 'cf-high', 2)
+      const urgent = await enqueueIn(client, 'cf-high', 1, { atFront: true })
+      const rows = await jobClaimFrom(ctx, { queues: ['cf-high', 'cf-low'], limit: 5, worker: 'w1' })
+      expect(rows.map((r) => r.id)).toEqual([urgent[0]!.id, high[0]!.id, high[1]!.id, low[0]!.id, low[1]!.id])
+      expect(rows.every((r) => r.status === 'started' && r.worker === 'w1' && r.attempts === 1)).toBe(true)
+      const rest = await jobClaimFrom(ctx, { queues: ['cf-high', 'cf-low'], limit: 5, worker: 'w2' })
+      expect(rest.map((r) => r.id)).toEqual([low[2]!.id])
+      }))
 
-  it('gives one job of a serial queue and takes its lock; none more while the lock is held', async () => {
-    const jobs = await enqueue('cf-serial', 3, { serial: true })
-    const first = await jobClaimFrom(db.ctx, { queues: ['cf-serial'], limit: 10, worker: 'w1' })
-    expect(first.map((r) => [r.id, r.serial_claim])).toEqual([[jobs[0]!.id, true]])
-    expect(await serialLock('cf-serial')).toBe(jobs[0]!.id)
-    expect(await jobClaimFrom(db.ctx, { queues: ['cf-serial'], limit: 10, worker: 'w2' })).toEqual([])
-  })
+  it('gives one job of a serial queue and takes its lock; none more while the lock is held', () =>
+    withRollback(db.pool, async ({ client, ctx }) => {
+      const jobs = await enqueueIn(client, 'cf-serial', 3, { serial: true })
+      const first = await jobClaimFrom(ctx, { queues: ['cf-serial'], limit: 10, worker: 'w1' })
+      expect(first.map((r) => [r.id, r.serial_claim])).toEqual([[jobs[0]!.id, true]])
+      expect(await serialLock(client, 'cf-serial')).toBe(jobs[0]!.id)
+      expect(await jobClaimFrom(ctx, { queues: ['cf-serial'], limit: 10, worker: 'w2' })).toEqual([])
+      }))
 
-  it('leaves a serial queue unlocked when its job is cut by the limit', async () => {
-    await enqueue('cf-serial-late', 1, { serial: true })
-    const plain = await enqueue('cf-plain', 2)
-    const rows = await jobClaimFrom(db.ctx, { queues: ['cf-plain', 'cf-serial-late'], limit: 2, worker: 'w1' })
-    expect(rows.map((r) => r.id)).toEqual(plain.map((j) => j.id))
-    expect(await serialLock('cf-serial-late')).toBeNull()
-    const next = await jobClaimFrom(db.ctx, { queues: ['cf-plain', 'cf-serial-late'], limit: 2, worker: 'w1' })
-    expect(next).toHaveLength(1)
-    expect(await serialLock('cf-serial-late')).toBe(next[0]!.id)
-  })
+  it('leaves a serial queue unlocked when its job is cut by the limit', () =>
+    withRollback(db.pool, async ({ client, ctx }) => {
+      await enqueueIn(client, 'cf-serial-late', 1, { serial: true })
+      const plain = await enqueueIn(client, 'cf-plain', 2)
+      const rows = await jobClaimFrom(ctx, { queues: ['cf-plain', 'cf-serial-late'], limit: 2, worker: 'w1' })
+      expect(rows.map((r) => r.id)).toEqual(plain.map((j) => j.id))
+      expect(await serialLock(client, 'cf-serial-late')).toBeNull()
+      const next = await jobClaimFrom(ctx, { queues: ['cf-plain', 'cf-serial-late'], limit: 2, worker: 'w1' })
+      expect(next).toHaveLength(1)
+      expect(await serialLock(client, 'cf-serial-late')).toBe(next[0]!.id)
+      }))
 
   it('never hands a job to two of many racing claims', async () => {
     await enqueue('cf-race', 200)
@@ -49,4 +61,44 @@ describe('jobClaimFrom', () => {
     expect(new Set(ids).size).toBe(ids.length)
     expect(ids.length).toBe(200)
   })
+})
+
+describe('jobClaim', () => {
+  it('claims one queue FIFO, atFront first, marking the jobs started by the worker', () =>
+    withRollback(db.pool, async ({ client, ctx }) => {
+      const jobs = await enqueueIn(client, 'c-one', 3)
+      const urgent = await enqueueIn(client, 'c-one', 1, { atFront: true })
+      await enqueueIn(client, 'c-other', 2)
+      const rows = await jobClaim(ctx, { queue: 'c-one', limit: 3, worker: 'w1', now: T0 })
+      expect(rows.map((r) => r.id)).toEqual([urgent[0]!.id, jobs[0]!.id, jobs[1]!.id])
+      for (const r of rows) expect(r).toMatchObject({ status: 'started', worker: 'w1', attempts: 1, started_at: T0.toJSDate() })
+      expect((await jobClaim(ctx, { queue: 'c-one', limit: 3, worker: 'w2', now: T0 })).map((r) => r.id)).toEqual([jobs[2]!.id])
+      expect(await jobClaim(ctx, { queue: 'c-one', limit: 3, worker: 'w2', now: T0 })).toEqual([])
+    }))
+
+  it('gives nothing from a paused queue', () =>
+    withRollback(db.pool, async ({ client, ctx }) => {
+      await enqueueIn(client, 'c-paused', 2)
+      await queuePause(ctx, { name: 'c-paused' })
+      expect(await jobClaim(ctx, { queue: 'c-paused', limit: 5, worker: 'w1' })).toEqual([])
+    }))
+
+  it('gives one job of a serial queue and takes its lock', () =>
+    withRollback(db.pool, async ({ client, ctx }) => {
+      const jobs = await enqueueIn(client, 'c-serial', 3, { serial: true })
+      expect((await jobClaim(ctx, { queue: 'c-serial', limit: 5, worker: 'w1' })).map((r) => r.id)).toEqual([jobs[0]!.id])
+      expect(await jobClaim(ctx, { queue: 'c-serial', limit: 5, worker: 'w2' })).toEqual([])
+    }))
+
+  it('with queue null, claims across the plain queues in enqueue order, passing over serial and paused ones', () =>
+    withRollback(db.pool, async ({ client, ctx }) => {
+      const a = await enqueueIn(client, 'c-any-a', 1)
+      await enqueueIn(client, 'c-any-serial', 1, { serial: true })
+      const b = await enqueueIn(client, 'c-any-b', 1)
+      await enqueueIn(client, 'c-any-paused', 1)
+      await queuePause(ctx, { name: 'c-any-paused' })
+      const c = await enqueueIn(client, 'c-any-a', 1)
+      const rows = await jobClaim(ctx, { queue: null, limit: 10, worker: 'w1' })
+      expect(rows.map((r) => r.id)).toEqual([a[0]!.id, b[0]!.id, c[0]!.id])
+    }))
 })

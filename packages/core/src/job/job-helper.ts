@@ -3,7 +3,7 @@ import type { EnqueueOptions } from './enqueue-options.js'
 import type { Job } from './job.js'
 
 /** A task wrapped by `job()`: still callable directly, plus `.delay()` to enqueue it. */
-export type DelayedTask<F extends (...args: any[]) => unknown> = F & { // eslint-disable-line @typescript-eslint/no-explicit-any
+export type DelayedTask<F extends (...args: never[]) => unknown> = F & {
   /** Enqueues a call with the function's own argument types (RQ's `.delay`). */
   delay(...args: Parameters<F>): Promise<Job<Awaited<ReturnType<F>>>>
   /** The name workers resolve it by. */
@@ -19,7 +19,7 @@ export type DelayedTask<F extends (...args: any[]) => unknown> = F & { // eslint
  * export const add = job({ queue, func: 'tasks.add', timeout: 30 }, (a: number, b: number) => a + b)
  * await add.delay(1, 2)
  */
-export function job<F extends (...args: any[]) => unknown>( // eslint-disable-line @typescript-eslint/no-explicit-any
+export function job<F extends (...args: never[]) => unknown>(
   options: EnqueueOptions & { queue: Queue; func: string },
   fn: F,
 ): DelayedTask<F> {

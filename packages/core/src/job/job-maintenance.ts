@@ -62,7 +62,7 @@ export async function jobNextScheduled(q: QueryContext): Promise<Date | null> {
   const row = await q.db.withSchema(q.schema).selectFrom('job')
     .select((eb) => eb.fn.min('scheduled_for').as('next'))
     .where('status', '=', 'scheduled').executeTakeFirst()
-  return (row?.next as Date | null | undefined) ?? null
+  return (row?.next) ?? null
 }
 
 /**

@@ -77,7 +77,7 @@ export async function jobRequeue(q: QueryContext, p: { ids: string[]; statuses?:
         enqueued_at = coalesce(${timestampOrNull(p.now)}::timestamptz, now()),
         discard_at = case when ttl is null then null else coalesce(${timestampOrNull(p.now)}::timestamptz, now()) + ttl * interval '1 second' end,
         position = nextval(${sql.lit(`${q.schema}.job_position_seq`)}::regclass)
-      where id = any(${p.ids}::text[]) and status = any(${statuses as string[]}::text[])
+      where id = any(${p.ids}::text[]) and status = any(${statuses}::text[])
       returning *
     ),
     notified as (

@@ -111,7 +111,7 @@ function walk(path: string, value: unknown, seen: Set<object>): Json {
   seen.add(obj)
   try {
     if (Array.isArray(value)) return value.map((item, i) => walk(`${path}[${i}]`, item, seen))
-    const proto = Object.getPrototypeOf(obj)
+    const proto: unknown = Object.getPrototypeOf(obj)
     if (proto !== Object.prototype && proto !== null) {
       const toJSON = (obj as { toJSON?: unknown }).toJSON
       if (typeof toJSON === 'function') return walk(path, toJSON.call(obj), seen)

@@ -10,7 +10,6 @@ export function queueName(name: unknown): string {
   if (name.length === 0) throw new InvalidQueueName(name, 'it is empty')
   const bytes = Buffer.byteLength(name, 'utf8')
   if (bytes > 63) throw new InvalidQueueName(name, `it is ${bytes} bytes long`)
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new InvalidQueueName(name, 'it holds a control character')
   if (hasLoneSurrogate(name)) throw new InvalidQueueName(name, 'it holds a lone UTF-16 surrogate (half of a character), which Postgres would store as U+FFFD')
   if (RESERVED.has(name)) throw new InvalidQueueName(name, `"${name}" is reserved (failed jobs are a status, not a queue)`)

@@ -140,7 +140,9 @@ export class Queue {
    * each other (by jobId) and on existing jobs.
    */
   async enqueueMany(calls: readonly EnqueueCall[]): Promise<Job[]> {
-    if (!Array.isArray(calls)) throw new InvalidOption('calls', 'enqueueMany takes an array of calls')
+    // Checked for JavaScript callers; a separate name keeps Array.isArray from narrowing `calls` to any[].
+    const given: unknown = calls
+    if (!Array.isArray(given)) throw new InvalidOption('calls', 'enqueueMany takes an array of calls')
     const now = DateTime.utc()
     const rows = calls.map((call, i) => {
       try {

@@ -55,7 +55,7 @@ const SEGMENT_CACHE_DAYS = 64
 
 function cachedSegments(day: DateTime, allowed: AllowedTimes): DaySegment[] {
   let days = segmentCache.get(allowed)
-  if (!days) segmentCache.set(allowed, (days = new Map()))
+  if (!days) segmentCache.set(allowed, (days = new Map<number, DaySegment[]>()))
   const key = day.toMillis()
   let segments = days.get(key)
   if (!segments) {

@@ -104,5 +104,5 @@ export async function scheduleNextDue(q: QueryContext): Promise<Date | null> {
   const row = await q.db.withSchema(q.schema).selectFrom('schedule')
     .select((eb) => eb.fn.min('next_run_at').as('next'))
     .where('canceled_at', 'is', null).executeTakeFirst()
-  return (row?.next as Date | null | undefined) ?? null
+  return (row?.next) ?? null
 }

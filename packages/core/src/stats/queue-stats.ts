@@ -72,7 +72,6 @@ async function collectInTransaction(q: QueryContext, options: CollectQueueStatsO
   const queue = options.queue ?? null
   const mode = options.mode ?? 'auto'
   const cap = options.cap ?? DEFAULT_COUNT_CAP
-  const now = await statsPing(q)
   const workers = await workerList(q, { liveSeconds: options.liveSeconds ?? DEFAULT_LIVE_SECONDS })
   const oldest = await statsOldestQueued(q, { queue })
   const paused = await queuePausedList(q)

@@ -6,7 +6,7 @@ import { UnknownFunction } from '../errors.js'
 import { functionName } from './function-name.js'
 
 /** A task: any function; it receives the job's args, then its kwargs object when there are any. */
-export type TaskFunction = (...args: any[]) => unknown // eslint-disable-line @typescript-eslint/no-explicit-any
+export type TaskFunction = (...args: any[]) => unknown // eslint-disable-line @typescript-eslint/no-explicit-any -- called with runtime args, whatever its parameters
 
 /**
  * Task functions by RQ-style name (`{ 'emails.send': send }`), for a worker that has no task files
@@ -86,7 +86,7 @@ function ownExport(module: Record<string, unknown>, exportName: string): unknown
 async function loadModule(name: string, modulePath: string, root: string, packages: readonly string[], tasks: TaskMap | undefined): Promise<{ module: Record<string, unknown>; where: string }> {
   if (name.startsWith(BUILTIN_PREFIX)) {
     const builtin = modulePath.slice(BUILTIN_PREFIX.length)
-    if (builtin === 'utils') return { module: await import('./builtin-tasks.js') as Record<string, unknown>, where: 'pq.utils' }
+    if (builtin === 'utils') return { module: await import('./builtin-tasks.js'), where: 'pq.utils' }
   }
   const file = findModuleFile(join(root, modulePath))
   if (file) return { module: await importFile(name, file, root), where: file.slice(root.length + 1) || file }

@@ -12,10 +12,10 @@ import type { Json } from '../db/tables.js'
  *   interface PqTasks { 'tasks.add': typeof add }
  * }
  */
-export interface PqTasks {} // eslint-disable-line @typescript-eslint/no-empty-object-type
+export interface PqTasks {}
 
 /** A name declared in PqTasks. */
-export type TaskName = keyof PqTasks & string
+export type TaskName = Extract<keyof PqTasks, string>
 
 /** The arguments a task takes: its parameters when declared in PqTasks, else any. */
 export type TaskArgs<N extends string> = N extends TaskName
@@ -24,5 +24,5 @@ export type TaskArgs<N extends string> = N extends TaskName
 
 /** What a job of the task holds as its result: the (awaited) return type when declared, else JSON. */
 export type TaskResult<N extends string> = N extends TaskName
-  ? PqTasks[N] extends (...args: any[]) => infer R ? Awaited<R> : Json // eslint-disable-line @typescript-eslint/no-explicit-any
+  ? PqTasks[N] extends (...args: never[]) => infer R ? Awaited<R> : Json
   : Json

@@ -7,7 +7,6 @@ import { startEmbeddedPostgres } from './embedded-postgres.js'
 import { migrate } from '../migrate/migrator.js'
 
 declare global {
-  // eslint-disable-next-line no-var
   var __pqEmbedded: { stop(): Promise<void> } | undefined
 }
 

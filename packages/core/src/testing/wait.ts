@@ -23,7 +23,7 @@ export async function waitFor<T>(check: () => Promise<T> | T, options: { timeout
   const deadline = Date.now() + (options.timeoutMs ?? 10000)
   for (;;) {
     const value = await check()
-    if (value) return value as NonNullable<T>
+    if (value) return value
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what ?? 'a condition'}`)
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 25))
   }

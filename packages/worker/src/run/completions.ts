@@ -56,7 +56,7 @@ export class Completions {
       this.#pending.push({
         outcome, serial,
         resolve: (recorded) => { this.#recording.delete(id); resolve(recorded) },
-        reject: (err) => { this.#recording.delete(id); reject(err) },
+        reject: (err) => { this.#recording.delete(id); reject(err instanceof Error ? err : new Error(String(err))) },
       })
       this.#schedule()
     })

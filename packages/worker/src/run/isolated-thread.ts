@@ -14,8 +14,11 @@ const pool = new pg.Pool({ connectionString: data.databaseUrl, max: 2 })
 pool.on('error', () => {})
 const home = { ctx: queryContext(pool, data.schema), pool }
 
-parentPort!.on('message', async (msg: { row: JobRow }) => {
-  const row = msg.row
+// runRow answers every outcome with a message; should posting itself throw, the rejection ends the
+// thread, and the runner reports the thread's 'error' as the job's failure.
+parentPort!.on('message', (msg: { row: JobRow }) => void runRow(msg.row))
+
+async function runRow(row: JobRow): Promise<void> {
   for (const key of ['created_at', 'enqueued_at', 'scheduled_for', 'discard_at', 'started_at', 'ended_at', 'expires_at'] as const) {
     const value = row[key] as unknown
     if (typeof value === 'string') (row as Record<string, unknown>)[key] = new Date(value)
@@ -28,4 +31,4 @@ parentPort!.on('message', async (msg: { row: JobRow }) => {
   } catch (error) {
     parentPort!.postMessage({ ok: false, error: formatError(error) })
   }
-})
+}

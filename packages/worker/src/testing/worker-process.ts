@@ -31,8 +31,8 @@ export function spawnWorker(args: readonly string[], env: Record<string, string 
   let out = ''
   let err = ''
   const listeners = new Set<() => void>()
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); for (const l of listeners) l() })
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); for (const l of listeners) l() })
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); for (const l of listeners) l() })
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); for (const l of listeners) l() })
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => {
       children.delete(child)
