@@ -1,5 +1,4 @@
 import { escapeXml, niceAxis, yGrid, yOf, type PlotArea } from '@pq/cli-kit'
-import type { Summary } from '../harness/stats.js'
 import { formatMs, formatRate } from './format.js'
 import type { BenchReport, ScenarioReport } from './report.js'
 
@@ -29,7 +28,7 @@ function panel(s: ScenarioReport, top: number): string {
   const metric = s.metrics.find((m) => m.key === s.primary)!
   const plot: PlotArea = { x: MARGIN.left, y: top + MARGIN.top, w: WIDTH - MARGIN.left - MARGIN.right, h: PANEL_HEIGHT - MARGIN.top - MARGIN.bottom }
   const workers = s.rows.map((r) => r.workers)
-  const summaries = s.rows.flatMap((r) => Object.values(r.results).map((byMetric) => byMetric[s.primary] as Summary | undefined))
+  const summaries = s.rows.flatMap((r) => Object.values(r.results).map((byMetric) => byMetric[s.primary]))
   const axis = niceAxis(Math.max(1e-9, ...summaries.map((v) => v?.max ?? 0)), 5)
   const yMax = axis.max
   const [xMin, xMax] = [Math.min(...workers), Math.max(...workers)]

@@ -1,5 +1,4 @@
 import { renderTable } from '@pq/cli-kit'
-import type { Summary } from '../harness/stats.js'
 import type { MetricSpec } from '../scenarios/scenario.js'
 import { formatRatio, formatSummary } from './format.js'
 import type { BenchReport, ScenarioReport, ScenarioRow, SeriesInfo, TargetCheck } from './report.js'

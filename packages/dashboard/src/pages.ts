@@ -1,4 +1,4 @@
-import { describeCall, JOB_STATUSES, REQUEUE_STATUSES, WAITING_STATUSES, ATTEMPT_HISTORY_SIZE, Schedule, describeRule, type JobData, type JobStatus } from '@pq/core'
+import { describeCall, JOB_STATUSES, ATTEMPT_HISTORY_SIZE, Schedule, describeRule, type JobData, type JobStatus } from '@pq/core'
 import type { QueueStats, FlowListRow, ScheduleRow, FlowRow, StatsTableHealthRow } from '@pq/core/internal'
 import { html, raw, type SafeHtml } from './html.js'
 import { layout, actionButton, jobPath, shortId, relative, duration, when, type PageContext } from './layout.js'

@@ -70,9 +70,9 @@ const decidedColumnList = sql.join(DECIDED_COLUMNS.map((column) => sql.ref(colum
 /** The full row of a job just inserted: what the caller sent, with what the statement decided. */
 function insertedRow(x: JobInsertRow, d: DecidedRow): JobRow {
   return {
-    id: x.id, queue: x.queue, func: x.func, args: JSON.parse(x.args), kwargs: JSON.parse(x.kwargs), priority: x.priority,
+    id: x.id, queue: x.queue, func: x.func, args: JSON.parse(x.args) as JobRow['args'], kwargs: JSON.parse(x.kwargs) as JobRow['kwargs'], priority: x.priority,
     description: x.description, timeout: x.timeout, result_ttl: x.resultTtl, failure_ttl: x.failureTtl, ttl: x.ttl,
-    meta: JSON.parse(x.meta), retry_max: x.retryMax, retry_intervals: x.retryIntervals, on_success: x.onSuccess,
+    meta: JSON.parse(x.meta) as JobRow['meta'], retry_max: x.retryMax, retry_intervals: x.retryIntervals, on_success: x.onSuccess,
     on_failure: x.onFailure, allow_dependency_failure: x.allowDependencyFailure, isolate: x.isolate, flow_id: x.flowId,
     schedule_id: x.scheduleId, result: null, attempts: 0, began: false, crashes: 0, confirm_start: false, worker: null,
     started_at: null, attempt_log: null, ...d,

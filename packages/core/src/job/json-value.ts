@@ -42,7 +42,7 @@ function isPlainJson(value: unknown, depth: number): boolean {
     for (let i = 0; i < value.length; i++) if (!(i in value) || !isPlainJson(value[i], depth + 1)) return false
     return true
   }
-  const proto = Object.getPrototypeOf(value)
+  const proto: unknown = Object.getPrototypeOf(value)
   if (proto !== Object.prototype && proto !== null) return false
   for (const key in value) {
     if (!Object.hasOwn(value, key)) return false

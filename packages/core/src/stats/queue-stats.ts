@@ -4,7 +4,6 @@ import type { WorkerRow } from '../db/tables.js'
 import { ENDED_STATUSES, type JobStatus } from '../job/job-data.js'
 import { workerList, DEFAULT_LIVE_SECONDS } from '../worker-registry/worker-queries.js'
 import { statsQueueCounts, statsOldestQueued, statsCountEstimates, statsJitOff, type StatsEstimateRow } from './stats-queries.js'
-import { statsPing } from './health-queries.js'
 import { queuePausedList } from '../queue/queue-queries.js'
 
 /** States whose counts stay small (waiting or running): always counted exactly. */
