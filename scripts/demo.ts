@@ -55,10 +55,13 @@ try {
   for (const [what, job] of jobs) {
     const id = typeof job === 'string' ? job : job.id
     const now = await queue.fetchJob(id)
-    const outcome = !now ? 'never existed: the rollback took it away'
-      : now.status === 'finished' ? `finished, result ${JSON.stringify(now.result)}${Object.keys(now.meta).length ? `, meta ${JSON.stringify(now.meta)}` : ''}`
-      : now.status === 'failed' ? `failed: ${now.excInfo?.split('\n')[0]}`
-      : now.status
+    const outcome = !now
+      ? 'never existed: the rollback took it away'
+      : now.status === 'finished'
+        ? `finished, result ${JSON.stringify(now.result)}${Object.keys(now.meta).length ? `, meta ${JSON.stringify(now.meta)}` : ''}`
+        : now.status === 'failed'
+          ? `failed: ${now.excInfo?.split('\n')[0]}`
+          : now.status
     say(`${what.padEnd(38)} -> ${outcome}`)
   }
   await queue.close()

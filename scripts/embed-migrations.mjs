@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const dir = join(root, 'migrations')
-const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.sql'))
+  .sort()
 const migrations = files.map((file, index) => {
   const match = /^(\d{4})_([a-z0-9_]+)\.sql$/.exec(file)
   if (!match) throw new Error(`migrations/${file}: name it NNNN_snake_case.sql`)

@@ -16,9 +16,14 @@ export function packAll(dir) {
   const exec = process.env.npm_execpath
   const [cmd, pre] = exec && /pnpm/.test(exec) ? [process.execPath, [exec]] : ['pnpm', []]
   for (const p of PACKAGES) {
-    execFileSync(cmd, [...pre, 'pack', '--pack-destination', dir], { cwd: join(root, 'packages', p), stdio: ['ignore', 'ignore', 'inherit'] })
+    execFileSync(cmd, [...pre, 'pack', '--pack-destination', dir], {
+      cwd: join(root, 'packages', p),
+      stdio: ['ignore', 'ignore', 'inherit'],
+    })
   }
-  return readdirSync(dir).filter((f) => f.endsWith('.tgz')).map((f) => join(dir, f))
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.tgz'))
+    .map((f) => join(dir, f))
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -141,7 +141,10 @@ function backendList(raw: string): BackendKind[] {
     if (name === 'all') BACKENDS.forEach((b) => picked.add(b))
     else if (name === 'both') ['pq', 'redis'].forEach((b) => picked.add(b as BackendKind))
     else if ((BACKENDS as readonly string[]).includes(name)) picked.add(name as BackendKind)
-    else throw new UsageError(`unknown backend ${JSON.stringify(name)}: use ${BACKENDS.join(', ')}, a comma list of them, both (pq,redis) or all`)
+    else
+      throw new UsageError(
+        `unknown backend ${JSON.stringify(name)}: use ${BACKENDS.join(', ')}, a comma list of them, both (pq,redis) or all`,
+      )
   }
   return BACKENDS.filter((b) => picked.has(b))
 }

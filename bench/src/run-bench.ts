@@ -85,10 +85,22 @@ export async function runBench(options: ResolvedBenchOptions, io: BenchIo): Prom
       tool: 'pq-bench',
       startedAt: new Date(started).toISOString(),
       seconds: Math.round((Date.now() - started) / 100) / 10,
-      environment: { node: process.version, platform: `${platform()} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', servers },
+      environment: {
+        node: process.version,
+        platform: `${platform()} ${process.arch}`,
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        servers,
+      },
       options: {
-        jobs: options.jobs, workers: options.workers, concurrency: options.concurrency, sleepMs: options.sleepMs,
-        backends: options.backends, scenarios: options.scenarios, repeat: options.repeat, prefill: options.prefill,
+        jobs: options.jobs,
+        workers: options.workers,
+        concurrency: options.concurrency,
+        sleepMs: options.sleepMs,
+        backends: options.backends,
+        scenarios: options.scenarios,
+        repeat: options.repeat,
+        prefill: options.prefill,
       },
       verifiedRuns,
       scenarios,
@@ -111,11 +123,17 @@ async function openBackends(options: ResolvedBenchOptions, progress: Progress, c
   const pq: PqBackend[] = []
   const others: BenchBackend[] = []
   const needsPostgres = options.backends.some((b) => b !== 'redis')
-  const databaseUrl = needsPostgres ? options.databaseUrl ?? await startEmbedded(progress, cleanups) : ''
+  const databaseUrl = needsPostgres ? (options.databaseUrl ?? (await startEmbedded(progress, cleanups))) : ''
   if (options.backends.includes('pq')) {
     const open = async (schema: string, prefill: number, key: string, label: string): Promise<void> => {
       const backend = await PqBackend.open({
-        databaseUrl, schema, queue: QUEUE, tasksPath: TASKS_PATH, prefill, key, label,
+        databaseUrl,
+        schema,
+        queue: QUEUE,
+        tasksPath: TASKS_PATH,
+        prefill,
+        key,
+        label,
         onPrefillProgress: (done, total) => progress.update(done, total),
       })
       cleanups.push(() => backend.close())
@@ -151,8 +169,15 @@ async function startEmbedded(progress: Progress, cleanups: (() => Promise<void>)
 }
 
 function runContext(p: {
-  backend: BenchBackend; jobs: number; workers: number; sleepMs: number; concurrency: number
-  io: BenchIo; progress: Progress; workDir: string; tag: string
+  backend: BenchBackend
+  jobs: number
+  workers: number
+  sleepMs: number
+  concurrency: number
+  io: BenchIo
+  progress: Progress
+  workDir: string
+  tag: string
 }): RunContext {
   return {
     backend: p.backend,
@@ -194,7 +219,12 @@ async function verify(backend: BenchBackend, outcome: RunOutcome, label: string)
   }
 }
 
-function record(results: Map<number, Map<string, Map<string, number[]>>>, workers: number, key: string, metrics: Readonly<Record<string, number>>): void {
+function record(
+  results: Map<number, Map<string, Map<string, number[]>>>,
+  workers: number,
+  key: string,
+  metrics: Readonly<Record<string, number>>,
+): void {
   const bySeries = results.get(workers) ?? new Map<string, Map<string, number[]>>()
   results.set(workers, bySeries)
   const byMetric = bySeries.get(key) ?? new Map<string, number[]>()
@@ -202,14 +232,25 @@ function record(results: Map<number, Map<string, Map<string, number[]>>>, worker
   for (const [metric, value] of Object.entries(metrics)) byMetric.set(metric, [...(byMetric.get(metric) ?? []), value])
 }
 
-function scenarioReport(scenario: Scenario, p: {
-  jobs: number; sleepMs: number; concurrency: number; options: ResolvedBenchOptions; backends: readonly BenchBackend[]
-  results: Map<number, Map<string, Map<string, number[]>>>
-}): Omit<ScenarioReport, 'targets'> {
+function scenarioReport(
+  scenario: Scenario,
+  p: {
+    jobs: number
+    sleepMs: number
+    concurrency: number
+    options: ResolvedBenchOptions
+    backends: readonly BenchBackend[]
+    results: Map<number, Map<string, Map<string, number[]>>>
+  },
+): Omit<ScenarioReport, 'targets'> {
   const rows: ScenarioRow[] = [...p.results].map(([workers, bySeries]) => ({
     workers,
-    results: Object.fromEntries([...bySeries].map(([key, byMetric]) =>
-      [key, Object.fromEntries([...byMetric].map(([metric, values]) => [metric, summarize(values)]))])),
+    results: Object.fromEntries(
+      [...bySeries].map(([key, byMetric]) => [
+        key,
+        Object.fromEntries([...byMetric].map(([metric, values]) => [metric, summarize(values)])),
+      ]),
+    ),
   }))
   return {
     scenario: scenario.name,

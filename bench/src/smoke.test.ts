@@ -13,7 +13,10 @@ import { runBench } from './run-bench.js'
 
 const db = useTestDatabase()
 const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL
-const redisUp = await probeRedis(redisUrl).then(() => true, () => false)
+const redisUp = await probeRedis(redisUrl).then(
+  () => true,
+  () => false,
+)
 // CI has Redis: there, a missing Redis is a failure, not a skip. graphile-worker and the limit loop
 // need only Postgres, so they always run.
 const backend = redisUp || process.env.CI ? 'all' : 'pq,graphile,limit'
@@ -27,7 +30,12 @@ afterAll(async () => {
 })
 
 function sink(): { write(text: string): void; text: string } {
-  return { text: '', write(text) { this.text += text } }
+  return {
+    text: '',
+    write(text) {
+      this.text += text
+    },
+  }
 }
 
 describe('pq-bench', () => {
@@ -35,8 +43,16 @@ describe('pq-bench', () => {
 
   it('runs every scenario on each backend with every job run exactly once', async () => {
     const options = resolveBenchOptions({
-      jobs: 200, workers: [1], repeat: 1, concurrency: 10, sleepMs: 2, backend, scenarios: [...SCENARIOS],
-      databaseUrl: db.url, redisUrl, redisPrefix,
+      jobs: 200,
+      workers: [1],
+      repeat: 1,
+      concurrency: 10,
+      sleepMs: 2,
+      backend,
+      scenarios: [...SCENARIOS],
+      databaseUrl: db.url,
+      redisUrl,
+      redisPrefix,
     })
     const err = sink()
     const report: BenchReport = await runBench(options, { out: sink(), err, env: process.env })
@@ -54,8 +70,12 @@ describe('pq-bench', () => {
           for (const metric of scenario.metrics) {
             if (metric.key === 'transactionRate' && key !== 'pq') continue
             if (metric.key === 'lagMs' || metric.key === 'startupMs') continue // may be 0
-            expect({ scenario: scenario.scenario, key, metric: metric.key, median: row.results[key]?.[metric.key]?.median })
-              .toEqual({ scenario: scenario.scenario, key, metric: metric.key, median: expect.any(Number) })
+            expect({ scenario: scenario.scenario, key, metric: metric.key, median: row.results[key]?.[metric.key]?.median }).toEqual({
+              scenario: scenario.scenario,
+              key,
+              metric: metric.key,
+              median: expect.any(Number),
+            })
             expect(row.results[key]![metric.key]!.median).toBeGreaterThan(0)
           }
         }

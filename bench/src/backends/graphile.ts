@@ -69,12 +69,14 @@ export class GraphileBackend implements BenchBackend {
 
   /** Completed jobs are deleted: of `ids`, those no longer in the table (none may have failed: the run checks). */
   async countFinished(ids: readonly string[]): Promise<number> {
-    return ids.length - await this.countStored(ids)
+    return ids.length - (await this.countStored(ids))
   }
 
   async countStored(ids: readonly string[]): Promise<number> {
     const { rows } = await this.#admin.query<{ n: number }>(
-      `select count(*)::int as n from ${this.#schema}._private_jobs where id = any($1::bigint[])`, [ids])
+      `select count(*)::int as n from ${this.#schema}._private_jobs where id = any($1::bigint[])`,
+      [ids],
+    )
     return rows[0]?.n ?? 0
   }
 

@@ -44,11 +44,16 @@ export async function limitTruncate(client: pg.ClientBase, schema: string): Prom
  * into one, so a bulk insert still sends one.
  */
 export async function limitInsert(client: pg.ClientBase, schema: string, payloads: readonly unknown[]): Promise<string[]> {
-  const text = payloads.length === 1
-    ? `insert into ${table(client, schema)} (payload) values ($1::jsonb) returning id::text as id, pg_notify($2, '')`
-    : `insert into ${table(client, schema)} (payload) select unnest($1::jsonb[]) returning id::text as id, pg_notify($2, '')`
+  const text =
+    payloads.length === 1
+      ? `insert into ${table(client, schema)} (payload) values ($1::jsonb) returning id::text as id, pg_notify($2, '')`
+      : `insert into ${table(client, schema)} (payload) select unnest($1::jsonb[]) returning id::text as id, pg_notify($2, '')`
   const value = payloads.length === 1 ? JSON.stringify(payloads[0]) : payloads.map((p) => JSON.stringify(p))
-  const { rows } = await client.query<{ id: string }>({ name: `limit-insert-${payloads.length === 1 ? 1 : 'n'}-${schema}`, text, values: [value, limitChannel(schema)] })
+  const { rows } = await client.query<{ id: string }>({
+    name: `limit-insert-${payloads.length === 1 ? 1 : 'n'}-${schema}`,
+    text,
+    values: [value, limitChannel(schema)],
+  })
   return rows.map((r) => r.id)
 }
 
@@ -72,7 +77,11 @@ export async function limitClaim(client: pg.ClientBase, schema: string, limit: n
 /** Deletes jobs that ran, in id order so two batches never lock rows in opposite orders. */
 export async function limitDelete(client: pg.ClientBase, schema: string, ids: readonly string[]): Promise<void> {
   const sorted = [...ids].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
-  await client.query({ name: `limit-delete-${schema}`, text: `delete from ${table(client, schema)} where id = any($1::bigint[])`, values: [sorted] })
+  await client.query({
+    name: `limit-delete-${schema}`,
+    text: `delete from ${table(client, schema)} where id = any($1::bigint[])`,
+    values: [sorted],
+  })
 }
 
 /** Hands claimed jobs that never ran back (a worker stopping with jobs in its buffer). */
@@ -82,6 +91,9 @@ export async function limitRelease(client: pg.ClientBase, schema: string, ids: r
 
 /** How many of `ids` are still in the table (claimed or not). */
 export async function limitCountStored(client: pg.ClientBase, schema: string, ids: readonly string[]): Promise<number> {
-  const { rows } = await client.query<{ n: number }>(`select count(*)::int as n from ${table(client, schema)} where id = any($1::bigint[])`, [ids])
+  const { rows } = await client.query<{ n: number }>(
+    `select count(*)::int as n from ${table(client, schema)} where id = any($1::bigint[])`,
+    [ids],
+  )
   return rows[0]?.n ?? 0
 }

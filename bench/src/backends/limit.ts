@@ -40,14 +40,14 @@ export class LimitBackend implements BenchBackend {
   async enqueueBulk(payloads: readonly TaskPayload[], onProgress?: (done: number) => void): Promise<string[]> {
     const ids: string[] = []
     for (const chunk of chunks(payloads, BULK_CHUNK)) {
-      ids.push(...await limitInsert(this.#client, this.postgres.schema, chunk))
+      ids.push(...(await limitInsert(this.#client, this.postgres.schema, chunk)))
       onProgress?.(ids.length)
     }
     return ids
   }
 
   async countFinished(ids: readonly string[]): Promise<number> {
-    return ids.length - await this.countStored(ids)
+    return ids.length - (await this.countStored(ids))
   }
 
   async countStored(ids: readonly string[]): Promise<number> {

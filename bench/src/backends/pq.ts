@@ -105,7 +105,9 @@ export class PqBackend implements BenchBackend {
 
   async countFinished(ids: readonly string[]): Promise<number> {
     const { rows } = await this.#admin.query<{ n: number }>(
-      `select count(*)::int as n from ${this.#job} where id = any($1::text[]) and status = 'finished'`, [ids])
+      `select count(*)::int as n from ${this.#job} where id = any($1::text[]) and status = 'finished'`,
+      [ids],
+    )
     return rows[0]?.n ?? 0
   }
 
@@ -142,11 +144,14 @@ export class PqBackend implements BenchBackend {
     await this.#admin.query(`delete from ${this.#job} where id like 'prefill-%'`)
     for (let from = 1; from <= total; from += PREFILL_BATCH) {
       const to = Math.min(total, from + PREFILL_BATCH - 1)
-      await this.#admin.query(`
+      await this.#admin.query(
+        `
         insert into ${this.#job} (id, queue, func, args, status, position, created_at, enqueued_at, started_at, ended_at, result)
         select 'prefill-' || g, $1, $2, '[{"sleepMs":0}]', 'finished', g,
           now() - interval '1 day', now() - interval '1 day', now() - interval '1 day', now() - interval '1 day', 'null'::jsonb
-        from generate_series($3::bigint, $4::bigint) g`, [this.#options.queue, PQ_TASK, from, to])
+        from generate_series($3::bigint, $4::bigint) g`,
+        [this.#options.queue, PQ_TASK, from, to],
+      )
       this.#options.onPrefillProgress?.(to, total)
     }
     await this.#admin.query(`vacuum analyze ${this.#job}`)

@@ -11,7 +11,9 @@ const PROBE_TIMEOUT_MS = 2000
 export class RedisNotRunning extends Error {
   readonly code = 'REDIS_NOT_RUNNING'
   constructor(url: string, reason: string, answered = false) {
-    const what = answered ? `Redis at ${redactConnectionString(url)} refused the bench (${reason})` : `Redis is not running at ${redactConnectionString(url)} (${reason})`
+    const what = answered
+      ? `Redis at ${redactConnectionString(url)} refused the bench (${reason})`
+      : `Redis is not running at ${redactConnectionString(url)} (${reason})`
     super(`${what}; start it (e.g. docker compose up -d redis), set REDIS_URL, or use --backend pq`)
     this.name = 'RedisNotRunning'
   }
@@ -32,7 +34,12 @@ export async function probeRedis(url: string): Promise<string> {
   const port = Number(parsed.port || 6379)
   const host = parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1'
   const commands: string[][] = []
-  if (parsed.password) commands.push(parsed.username ? ['AUTH', decodeURIComponent(parsed.username), decodeURIComponent(parsed.password)] : ['AUTH', decodeURIComponent(parsed.password)])
+  if (parsed.password)
+    commands.push(
+      parsed.username
+        ? ['AUTH', decodeURIComponent(parsed.username), decodeURIComponent(parsed.password)]
+        : ['AUTH', decodeURIComponent(parsed.password)],
+    )
   commands.push(['INFO', 'server'])
   const reply = await new Promise<string>((resolve, reject) => {
     const socket: Socket = parsed.protocol === 'rediss:' ? tlsConnect({ host, port, servername: host }) : netConnect({ host, port })
@@ -46,7 +53,14 @@ export async function probeRedis(url: string): Promise<string> {
     socket.on('connect', () => socket.write(commands.map(encode).join('')))
     socket.on('data', (chunk) => {
       data += chunk.toString('utf8')
-      if (/^-/m.test(data)) return fail(data.split('\r\n').find((l) => l.startsWith('-'))!.slice(1), true)
+      if (/^-/m.test(data))
+        return fail(
+          data
+            .split('\r\n')
+            .find((l) => l.startsWith('-'))!
+            .slice(1),
+          true,
+        )
       const info = /\$(\d+)\r\n/.exec(data)
       if (info && data.length >= info.index + info[0].length + Number(info[1])) {
         socket.end()

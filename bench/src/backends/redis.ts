@@ -22,7 +22,12 @@ export class RedisBackend implements BenchBackend {
   readonly #queue: Queue<TaskPayload>
   readonly #version: string
 
-  private constructor(private readonly url: string, private readonly prefix: string, private readonly queueName: string, version: string) {
+  private constructor(
+    private readonly url: string,
+    private readonly prefix: string,
+    private readonly queueName: string,
+    version: string,
+  ) {
     this.#version = version
     this.#queue = new Queue<TaskPayload>(queueName, {
       connection: { url },
@@ -70,7 +75,13 @@ export class RedisBackend implements BenchBackend {
   }
 
   childConfig(): RedisChildConfig {
-    return { backend: 'redis', redisUrl: this.url, prefix: this.prefix, queue: this.queueName, keepCompletedSeconds: KEEP_COMPLETED_SECONDS }
+    return {
+      backend: 'redis',
+      redisUrl: this.url,
+      prefix: this.prefix,
+      queue: this.queueName,
+      keepCompletedSeconds: KEEP_COMPLETED_SECONDS,
+    }
   }
 
   async serverVersion(): Promise<string> {

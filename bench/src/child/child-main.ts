@@ -28,7 +28,13 @@ function send(message: ChildMessage): Promise<void> {
 }
 
 function progress(): ChildMessage {
-  return { type: 'progress', finished: book.finished, failed: book.failed, firstStartedAt: book.firstStartedAt, lastFinishedAt: book.lastFinishedAt }
+  return {
+    type: 'progress',
+    finished: book.finished,
+    failed: book.failed,
+    firstStartedAt: book.firstStartedAt,
+    lastFinishedAt: book.lastFinishedAt,
+  }
 }
 
 function writeIds(): void {
@@ -40,10 +46,14 @@ function writeIds(): void {
 async function openConsumer(c: ChildConfig): Promise<Consumer> {
   // Each process loads only its own backend's client.
   switch (c.backend) {
-    case 'pq': return (await import('./pq-consumer.js')).pqConsumer(c, book)
-    case 'redis': return (await import('./redis-consumer.js')).redisConsumer(c, book)
-    case 'graphile': return (await import('./graphile-consumer.js')).graphileConsumer(c, book)
-    case 'limit': return (await import('./limit-consumer.js')).limitConsumer(c, book)
+    case 'pq':
+      return (await import('./pq-consumer.js')).pqConsumer(c, book)
+    case 'redis':
+      return (await import('./redis-consumer.js')).redisConsumer(c, book)
+    case 'graphile':
+      return (await import('./graphile-consumer.js')).graphileConsumer(c, book)
+    case 'limit':
+      return (await import('./limit-consumer.js')).limitConsumer(c, book)
   }
 }
 
@@ -91,7 +101,12 @@ async function main(c: ChildConfig): Promise<void> {
     }
   })
   // The parent went away (killed, crashed): stop as if told to, so the ids still reach the disk.
-  process.on('disconnect', () => { if (!stopping) stop().catch(fail).finally(() => process.exit(1)) })
+  process.on('disconnect', () => {
+    if (!stopping)
+      stop()
+        .catch(fail)
+        .finally(() => process.exit(1))
+  })
   await send({ type: 'ready' })
 }
 
@@ -106,5 +121,12 @@ function fail(err: unknown): void {
   void send({ type: 'error', message: err instanceof Error ? err.message : String(err) }).finally(() => process.exit(1))
 }
 
-process.on('exit', () => { if (!idsWritten) try { writeIds() } catch { /* exiting anyway */ } })
+process.on('exit', () => {
+  if (!idsWritten)
+    try {
+      writeIds()
+    } catch {
+      /* exiting anyway */
+    }
+})
 main(config).catch(fail)

@@ -41,7 +41,11 @@ export async function graphileConsumer(config: GraphileChildConfig & ChildConfig
         noHandleSignals: true,
         logger: quietGraphileLogger,
         events,
-        taskList: { [GRAPHILE_TASK]: async (payload, helpers) => { await benchTask(String(helpers.job.id), payload as TaskPayload) } },
+        taskList: {
+          [GRAPHILE_TASK]: async (payload, helpers) => {
+            await benchTask(String(helpers.job.id), payload as TaskPayload)
+          },
+        },
         preset: { worker: { ...GRAPHILE_TUNING, localQueue: { ...GRAPHILE_TUNING.localQueue } } },
       })
       await listening

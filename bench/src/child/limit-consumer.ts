@@ -69,17 +69,22 @@ export async function limitConsumer(config: LimitChildConfig & ChildConfig, book
 
   const runOne = (job: LimitJob): void => {
     running++
-    benchTask(job.id, job.payload as TaskPayload).then(() => {
-      done.push(job.id)
-    }, (err: unknown) => {
-      console.error(`limit task failed: ${err instanceof Error ? err.message : String(err)}`)
-      book.ended(false, null) // its row stays claimed: the run reports the failure
-    }).finally(() => {
-      running--
-      flush()
-      pump()
-      settle()
-    })
+    benchTask(job.id, job.payload as TaskPayload)
+      .then(
+        () => {
+          done.push(job.id)
+        },
+        (err: unknown) => {
+          console.error(`limit task failed: ${err instanceof Error ? err.message : String(err)}`)
+          book.ended(false, null) // its row stays claimed: the run reports the failure
+        },
+      )
+      .finally(() => {
+        running--
+        flush()
+        pump()
+        settle()
+      })
   }
 
   const pump = (): void => {
@@ -101,15 +106,28 @@ export async function limitConsumer(config: LimitChildConfig & ChildConfig, book
   return {
     async start() {
       consuming = true
-      poll = setInterval(() => { if (idle) { idle = false; pump() } }, POLL_MS)
+      poll = setInterval(() => {
+        if (idle) {
+          idle = false
+          pump()
+        }
+      }, POLL_MS)
       pump()
     },
     async stop() {
       consuming = false
       if (poll) clearInterval(poll)
       while (claiming && !failure) await new Promise((resolve) => setTimeout(resolve, 5)) // a failed claim never clears it
-      await new Promise<void>((resolve) => { drained = resolve; settle() })
-      if (buffer.length > 0) await limitRelease(claimer, config.schema, buffer.splice(0).map((j) => j.id))
+      await new Promise<void>((resolve) => {
+        drained = resolve
+        settle()
+      })
+      if (buffer.length > 0)
+        await limitRelease(
+          claimer,
+          config.schema,
+          buffer.splice(0).map((j) => j.id),
+        )
       await Promise.all([listener.end(), claimer.end(), finisher.end()])
       if (failure) throw failure
     },

@@ -26,7 +26,12 @@ export async function pqConsumer(config: PqChildConfig & ChildConfig, book: Ledg
     async start() {
       const started = new Promise<void>((resolve) => worker.once('worker:started', () => resolve()))
       working = worker.work()
-      await Promise.race([started, working.then(() => { throw new Error('the pq worker stopped before it started') })])
+      await Promise.race([
+        started,
+        working.then(() => {
+          throw new Error('the pq worker stopped before it started')
+        }),
+      ])
     },
     async stop() {
       await worker.stop()

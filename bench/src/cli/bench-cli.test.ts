@@ -4,7 +4,18 @@ import { benchCli } from './bench-cli.js'
 async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
   let out = ''
   let err = ''
-  const code = await benchCli(argv, env, { out: { write: (t: string) => { out += t } }, err: { write: (t: string) => { err += t } } })
+  const code = await benchCli(argv, env, {
+    out: {
+      write: (t: string) => {
+        out += t
+      },
+    },
+    err: {
+      write: (t: string) => {
+        err += t
+      },
+    },
+  })
   return { code, out, err }
 }
 
@@ -12,8 +23,14 @@ describe('pq-bench arguments', () => {
   it.each([
     [['--workers', '0'], 'pq-bench: --workers must be a whole number from 1 to 64, got 0'],
     [['-w', '1,x'], 'pq-bench: --workers must be a whole number (e.g. 4 or 1,2,4,6), got "x"'],
-    [['--scenario', 'fast'], 'pq-bench: unknown scenario "fast": use throughput, drain, drain-c1, drain-100k, latency, enqueue, sleep, write-cost, a comma list of them, or all'],
-    [['--backend', 'mongo'], 'pq-bench: unknown backend "mongo": use pq, redis, graphile, limit, a comma list of them, both (pq,redis) or all'],
+    [
+      ['--scenario', 'fast'],
+      'pq-bench: unknown scenario "fast": use throughput, drain, drain-c1, drain-100k, latency, enqueue, sleep, write-cost, a comma list of them, or all',
+    ],
+    [
+      ['--backend', 'mongo'],
+      'pq-bench: unknown backend "mongo": use pq, redis, graphile, limit, a comma list of them, both (pq,redis) or all',
+    ],
     [['abc'], 'pq-bench: N must be a whole number (e.g. 20000), got "abc"'],
     [['--bogus'], 'pq-bench: Unknown argument: bogus; see pq-bench --help'],
     [['--chart'], 'pq-bench: --chart needs a file name, e.g. --chart sweep.svg'],

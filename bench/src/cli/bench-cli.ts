@@ -70,14 +70,22 @@ function buildParser(argv: readonly string[]) {
     .scriptName('pq-bench')
     .help(false)
     .version(false)
-    .command('$0 [N]', 'pq against BullMQ on Redis, graphile-worker and a minimal SQL loop, side by side', (y) => y.positional('N', {
-      type: 'string', describe: 'jobs per run (default: throughput 10,000; drain and drain-c1 20,000; drain-100k 100,000; latency 500; enqueue 5,000; sleep 200; write-cost 2,000)',
-    }))
+    .command('$0 [N]', 'pq against BullMQ on Redis, graphile-worker and a minimal SQL loop, side by side', (y) =>
+      y.positional('N', {
+        type: 'string',
+        describe:
+          'jobs per run (default: throughput 10,000; drain and drain-c1 20,000; drain-100k 100,000; latency 500; enqueue 5,000; sleep 200; write-cost 2,000)',
+      }),
+    )
     .options({
       workers: { alias: 'w', type: 'string', describe: 'worker processes, or a sweep: -w 4, --workers 1,2,4,6 (default 1)' },
       sleep: { type: 'string', describe: 'milliseconds each task sleeps (default 0; 250 in the sleep scenario)' },
       concurrency: { alias: 'c', type: 'string', describe: 'jobs each worker process runs at once (default 10)' },
-      backend: { alias: 'b', type: 'string', describe: `${BACKENDS.join(', ')}, a comma list, both (pq,redis) or all: what to measure (default all)` },
+      backend: {
+        alias: 'b',
+        type: 'string',
+        describe: `${BACKENDS.join(', ')}, a comma list, both (pq,redis) or all: what to measure (default all)`,
+      },
       scenario: { alias: 's', type: 'string', describe: `${SCENARIOS.join(', ')}, a comma list, or all (default throughput)` },
       repeat: { alias: 'r', type: 'string', describe: 'runs per backend and worker count; the table gives median (min–max) (default 3)' },
       prefill: { type: 'string', describe: 'also measure pq with this many finished jobs in its table (e.g. 1000000)' },
@@ -106,12 +114,18 @@ function oneLine(message: string): string {
 }
 
 const EXAMPLES: Readonly<Record<string, string>> = {
-  N: '20000', '--workers': '4 or 1,2,4,6', '--sleep': '250', '--concurrency': '10', '--repeat': '3', '--prefill': '1000000',
+  N: '20000',
+  '--workers': '4 or 1,2,4,6',
+  '--sleep': '250',
+  '--concurrency': '10',
+  '--repeat': '3',
+  '--prefill': '1000000',
 }
 
 function wholeNumber(name: string, raw: string): number {
   const text = raw.replace(/_/g, '')
-  if (!/^\d+$/.test(text)) throw new UsageError(`${name} must be a whole number (e.g. ${EXAMPLES[name] ?? '10'}), got ${JSON.stringify(raw)}`)
+  if (!/^\d+$/.test(text))
+    throw new UsageError(`${name} must be a whole number (e.g. ${EXAMPLES[name] ?? '10'}), got ${JSON.stringify(raw)}`)
   return Number(text)
 }
 
@@ -120,7 +134,10 @@ function workerList(raw: string): number[] {
 }
 
 function scenarioList(raw: string): ScenarioName[] {
-  const names = raw.split(',').map((s) => s.trim()).filter(Boolean)
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   if (names.includes('all')) return [...SCENARIOS]
   for (const name of names) {
     if (!(SCENARIOS as readonly string[]).includes(name)) {

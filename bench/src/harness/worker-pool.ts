@@ -24,12 +24,18 @@ class Child {
   progress: ProgressMessage = { type: 'progress', finished: 0, failed: 0, firstStartedAt: null, lastFinishedAt: null }
   stderr = ''
   exited: number | null = null
-  constructor(readonly process: ChildProcess, readonly config: ChildConfig) {}
+  constructor(
+    readonly process: ChildProcess,
+    readonly config: ChildConfig,
+  ) {}
 }
 
 /** Raised when a worker process fails, dies, stalls or does not stop: the run cannot be trusted. */
 export class WorkerProcessFailed extends Error {
-  constructor(message: string, readonly stderr: string) {
+  constructor(
+    message: string,
+    readonly stderr: string,
+  ) {
     super(stderr.trim() ? `${message}; its stderr ends: ${lastLines(stderr)}` : message)
     this.name = 'WorkerProcessFailed'
   }
@@ -54,9 +60,18 @@ export class WorkerPool {
 
   /** Forks one process per config and waits until every one is connected and ready. */
   static async spawn(configs: readonly ChildConfig[], env: NodeJS.ProcessEnv): Promise<WorkerPool> {
-    const children = configs.map((config) => new Child(fork(CHILD_SHIM, [JSON.stringify(config)], {
-      env, execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json',
-    }), config))
+    const children = configs.map(
+      (config) =>
+        new Child(
+          fork(CHILD_SHIM, [JSON.stringify(config)], {
+            env,
+            execArgv: [],
+            stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+            serialization: 'json',
+          }),
+          config,
+        ),
+    )
     const pool = new WorkerPool(children)
     for (const child of children) pool.#watch(child)
     try {
@@ -130,7 +145,9 @@ export class WorkerPool {
     const exits = Promise.all(live.map((c) => new Promise<void>((resolve) => c.process.once('exit', () => resolve()))))
     for (const child of live) if (child.process.connected) child.process.send({ type: 'stop' })
     let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS) })
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS)
+    })
     const outcome = await Promise.race([exits.then(() => 'exited' as const), timeout])
     clearTimeout(timer)
     if (outcome === 'timeout') {
@@ -139,7 +156,8 @@ export class WorkerPool {
     }
     if (this.#failure) throw this.#failure
     const failedExit = this.#children.find((c) => c.exited !== 0)
-    if (failedExit) throw new WorkerProcessFailed(`worker process ${failedExit.config.index} exited with code ${failedExit.exited}`, failedExit.stderr)
+    if (failedExit)
+      throw new WorkerProcessFailed(`worker process ${failedExit.config.index} exited with code ${failedExit.exited}`, failedExit.stderr)
     const files = await Promise.all(this.#children.map((c) => readFile(c.config.idsFile, 'utf8')))
     return files.flatMap((text) => (text ? text.split('\n') : []))
   }
@@ -159,7 +177,8 @@ export class WorkerPool {
     child.process.on('message', (message: ChildMessage) => {
       if (message.type === 'progress') child.progress = message
       else if (message.type === 'job') this.onJob?.(message.event, message.seq, message.at)
-      else if (message.type === 'error') this.#fail(new WorkerProcessFailed(`worker process ${child.config.index} failed: ${message.message}`, child.stderr))
+      else if (message.type === 'error')
+        this.#fail(new WorkerProcessFailed(`worker process ${child.config.index} failed: ${message.message}`, child.stderr))
       this.#notify()
     })
     child.process.on('exit', (code, signal) => {
@@ -169,7 +188,9 @@ export class WorkerPool {
       }
       this.#notify()
     })
-    child.process.on('error', (err) => this.#fail(new WorkerProcessFailed(`worker process ${child.config.index}: ${err.message}`, child.stderr)))
+    child.process.on('error', (err) =>
+      this.#fail(new WorkerProcessFailed(`worker process ${child.config.index}: ${err.message}`, child.stderr)),
+    )
   }
 
   #fail(err: WorkerProcessFailed): void {
@@ -192,8 +213,13 @@ export class WorkerPool {
         child.process.on('message', listener)
         return { child, listener }
       })
-      const timer = setTimeout(() => finish(new WorkerProcessFailed(`worker processes not ${type} after ${timeoutMs / 1000} s`, this.#stderr())), timeoutMs)
-      const check = (): void => { if (this.#failure) finish(this.#failure) }
+      const timer = setTimeout(
+        () => finish(new WorkerProcessFailed(`worker processes not ${type} after ${timeoutMs / 1000} s`, this.#stderr())),
+        timeoutMs,
+      )
+      const check = (): void => {
+        if (this.#failure) finish(this.#failure)
+      }
       const finish = (err: Error | null): void => {
         clearTimeout(timer)
         this.#waiters.delete(check)

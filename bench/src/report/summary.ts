@@ -35,18 +35,33 @@ export function renderSummary(report: BenchReport): string | null {
     const spec = s?.metrics.find((m) => m.key === line.metric)
     const row = s?.rows.find((r) => r.workers <= 1) ?? s?.rows[0]
     if (!s || !spec || !row) continue
-    const median = (key: string): number | undefined => (row.results[key]?.[line.metric])?.median
+    const median = (key: string): number | undefined => row.results[key]?.[line.metric]?.median
     rows.push([
       line.title(s),
-      ...columns.map((k) => { const v = median(k); return v === undefined ? '—' : formatValue(spec, v) }),
-      ...(keys.has('pq') ? peers.map((k) => { const a = median('pq'); const b = median(k); return a === undefined || !b ? '—' : formatRatio(a / b) }) : []),
+      ...columns.map((k) => {
+        const v = median(k)
+        return v === undefined ? '—' : formatValue(spec, v)
+      }),
+      ...(keys.has('pq')
+        ? peers.map((k) => {
+            const a = median('pq')
+            const b = median(k)
+            return a === undefined || !b ? '—' : formatRatio(a / b)
+          })
+        : []),
     ])
   }
   if (rows.length === 0) return null
   const rule = header.map((_, i) => (i === 0 ? '---' : '---:'))
   const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`
-  return [`### side by side`, `Headline figures, 1 worker process, medians; for ms and per-job counts lower is better.`, '',
-    line(header), line(rule), ...rows.map(line)].join('\n')
+  return [
+    `### side by side`,
+    `Headline figures, 1 worker process, medians; for ms and per-job counts lower is better.`,
+    '',
+    line(header),
+    line(rule),
+    ...rows.map(line),
+  ].join('\n')
 }
 
 function count(n: number): string {

@@ -12,7 +12,8 @@ import { renderSummary } from './summary.js'
 export function renderReport(report: BenchReport): string {
   const env = report.environment
   const servers = Object.values(env.servers).join('; ')
-  const head = `pq-bench: ${env.cpus} × ${env.cpuModel}, ${env.platform}, Node ${env.node}; ${servers}\n` +
+  const head =
+    `pq-bench: ${env.cpus} × ${env.cpuModel}, ${env.platform}, Node ${env.node}; ${servers}\n` +
     `${report.verifiedRuns} runs, each checked: every job ran exactly once. ${report.seconds} s in all.`
   const summary = renderSummary(report)
   return [head, ...(summary ? [summary] : []), ...report.scenarios.map(renderScenario)].join('\n\n') + '\n'
@@ -36,7 +37,7 @@ interface Table {
 
 /** The table in Markdown: the first `leftColumns` columns aligned left, figures right. */
 function markdownTable(table: Table): string {
-  const align = table.header.map((_, i) => (i < table.leftColumns ? 'left' as const : 'right' as const))
+  const align = table.header.map((_, i) => (i < table.leftColumns ? ('left' as const) : ('right' as const)))
   return renderTable({ header: table.header, rows: table.rows, align }, 'markdown')
 }
 
@@ -59,11 +60,13 @@ function enqueueTable(s: ScenarioReport): Table {
   const row = s.rows[0]
   const ratios = ratioColumns(s.series, { label: '' })
   const header = ['Mode', ...s.series.map((series) => `${series.label} jobs/s`), ...ratios.map((r) => r.title)]
-  const rows = s.metrics.filter((m) => m.shown).map((m) => [
-    m.label,
-    ...s.series.map((series) => (row ? cell(row, series.key, m) : '—')),
-    ...ratios.map((r) => (row ? ratio(row, r.over, r.under, m.key) : '—')),
-  ])
+  const rows = s.metrics
+    .filter((m) => m.shown)
+    .map((m) => [
+      m.label,
+      ...s.series.map((series) => (row ? cell(row, series.key, m) : '—')),
+      ...ratios.map((r) => (row ? ratio(row, r.over, r.under, m.key) : '—')),
+    ])
   return { header, rows, leftColumns: 1 }
 }
 
@@ -93,18 +96,38 @@ function writeCostBreakdown(s: ScenarioReport): Table[] {
         const summary = results[key]
         return summary ? formatSummary({ unit: 'per job' }, summary) : '—'
       }
-      const tables = [...new Set(Object.keys(results).filter((k) => k.startsWith('table:')).map((k) => k.split(':')[1]!))].sort()
+      const tables = [
+        ...new Set(
+          Object.keys(results)
+            .filter((k) => k.startsWith('table:'))
+            .map((k) => k.split(':')[1]!),
+        ),
+      ].sort()
       for (const table of tables) {
         if ((results[`table:${table}:versions`]?.median ?? 0) === 0 && (results[`table:${table}:deletes`]?.median ?? 0) === 0) continue
-        rows.push([series.label, `table ${table}`, value(`table:${table}:versions`), value(`table:${table}:hot`), value(`table:${table}:deletes`), '', ''])
-        const indexes = Object.keys(results).filter((k) => k.startsWith(`index:${table}.`) && k.endsWith(':entries')).sort()
+        rows.push([
+          series.label,
+          `table ${table}`,
+          value(`table:${table}:versions`),
+          value(`table:${table}:hot`),
+          value(`table:${table}:deletes`),
+          '',
+          '',
+        ])
+        const indexes = Object.keys(results)
+          .filter((k) => k.startsWith(`index:${table}.`) && k.endsWith(':entries'))
+          .sort()
         for (const key of indexes) {
           const name = key.slice(`index:${table}.`.length, -':entries'.length)
           rows.push([series.label, `  index ${name}`, '', '', '', value(key), value(`index:${table}.${name}:bytes`)])
         }
       }
     }
-    return { header: ['Series', 'Table / index', 'row versions', 'of them HOT', 'deletes', 'index entries', 'index bytes'], rows, leftColumns: 2 }
+    return {
+      header: ['Series', 'Table / index', 'row versions', 'of them HOT', 'deletes', 'index entries', 'index bytes'],
+      rows,
+      leftColumns: 2,
+    }
   })
 }
 
@@ -114,8 +137,8 @@ function cell(row: ScenarioRow, series: string, metric: MetricSpec): string {
 }
 
 function ratio(row: ScenarioRow, over: string, under: string, metric: string): string {
-  const a = (row.results[over]?.[metric])?.median
-  const b = (row.results[under]?.[metric])?.median
+  const a = row.results[over]?.[metric]?.median
+  const b = row.results[under]?.[metric]?.median
   return a === undefined || b === undefined || b === 0 ? '—' : formatRatio(a / b)
 }
 

@@ -23,21 +23,37 @@ export const TARGETS = {
 type Report = Omit<ScenarioReport, 'targets'>
 
 const median = (row: ScenarioRow | undefined, series: string, metric: string): number | null =>
-  (row?.results[series]?.[metric])?.median ?? null
+  row?.results[series]?.[metric]?.median ?? null
 
-const check = (target: string, measured: string, met: boolean, note?: string): TargetCheck => ({ target, measured, met, ...(note ? { note } : {}) })
+const check = (target: string, measured: string, met: boolean, note?: string): TargetCheck => ({
+  target,
+  measured,
+  met,
+  ...(note ? { note } : {}),
+})
 const unmeasured = (target: string, note: string): TargetCheck => ({ target, measured: null, met: null, note })
 
 /** The targets that apply to a scenario, each met, missed or not measured by this invocation. */
 export function checkTargets(report: Report): TargetCheck[] {
   switch (report.scenario) {
-    case 'drain': return [drainTarget(report), ...peerDrainTargets(report), ...prefillTargets(report)]
-    case 'drain-c1': return peerDrainTargets(report)
-    case 'latency': return [...latencyTargets(report), wakeUpTarget(report)]
-    case 'enqueue': return [bulkTarget(report), peerTarget(report, 'bulkRate', 'bulk enqueue', 'graphile', TARGETS.bulkVsGraphile),
-      peerTarget(report, 'singleRate', 'single enqueue', 'limit', TARGETS.singleVsLimit)]
-    case 'throughput': return [keepUpTarget(report), ...prefillTargets(report)]
-    case 'drain-100k': case 'sleep': case 'write-cost': return []
+    case 'drain':
+      return [drainTarget(report), ...peerDrainTargets(report), ...prefillTargets(report)]
+    case 'drain-c1':
+      return peerDrainTargets(report)
+    case 'latency':
+      return [...latencyTargets(report), wakeUpTarget(report)]
+    case 'enqueue':
+      return [
+        bulkTarget(report),
+        peerTarget(report, 'bulkRate', 'bulk enqueue', 'graphile', TARGETS.bulkVsGraphile),
+        peerTarget(report, 'singleRate', 'single enqueue', 'limit', TARGETS.singleVsLimit),
+      ]
+    case 'throughput':
+      return [keepUpTarget(report), ...prefillTargets(report)]
+    case 'drain-100k':
+    case 'sleep':
+    case 'write-cost':
+      return []
   }
 }
 
@@ -59,7 +75,8 @@ function latencyTargets(report: Report): TargetCheck[] {
   const p99 = median(row, 'pq', 'p99Ms')
   const p50Target = `pq p50 ≤ ${TARGETS.latencyP50Ms} ms`
   const p99Target = `pq p99 ≤ ${TARGETS.latencyP99Ms} ms`
-  if (p50 === null || p99 === null) return [unmeasured(p50Target, 'needs --backend pq or both'), unmeasured(p99Target, 'needs --backend pq or both')]
+  if (p50 === null || p99 === null)
+    return [unmeasured(p50Target, 'needs --backend pq or both'), unmeasured(p99Target, 'needs --backend pq or both')]
   const note = `${row!.workers} worker process${row!.workers === 1 ? '' : 'es'}`
   return [
     check(p50Target, `${formatMs(p50)} ms`, p50 <= TARGETS.latencyP50Ms, note),
@@ -84,7 +101,11 @@ function keepUpTarget(report: Report): TargetCheck {
   })
   if (shares.length === 0) return unmeasured(target, 'needs --backend pq or both')
   const measured = shares.map((s) => `${s.workers}w ${(s.share * 100).toFixed(0)}%`).join(', ')
-  return check(target, measured, shares.every((s) => s.share >= TARGETS.keepUpShare))
+  return check(
+    target,
+    measured,
+    shares.every((s) => s.share >= TARGETS.keepUpShare),
+  )
 }
 
 /** With --prefill: the prefilled series against the clean one, worker count by worker count. */
@@ -99,7 +120,13 @@ function prefillTargets(report: Report): TargetCheck[] {
   })
   if (shares.length === 0) return [unmeasured(target, 'needs --backend pq or both')]
   const measured = shares.map((s) => `${s.workers}w ${formatRatio(s.share)}`).join(', ')
-  return [check(target, measured, shares.every((s) => s.share >= TARGETS.prefilledDrainShare))]
+  return [
+    check(
+      target,
+      measured,
+      shares.every((s) => s.share >= TARGETS.prefilledDrainShare),
+    ),
+  ]
 }
 
 const PEER_LABEL: Readonly<Record<string, string>> = { graphile: 'graphile-worker', limit: 'the minimal SQL loop', redis: 'BullMQ' }
@@ -116,7 +143,10 @@ function peerTarget(report: Report, metric: string, what: string, peer: string, 
 
 function peerDrainTargets(report: Report): TargetCheck[] {
   const what = `drains (concurrency ${report.concurrency})`
-  return [peerTarget(report, 'drainRate', what, 'graphile', TARGETS.drainVsGraphile), peerTarget(report, 'drainRate', what, 'limit', TARGETS.drainVsLimit)]
+  return [
+    peerTarget(report, 'drainRate', what, 'graphile', TARGETS.drainVsGraphile),
+    peerTarget(report, 'drainRate', what, 'limit', TARGETS.drainVsLimit),
+  ]
 }
 
 /** Wake-up: pq's p50 no more than 0.5 ms above the minimal loop's, same run. */

@@ -27,7 +27,8 @@ async function runDrain(ctx: RunContext): Promise<RunOutcome> {
 
 export const drain: Scenario = {
   name: 'drain',
-  describe: (jobs, concurrency, sleepMs) => `${jobs.toLocaleString('en-US')} jobs bulk-enqueued, then drained by W worker processes ` +
+  describe: (jobs, concurrency, sleepMs) =>
+    `${jobs.toLocaleString('en-US')} jobs bulk-enqueued, then drained by W worker processes ` +
     `(concurrency ${concurrency})${sleepMs ? `, each job sleeping ${sleepMs} ms` : ' (no-op task)'}`,
   usesWorkers: true,
   metrics: [

@@ -23,13 +23,23 @@ async function runEnqueue(ctx: RunContext): Promise<RunOutcome> {
   ctx.progress(enqueued.length, total)
   at = clockMs()
   const before = enqueued.length
-  enqueued.push(...await ctx.backend.enqueueBulk(Array.from({ length: ctx.jobs * BULK_FACTOR }, () => payload), (done) => ctx.progress(before + done, total)))
+  enqueued.push(
+    ...(await ctx.backend.enqueueBulk(
+      Array.from({ length: ctx.jobs * BULK_FACTOR }, () => payload),
+      (done) => ctx.progress(before + done, total),
+    )),
+  )
   metrics.bulkRate = rate(ctx.jobs * BULK_FACTOR, clockMs() - at)
   ctx.progress(enqueued.length, total)
   if (ctx.backend.enqueueEachInTransaction) {
     at = clockMs()
     const already = enqueued.length
-    enqueued.push(...await ctx.backend.enqueueEachInTransaction(Array.from({ length: ctx.jobs }, () => payload), (done) => ctx.progress(already + done, total)))
+    enqueued.push(
+      ...(await ctx.backend.enqueueEachInTransaction(
+        Array.from({ length: ctx.jobs }, () => payload),
+        (done) => ctx.progress(already + done, total),
+      )),
+    )
     metrics.transactionRate = rate(ctx.jobs, clockMs() - at)
   }
   return { enqueued, executed: null, failed: 0, metrics }
@@ -37,7 +47,8 @@ async function runEnqueue(ctx: RunContext): Promise<RunOutcome> {
 
 export const enqueue: Scenario = {
   name: 'enqueue',
-  describe: (jobs) => `enqueue alone: ${jobs.toLocaleString('en-US')} jobs one call each, ` +
+  describe: (jobs) =>
+    `enqueue alone: ${jobs.toLocaleString('en-US')} jobs one call each, ` +
     `${(jobs * BULK_FACTOR).toLocaleString('en-US')} in bulk calls of 1,000, and (pq) ${jobs.toLocaleString('en-US')} each in its own caller transaction`,
   usesWorkers: false,
   metrics: [

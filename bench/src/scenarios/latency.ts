@@ -40,7 +40,10 @@ async function runLatency(ctx: RunContext): Promise<RunOutcome> {
     }
     return { enqueued, failed: pool.progress.failed }
   })
-  const samples = latencies.slice(warmupJobs(ctx.jobs)).filter((v) => v !== undefined).sort((a, b) => a - b)
+  const samples = latencies
+    .slice(warmupJobs(ctx.jobs))
+    .filter((v) => v !== undefined)
+    .sort((a, b) => a - b)
   const calls = enqueueCalls.slice(warmupJobs(ctx.jobs)).sort((a, b) => a - b)
   if (samples.length === 0) throw new Error('latency run recorded no job starts')
   const metrics = {
@@ -56,7 +59,8 @@ async function runLatency(ctx: RunContext): Promise<RunOutcome> {
 
 export const latency: Scenario = {
   name: 'latency',
-  describe: (jobs, concurrency) => `${jobs.toLocaleString('en-US')} jobs, one at a time, into W idle worker processes ` +
+  describe: (jobs, concurrency) =>
+    `${jobs.toLocaleString('en-US')} jobs, one at a time, into W idle worker processes ` +
     `(concurrency ${concurrency}); enqueue call to task start, first ${warmupJobs(jobs)} left out as warm-up`,
   usesWorkers: true,
   metrics: [

@@ -8,5 +8,12 @@ import { writeCost } from './write-cost.js'
 
 /** Every scenario by name. */
 export const SCENARIO_BY_NAME: Readonly<Record<ScenarioName, Scenario>> = {
-  throughput, drain, 'drain-c1': drainSerial, 'drain-100k': drainDeep, latency, enqueue, sleep, 'write-cost': writeCost,
+  throughput,
+  drain,
+  'drain-c1': drainSerial,
+  'drain-100k': drainDeep,
+  latency,
+  enqueue,
+  sleep,
+  'write-cost': writeCost,
 }

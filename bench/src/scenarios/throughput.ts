@@ -34,7 +34,8 @@ async function runThroughput(ctx: RunContext): Promise<RunOutcome> {
 
 export const throughput: Scenario = {
   name: 'throughput',
-  describe: (jobs, concurrency, sleepMs) => `${jobs.toLocaleString('en-US')} jobs enqueued one at a time while W worker processes ` +
+  describe: (jobs, concurrency, sleepMs) =>
+    `${jobs.toLocaleString('en-US')} jobs enqueued one at a time while W worker processes ` +
     `(concurrency ${concurrency}) consume them${sleepMs ? `, each sleeping ${sleepMs} ms` : ' (no-op task)'}`,
   usesWorkers: true,
   metrics: [

@@ -105,8 +105,12 @@ export class WriteCostProbe {
     this.#tables = await this.#describe()
     for (const t of this.#tables) {
       const cols = t.indexedColumns.map((col) => c.escapeIdentifier(col))
-      const blocking = cols.length ? `(${cols.map((col) => `OLD.${col}`).join(', ')}, null) is distinct from (${cols.map((col) => `NEW.${col}`).join(', ')}, null)` : 'false'
-      const preds = t.indexes.length ? `array[${t.indexes.map((i) => (i.predicate ? `coalesce((${i.predicate}), false)` : 'true')).join(', ')}]::boolean[]` : `'{}'::boolean[]`
+      const blocking = cols.length
+        ? `(${cols.map((col) => `OLD.${col}`).join(', ')}, null) is distinct from (${cols.map((col) => `NEW.${col}`).join(', ')}, null)`
+        : 'false'
+      const preds = t.indexes.length
+        ? `array[${t.indexes.map((i) => (i.predicate ? `coalesce((${i.predicate}), false)` : 'true')).join(', ')}]::boolean[]`
+        : `'{}'::boolean[]`
       const fn = `${log}.${c.escapeIdentifier(`log_${t.oid}`)}`
       await c.query(`create function ${fn}() returns trigger language plpgsql as $body$
         begin
@@ -133,13 +137,14 @@ export class WriteCostProbe {
     const logged = await this.#logged()
     let after = await this.#snapshot()
     const deadline = Date.now() + STATS_WAIT_MS
-    const agree = (s: Snapshot): boolean => this.#tables.every((t) => {
-      const a = s.tables.get(t.name)
-      const b = before.tables.get(t.name)
-      const l = logged.get(t.oid)
-      const d = (k: 'ins' | 'upd' | 'del'): number => (a?.[k] ?? 0) - (b?.[k] ?? 0)
-      return d('ins') >= (l?.inserts ?? 0) && d('upd') >= (l?.updates ?? 0) && d('del') >= (l?.deletes ?? 0)
-    })
+    const agree = (s: Snapshot): boolean =>
+      this.#tables.every((t) => {
+        const a = s.tables.get(t.name)
+        const b = before.tables.get(t.name)
+        const l = logged.get(t.oid)
+        const d = (k: 'ins' | 'upd' | 'del'): number => (a?.[k] ?? 0) - (b?.[k] ?? 0)
+        return d('ins') >= (l?.inserts ?? 0) && d('upd') >= (l?.updates ?? 0) && d('del') >= (l?.deletes ?? 0)
+      })
     while (!agree(after) && Date.now() < deadline) {
       await delay(250)
       after = await this.#snapshot()
@@ -151,13 +156,26 @@ export class WriteCostProbe {
       const b = before.tables.get(t.name)
       const l = logged.get(t.oid) ?? emptyLog(t.indexes.length)
       const hot = (a?.hot ?? 0) - (b?.hot ?? 0)
-      tables.push({ table: t.name, inserts: l.inserts, updates: l.updates, hotUpdates: hot, deletes: l.deletes, heapBytes: (a?.bytes ?? 0) - (b?.bytes ?? 0) })
+      tables.push({
+        table: t.name,
+        inserts: l.inserts,
+        updates: l.updates,
+        hotUpdates: hot,
+        deletes: l.deletes,
+        heapBytes: (a?.bytes ?? 0) - (b?.bytes ?? 0),
+      })
       // Updates that could have been HOT but were not (a full page) still wrote an entry to each index.
       const eligible = l.updates - l.blockingUpdates
       const notHotShare = eligible > 0 ? Math.max(0, eligible - hot) / eligible : 0
       t.indexes.forEach((i, k) => {
         const entries = l.insertsMatching[k]! + l.blockingMatching[k]! + l.eligibleMatching[k]! * notHotShare
-        indexes.push({ table: t.name, index: i.name, definition: i.definition, entries, bytes: (after.indexBytes.get(i.name) ?? 0) - (before.indexBytes.get(i.name) ?? 0) })
+        indexes.push({
+          table: t.name,
+          index: i.name,
+          definition: i.definition,
+          entries,
+          bytes: (after.indexBytes.get(i.name) ?? 0) - (before.indexBytes.get(i.name) ?? 0),
+        })
       })
     }
     return { tables, indexes, statsAgree: agree(after) }
@@ -176,9 +194,13 @@ export class WriteCostProbe {
   async #removeTriggers(): Promise<void> {
     const { rows } = await this.#client.query<{ name: string }>(
       `select c.relname as name from pg_trigger g join pg_class c on c.oid = g.tgrelid join pg_namespace n on n.oid = c.relnamespace
-       where n.nspname = $1 and g.tgname = 'pq_bench_write_cost'`, [this.#schema])
+       where n.nspname = $1 and g.tgname = 'pq_bench_write_cost'`,
+      [this.#schema],
+    )
     for (const { name } of rows) {
-      await this.#client.query(`drop trigger pq_bench_write_cost on ${this.#client.escapeIdentifier(this.#schema)}.${this.#client.escapeIdentifier(name)}`)
+      await this.#client.query(
+        `drop trigger pq_bench_write_cost on ${this.#client.escapeIdentifier(this.#schema)}.${this.#client.escapeIdentifier(name)}`,
+      )
     }
   }
 
@@ -186,14 +208,18 @@ export class WriteCostProbe {
   async #describe(): Promise<TableInfo[]> {
     const { rows: tables } = await this.#client.query<{ oid: number; name: string }>(
       `select c.oid::int as oid, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-       where n.nspname = $1 and c.relkind = 'r' order by c.relname`, [this.#schema])
+       where n.nspname = $1 and c.relkind = 'r' order by c.relname`,
+      [this.#schema],
+    )
     const out: TableInfo[] = []
     for (const t of tables) {
       const { rows: indexes } = await this.#client.query<IndexInfo>(
         `select i.indexrelid::int as oid, c.relname as name,
            replace(pg_get_indexdef(i.indexrelid), quote_ident($2) || '.', '') as definition,
            pg_get_expr(i.indpred, i.indrelid) as predicate
-         from pg_index i join pg_class c on c.oid = i.indexrelid where i.indrelid = $1 order by c.relname`, [t.oid, this.#schema])
+         from pg_index i join pg_class c on c.oid = i.indexrelid where i.indrelid = $1 order by c.relname`,
+        [t.oid, this.#schema],
+      )
       // Index creation records a dependency on every column it reads, expressions and predicate included.
       const { rows: cols } = await this.#client.query<{ name: string }>(
         `select distinct a.attname as name from pg_depend d
@@ -202,7 +228,9 @@ export class WriteCostProbe {
          where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass and d.refobjid = $1 and d.refobjsubid > 0
          union
          select a.attname from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey::int2[])
-         where i.indrelid = $1 order by 1`, [t.oid])
+         where i.indrelid = $1 order by 1`,
+        [t.oid],
+      )
       out.push({ oid: t.oid, name: t.name, indexedColumns: cols.map((r) => r.name), indexes })
     }
     return out
@@ -211,11 +239,20 @@ export class WriteCostProbe {
   async #snapshot(): Promise<Snapshot> {
     const { rows: tables } = await this.#client.query<{ name: string; ins: string; upd: string; hot: string; del: string; bytes: string }>(
       `select relname as name, n_tup_ins as ins, n_tup_upd as upd, n_tup_hot_upd as hot, n_tup_del as del, pg_relation_size(relid) as bytes
-       from pg_stat_user_tables where schemaname = $1`, [this.#schema])
+       from pg_stat_user_tables where schemaname = $1`,
+      [this.#schema],
+    )
     const { rows: indexes } = await this.#client.query<{ name: string; bytes: string }>(
-      `select indexrelname as name, pg_relation_size(indexrelid) as bytes from pg_stat_user_indexes where schemaname = $1`, [this.#schema])
+      `select indexrelname as name, pg_relation_size(indexrelid) as bytes from pg_stat_user_indexes where schemaname = $1`,
+      [this.#schema],
+    )
     return {
-      tables: new Map(tables.map((r) => [r.name, { ins: Number(r.ins), upd: Number(r.upd), hot: Number(r.hot), del: Number(r.del), bytes: Number(r.bytes) }])),
+      tables: new Map(
+        tables.map((r) => [
+          r.name,
+          { ins: Number(r.ins), upd: Number(r.upd), hot: Number(r.hot), del: Number(r.del), bytes: Number(r.bytes) },
+        ]),
+      ),
       indexBytes: new Map(indexes.map((r) => [r.name, Number(r.bytes)])),
     }
   }
@@ -224,23 +261,31 @@ export class WriteCostProbe {
   async #logged(): Promise<Map<number, LoggedWrites>> {
     const log = this.#client.escapeIdentifier(this.#logSchema)
     const { rows } = await this.#client.query<{ tbl: number; op: string; blocking: boolean | null; preds: boolean[] | null; n: number }>(
-      `select tbl::int as tbl, op, blocking, preds, count(*)::int as n from ${log}.version_log group by 1, 2, 3, 4`)
+      `select tbl::int as tbl, op, blocking, preds, count(*)::int as n from ${log}.version_log group by 1, 2, 3, 4`,
+    )
     const out = new Map<number, LoggedWrites>()
     for (const r of rows) {
       const table = this.#tables.find((t) => t.oid === r.tbl)
       if (!table) continue
       const l = out.get(r.tbl) ?? emptyLog(table.indexes.length)
       out.set(r.tbl, l)
-      if (r.op === 'DELETE') { l.deletes += r.n; continue }
+      if (r.op === 'DELETE') {
+        l.deletes += r.n
+        continue
+      }
       const preds = r.preds ?? []
       if (r.op === 'INSERT') {
         l.inserts += r.n
-        preds.forEach((p, k) => { if (p) l.insertsMatching[k]! += r.n })
+        preds.forEach((p, k) => {
+          if (p) l.insertsMatching[k]! += r.n
+        })
       } else {
         l.updates += r.n
         if (r.blocking) l.blockingUpdates += r.n
         const into = r.blocking ? l.blockingMatching : l.eligibleMatching
-        preds.forEach((p, k) => { if (p) into[k]! += r.n })
+        preds.forEach((p, k) => {
+          if (p) into[k]! += r.n
+        })
       }
     }
     return out
@@ -259,5 +304,13 @@ interface LoggedWrites {
 
 function emptyLog(indexes: number): LoggedWrites {
   const zeros = (): number[] => Array.from({ length: indexes }, () => 0)
-  return { inserts: 0, updates: 0, blockingUpdates: 0, deletes: 0, insertsMatching: zeros(), blockingMatching: zeros(), eligibleMatching: zeros() }
+  return {
+    inserts: 0,
+    updates: 0,
+    blockingUpdates: 0,
+    deletes: 0,
+    insertsMatching: zeros(),
+    blockingMatching: zeros(),
+    eligibleMatching: zeros(),
+  }
 }

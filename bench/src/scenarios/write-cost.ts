@@ -25,7 +25,8 @@ async function runWriteCost(ctx: RunContext): Promise<RunOutcome> {
       return { failed: end.failed }
     })
     const cost = await probe.measure()
-    if (!cost.statsAgree) console.error(`write-cost: ${ctx.backend.label}: pg_stat never caught up with the probe's counts in 15 s; its HOT count may be short`)
+    if (!cost.statsAgree)
+      console.error(`write-cost: ${ctx.backend.label}: pg_stat never caught up with the probe's counts in 15 s; its HOT count may be short`)
     return { enqueued, executed, failed: result.failed, metrics: writeCostMetrics(cost, ctx.jobs) }
   } finally {
     await probe.remove().catch(() => {}) // best effort: install drops leftovers of a crashed run first
@@ -59,7 +60,8 @@ export function writeCostMetrics(cost: WriteCost, jobs: number): Record<string, 
 
 export const writeCost: Scenario = {
   name: 'write-cost',
-  describe: (jobs, concurrency) => `what a job costs the database: ${jobs.toLocaleString('en-US')} jobs bulk-enqueued, then drained by W worker ` +
+  describe: (jobs, concurrency) =>
+    `what a job costs the database: ${jobs.toLocaleString('en-US')} jobs bulk-enqueued, then drained by W worker ` +
     `processes (concurrency ${concurrency}); row versions (HOT updates apart) and index entries written, per job, from enqueue to done`,
   usesWorkers: true,
   metrics: [

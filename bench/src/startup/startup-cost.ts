@@ -34,14 +34,24 @@ export function startupCommands(databaseUrl: string): StartupCommand[] {
   return [
     { name: `node -e "import('pg')"`, args: ['-e', "import('pg')"] },
     { name: `import '@pq/core'`, args: ['-e', "import('@pq/core')"] },
-    { name: 'pq-enqueue (one job)', args: [join(ROOT, 'packages/cli/bin/pq-enqueue.js'), 'pq.utils.testJob', '--queue', 'startup-jobs', ...db] },
-    { name: 'pq-worker --burst (empty queue)', args: [join(ROOT, 'packages/worker/bin/pq-worker.js'), 'startup-empty', '--burst', '--quiet', ...db] },
+    {
+      name: 'pq-enqueue (one job)',
+      args: [join(ROOT, 'packages/cli/bin/pq-enqueue.js'), 'pq.utils.testJob', '--queue', 'startup-jobs', ...db],
+    },
+    {
+      name: 'pq-worker --burst (empty queue)',
+      args: [join(ROOT, 'packages/worker/bin/pq-worker.js'), 'startup-empty', '--burst', '--quiet', ...db],
+    },
   ]
 }
 
 function timeOnce(command: StartupCommand): number {
   const start = process.hrtime.bigint()
-  const res = spawnSync(process.execPath, command.args, { cwd: BENCH, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME } })
+  const res = spawnSync(process.execPath, command.args, {
+    cwd: BENCH,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+  })
   const ms = Number(process.hrtime.bigint() - start) / 1e6
   if (res.status !== 0) throw new Error(`${command.name} exited ${res.status}: ${(res.stderr || res.stdout).split('\n')[0]}`)
   return ms
@@ -57,14 +67,23 @@ export function measureStartup(databaseUrl: string, runs: number): StartupFigure
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
   const pg = median(times[0]!)
   return commands.map((c, k) => ({
-    name: c.name, medianMs: median(times[k]!), minMs: Math.min(...times[k]!), maxMs: Math.max(...times[k]!), ratio: median(times[k]!) / pg,
+    name: c.name,
+    medianMs: median(times[k]!),
+    minMs: Math.min(...times[k]!),
+    maxMs: Math.max(...times[k]!),
+    ratio: median(times[k]!) / pg,
   }))
 }
 
 /** The figures as a text table, with the target verdict per command. */
 export function startupTable(figures: readonly StartupFigure[]): string {
-  const rows = figures.map((f, i) => [f.name, f.medianMs.toFixed(0), `${f.minMs.toFixed(0)}–${f.maxMs.toFixed(0)}`,
-    i === 0 ? '1.00x' : `${f.ratio.toFixed(2)}x`, i === 0 ? 'baseline' : f.ratio <= STARTUP_TARGET ? `met (≤ ${STARTUP_TARGET}x)` : `missed (> ${STARTUP_TARGET}x)`])
+  const rows = figures.map((f, i) => [
+    f.name,
+    f.medianMs.toFixed(0),
+    `${f.minMs.toFixed(0)}–${f.maxMs.toFixed(0)}`,
+    i === 0 ? '1.00x' : `${f.ratio.toFixed(2)}x`,
+    i === 0 ? 'baseline' : f.ratio <= STARTUP_TARGET ? `met (≤ ${STARTUP_TARGET}x)` : `missed (> ${STARTUP_TARGET}x)`,
+  ])
   const head = ['command', 'median ms', 'min–max', 'vs pg', 'target']
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)))
   const line = (r: string[]) => `| ${r.map((v, c) => v.padEnd(widths[c]!)).join(' | ')} |`

@@ -11,7 +11,9 @@ if (!url) {
   stop = () => embedded.stop()
 }
 try {
-  process.stdout.write(`start-up wall time, ${runs} runs each, interleaved (node ${process.version})\n${startupTable(measureStartup(url, runs))}\n`)
+  process.stdout.write(
+    `start-up wall time, ${runs} runs each, interleaved (node ${process.version})\n${startupTable(measureStartup(url, runs))}\n`,
+  )
 } finally {
   await stop?.()
 }

@@ -48,20 +48,31 @@ export function withConnectionOptions<T>(parser: Argv<T>) {
 export function withEnqueueOptions<T>(parser: Argv<T>) {
   return parser
     .option('queue', { type: 'string', alias: 'q', default: 'default', describe: 'Queue the job goes to' })
-    .option('timeout', { type: 'string', describe: 'Job timeout: seconds or 30s, 10m, 1h (default: the worker\'s, 600 s)' })
+    .option('timeout', { type: 'string', describe: "Job timeout: seconds or 30s, 10m, 1h (default: the worker's, 600 s)" })
     .option('result-ttl', { type: 'string', describe: 'Keep the result this long: seconds; 0 deletes at once; -1 forever (default 500)' })
     .option('failure-ttl', { type: 'string', describe: 'Keep a failure this long (default one year)' })
     .option('ttl', { type: 'string', describe: 'Discard the job if not started within this time' })
     .option('at-front', { type: 'boolean', describe: 'Put the job before every waiting job of the queue (of its priority)' })
-    .option('priority', { type: 'string', describe: 'Lower runs first: a whole number (default 0); a queue takes its jobs by priority, then in order' })
+    .option('priority', {
+      type: 'string',
+      describe: 'Lower runs first: a whole number (default 0); a queue takes its jobs by priority, then in order',
+    })
     .option('description', { type: 'string', describe: 'Free text shown by pq-admin and the dashboard' })
     .option('kwargs', { type: 'string', describe: 'Keyword arguments as a JSON object' })
     .option('meta', { type: 'string', describe: 'Meta data as a JSON object' })
     .option('retry', { type: 'number', describe: 'Retry up to N times after a failure' })
     .option('retry-interval', { type: 'number', array: true, describe: 'Seconds between retries (repeatable; the last repeats)' })
     .option('path', { type: 'string', alias: 'P', describe: 'Tasks root for module.fn names (else PQ_PATH, else the current directory)' })
-    .option('task-package', { type: 'string', array: true, describe: 'An installed package whose exports FUNC may be (pkg.fn), as given to pq-worker; repeatable' })
-    .option('verify', { type: 'boolean', default: true, describe: 'Check that FUNC resolves under --path (or in a --task-package) first (--no-verify for functions only the workers have)' })
+    .option('task-package', {
+      type: 'string',
+      array: true,
+      describe: 'An installed package whose exports FUNC may be (pkg.fn), as given to pq-worker; repeatable',
+    })
+    .option('verify', {
+      type: 'boolean',
+      default: true,
+      describe: 'Check that FUNC resolves under --path (or in a --task-package) first (--no-verify for functions only the workers have)',
+    })
 }
 
 /** True when the command line asks for --help: the command should print it and exit 0. */
@@ -99,13 +110,19 @@ export async function parseCommand<T>(parser: Argv<T>, argv: readonly string[], 
  * then reads as "null" or "NaN" in messages): the number, undefined when the flag is absent, or a
  * one-line UsageError naming the flag, what it got and what would do.
  */
-export function numberFlag(flag: string, value: string | number | undefined, range: { min: number; max: number; integer?: boolean; example: string }): number | undefined {
+export function numberFlag(
+  flag: string,
+  value: string | number | undefined,
+  range: { min: number; max: number; integer?: boolean; example: string },
+): number | undefined {
   if (value === undefined) return undefined
   const text = String(value).trim()
   const n = text === '' ? Number.NaN : Number(text)
   const kind = range.integer ? 'a whole number' : 'a number'
   if (!Number.isFinite(n) || (range.integer && !Number.isInteger(n)) || n < range.min || n > range.max) {
-    throw new UsageError(`invalid ${flag} ${JSON.stringify(String(value))}: use ${kind} from ${range.min} to ${range.max}, e.g. ${flag} ${range.example}`)
+    throw new UsageError(
+      `invalid ${flag} ${JSON.stringify(String(value))}: use ${kind} from ${range.min} to ${range.max}, e.g. ${flag} ${range.example}`,
+    )
   }
   return n
 }

@@ -9,9 +9,20 @@ export interface CliIo {
 
 /** Error codes that mean "your input was wrong": exit 2, as for bad usage. */
 const INPUT_ERRORS = new Set<PqErrorCode>([
-  'USAGE', 'INVALID_QUEUE_NAME', 'INVALID_ARGUMENT', 'INVALID_OPTION', 'INVALID_DURATION', 'INVALID_DATE',
-  'INVALID_SCHEDULE', 'UNKNOWN_FUNCTION', 'DEPENDENCY_CYCLE', 'DUPLICATE_JOB_ID',
-  'NO_SUCH_JOB', 'NO_SUCH_SCHEDULE', 'NO_SUCH_FLOW', 'NO_SUCH_WORKER',
+  'USAGE',
+  'INVALID_QUEUE_NAME',
+  'INVALID_ARGUMENT',
+  'INVALID_OPTION',
+  'INVALID_DURATION',
+  'INVALID_DATE',
+  'INVALID_SCHEDULE',
+  'UNKNOWN_FUNCTION',
+  'DEPENDENCY_CYCLE',
+  'DUPLICATE_JOB_ID',
+  'NO_SUCH_JOB',
+  'NO_SUCH_SCHEDULE',
+  'NO_SUCH_FLOW',
+  'NO_SUCH_WORKER',
 ])
 
 /**
@@ -51,7 +62,10 @@ function toPqError(err: unknown, argv: readonly string[]): unknown {
  * What a bin file calls: runs a CLI on process.argv with process streams, sets process.exitCode
  * (so output drains), and treats a closed stdout (`| head`) as a normal end.
  */
-export async function runBin(name: string, main: (argv: readonly string[], env: Record<string, string | undefined>, io: CliIo) => Promise<number>): Promise<void> {
+export async function runBin(
+  name: string,
+  main: (argv: readonly string[], env: Record<string, string | undefined>, io: CliIo) => Promise<number>,
+): Promise<void> {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
   })

@@ -36,13 +36,22 @@ export function niceAxis(peak: number, count: number, minStep = 0): ValueAxis {
 export const yOf = (plot: PlotArea, axis: ValueAxis, v: number): number => plot.y + plot.h - (v / axis.max) * plot.h
 
 /** The horizontal grid line and left-hand label of every tick. */
-export function yGrid(plot: PlotArea, axis: ValueAxis, label: (v: number) => string, style: { grid: string; text: string; attrs?: string }): string {
+export function yGrid(
+  plot: PlotArea,
+  axis: ValueAxis,
+  label: (v: number) => string,
+  style: { grid: string; text: string; attrs?: string },
+): string {
   const attrs = style.attrs ? ` ${style.attrs}` : ''
-  return axis.ticks.map((v) => {
-    const y = yOf(plot, axis, v).toFixed(1)
-    return `<line x1="${plot.x}" y1="${y}" x2="${plot.x + plot.w}" y2="${y}" stroke="${style.grid}"/>`
-      + `<text${attrs} x="${plot.x - 6}" y="${(Number(y) + 4).toFixed(1)}" text-anchor="end" fill="${style.text}">${escapeXml(label(v))}</text>`
-  }).join('')
+  return axis.ticks
+    .map((v) => {
+      const y = yOf(plot, axis, v).toFixed(1)
+      return (
+        `<line x1="${plot.x}" y1="${y}" x2="${plot.x + plot.w}" y2="${y}" stroke="${style.grid}"/>` +
+        `<text${attrs} x="${plot.x - 6}" y="${(Number(y) + 4).toFixed(1)}" text-anchor="end" fill="${style.text}">${escapeXml(label(v))}</text>`
+      )
+    })
+    .join('')
 }
 
 /** Text made safe for SVG (XML) content and attribute values. */

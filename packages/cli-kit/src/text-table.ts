@@ -38,7 +38,8 @@ export function renderTable(table: TextTable, style: TableStyle): string {
     return [header, rule, ...table.rows.map(line)].join('\n')
   }
   const rule = '-'.repeat(header.length)
-  const body = table.rows.length === 0 && table.empty !== undefined ? [`| ${table.empty.padEnd(header.length - 4)} |`] : table.rows.map(line)
+  const body =
+    table.rows.length === 0 && table.empty !== undefined ? [`| ${table.empty.padEnd(header.length - 4)} |`] : table.rows.map(line)
   return [rule, header, rule, ...body, rule].join('\n')
 }
 

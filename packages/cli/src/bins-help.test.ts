@@ -17,11 +17,18 @@ const BINS: [string, string][] = [
 ]
 
 function runBin(file: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, [file, ...args], { env: { ...process.env, DATABASE_URL: 'postgres://127.0.0.1:1/none' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [file, ...args], {
+    env: { ...process.env, DATABASE_URL: 'postgres://127.0.0.1:1/none' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let out = ''
   let err = ''
-  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
-  child.stderr.on('data', (d: Buffer) => { err += d.toString() })
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString()
+  })
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString()
+  })
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err })))
 }
 

@@ -48,9 +48,14 @@ describe('a schema pq was never migrated into', () => {
     const client = await db.pool.connect()
     try {
       await client.query('begin')
-      const err = await new Queue('default', { schema: 'never_migrated' }).using(client).enqueue('fixtures.add').catch((e: unknown) => e)
+      const err = await new Queue('default', { schema: 'never_migrated' })
+        .using(client)
+        .enqueue('fixtures.add')
+        .catch((e: unknown) => e)
       expect(err).toBeInstanceOf(SchemaNotMigrated)
-      expect((err as Error).message).toBe('schema "never_migrated" lacks pq tables; run pq-migrate --schema never_migrated (or call migrate()) to install them')
+      expect((err as Error).message).toBe(
+        'schema "never_migrated" lacks pq tables; run pq-migrate --schema never_migrated (or call migrate()) to install them',
+      )
     } finally {
       await client.query('rollback')
       client.release()
@@ -62,11 +67,16 @@ describe('a schema pq was never migrated into', () => {
     await migrate(db.pool, { schema: 'half', migrations: MIGRATIONS.slice(0, 1) })
     // Migration 0001 has no job.began column, which every claim reads: simulate a table a later one adds.
     await db.pool.query('drop table half.flow')
-    const err = await new Queue('default', { connection: db.pool, schema: 'half' }).fetchJob('x').then(async () => {
-      const { Flow } = await import('@pq/core')
-      return Flow.get('x', { connection: db.pool, schema: 'half' })
-    }).catch((e: unknown) => e)
+    const err = await new Queue('default', { connection: db.pool, schema: 'half' })
+      .fetchJob('x')
+      .then(async () => {
+        const { Flow } = await import('@pq/core')
+        return Flow.get('x', { connection: db.pool, schema: 'half' })
+      })
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(SchemaNotMigrated)
-    expect((err as Error).message).toBe(`schema "half" is at migration 1 of ${LATEST_VERSION}; run pq-migrate --schema half (or call migrate()) to install them`)
+    expect((err as Error).message).toBe(
+      `schema "half" is at migration 1 of ${LATEST_VERSION}; run pq-migrate --schema half (or call migrate()) to install them`,
+    )
   })
 })

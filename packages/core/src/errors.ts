@@ -38,7 +38,10 @@ export abstract class PqError extends Error {
 /** A queue name that pq refuses: empty, longer than 63 bytes, holding control characters, or reserved. */
 export class InvalidQueueName extends PqError {
   readonly code = 'INVALID_QUEUE_NAME'
-  constructor(readonly queueName: string, problem: string) {
+  constructor(
+    readonly queueName: string,
+    problem: string,
+  ) {
     super(`invalid queue name ${JSON.stringify(queueName)}: ${problem}; use 1-63 bytes with no control characters, other than "failed"`)
   }
 }
@@ -46,7 +49,10 @@ export class InvalidQueueName extends PqError {
 /** A job argument (or kwarg, result, meta value) that JSON cannot carry. */
 export class InvalidArgument extends PqError {
   readonly code = 'INVALID_ARGUMENT'
-  constructor(readonly path: string, problem: string) {
+  constructor(
+    readonly path: string,
+    problem: string,
+  ) {
     super(`${path} cannot be stored as JSON: ${problem}; pass strings, numbers, booleans, null, arrays and plain objects`)
   }
 }
@@ -54,7 +60,10 @@ export class InvalidArgument extends PqError {
 /** An option with a value of the wrong kind or out of range. */
 export class InvalidOption extends PqError {
   readonly code = 'INVALID_OPTION'
-  constructor(readonly option: string, message: string) {
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -62,7 +71,11 @@ export class InvalidOption extends PqError {
 /** A duration pq cannot read ('h12', '10k', 0, a negative). */
 export class InvalidDuration extends PqError {
   readonly code = 'INVALID_DURATION'
-  constructor(readonly option: string, readonly value: unknown, expected: string) {
+  constructor(
+    readonly option: string,
+    readonly value: unknown,
+    expected: string,
+  ) {
     super(`invalid ${option} ${JSON.stringify(value)}: ${expected}`)
   }
 }
@@ -70,7 +83,11 @@ export class InvalidDuration extends PqError {
 /** A date or time pq cannot read. */
 export class InvalidDate extends PqError {
   readonly code = 'INVALID_DATE'
-  constructor(readonly option: string, readonly value: unknown, expected: string) {
+  constructor(
+    readonly option: string,
+    readonly value: unknown,
+    expected: string,
+  ) {
     super(`invalid ${option} ${JSON.stringify(value)}: ${expected}`)
   }
 }
@@ -78,7 +95,10 @@ export class InvalidDate extends PqError {
 /** A schedule rule pq refuses (window, weekdays, cron, repeat, interval). */
 export class InvalidSchedule extends PqError {
   readonly code = 'INVALID_SCHEDULE'
-  constructor(readonly option: string, message: string) {
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -86,7 +106,10 @@ export class InvalidSchedule extends PqError {
 /** No job with that id exists (any more). */
 export class NoSuchJob extends PqError {
   readonly code = 'NO_SUCH_JOB'
-  constructor(readonly jobId: string, detail?: string) {
+  constructor(
+    readonly jobId: string,
+    detail?: string,
+  ) {
     super(`no job with id ${JSON.stringify(jobId)}${detail ? `: ${detail}` : ''}`)
   }
 }
@@ -110,7 +133,10 @@ export class NoSuchFlow extends PqError {
 /** No live worker with that name. */
 export class NoSuchWorker extends PqError {
   readonly code = 'NO_SUCH_WORKER'
-  constructor(readonly workerName: string, known: readonly string[]) {
+  constructor(
+    readonly workerName: string,
+    known: readonly string[],
+  ) {
     super(`no live worker named ${JSON.stringify(workerName)}${known.length ? ` (live: ${known.join(', ')})` : ' (none is running)'}`)
   }
 }
@@ -118,7 +144,10 @@ export class NoSuchWorker extends PqError {
 /** A caller-chosen job id that is already taken. */
 export class DuplicateJobId extends PqError {
   readonly code = 'DUPLICATE_JOB_ID'
-  constructor(readonly jobId: string, options?: ErrorOptions) {
+  constructor(
+    readonly jobId: string,
+    options?: ErrorOptions,
+  ) {
     super(`a job with id ${JSON.stringify(jobId)} already exists; choose another jobId or omit it for a generated one`, options)
   }
 }
@@ -134,7 +163,11 @@ export class DependencyCycle extends PqError {
 /** A 'module.export' name that does not resolve to a function. */
 export class UnknownFunction extends PqError {
   readonly code = 'UNKNOWN_FUNCTION'
-  constructor(readonly func: string, detail: string, options?: ErrorOptions) {
+  constructor(
+    readonly func: string,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
     super(`unknown function ${JSON.stringify(func)}: ${detail}`, options)
   }
 }
@@ -142,7 +175,11 @@ export class UnknownFunction extends PqError {
 /** The database's schema was migrated by a newer pq than this one. */
 export class SchemaTooNew extends PqError {
   readonly code = 'SCHEMA_TOO_NEW'
-  constructor(readonly schema: string, readonly databaseVersion: number, readonly codeVersion: number) {
+  constructor(
+    readonly schema: string,
+    readonly databaseVersion: number,
+    readonly codeVersion: number,
+  ) {
     super(`schema "${schema}" is at migration ${databaseVersion} but this pq knows only up to ${codeVersion}; upgrade pq on this machine`)
   }
 }
@@ -153,9 +190,18 @@ export class SchemaTooNew extends PqError {
  */
 export class SchemaNotMigrated extends PqError {
   readonly code = 'SCHEMA_NOT_MIGRATED'
-  constructor(readonly schema: string, readonly databaseVersion: number | null, readonly codeVersion: number, options?: ErrorOptions) {
-    const state = databaseVersion === 0 ? 'has no pq tables'
-      : databaseVersion === null ? 'lacks pq tables' : `is at migration ${databaseVersion} of ${codeVersion}`
+  constructor(
+    readonly schema: string,
+    readonly databaseVersion: number | null,
+    readonly codeVersion: number,
+    options?: ErrorOptions,
+  ) {
+    const state =
+      databaseVersion === 0
+        ? 'has no pq tables'
+        : databaseVersion === null
+          ? 'lacks pq tables'
+          : `is at migration ${databaseVersion} of ${codeVersion}`
     super(`schema "${schema}" ${state}; run pq-migrate --schema ${schema} (or call migrate()) to install them`, options)
   }
 }
@@ -171,7 +217,10 @@ export class InvalidState extends PqError {
 /** A job ran past its timeout. Stored in excInfo; the task's AbortSignal fires with it. */
 export class JobTimeout extends PqError {
   readonly code = 'JOB_TIMEOUT'
-  constructor(readonly jobId: string, readonly timeoutSeconds: number) {
+  constructor(
+    readonly jobId: string,
+    readonly timeoutSeconds: number,
+  ) {
     super(`job ${jobId} exceeded its timeout of ${timeoutSeconds}s`)
   }
 }
@@ -179,7 +228,11 @@ export class JobTimeout extends PqError {
 /** `waitForResult` gave up before the job ended. */
 export class WaitTimeout extends PqError {
   readonly code = 'WAIT_TIMEOUT'
-  constructor(readonly jobId: string, readonly timeoutSeconds: number, readonly status: string) {
+  constructor(
+    readonly jobId: string,
+    readonly timeoutSeconds: number,
+    readonly status: string,
+  ) {
     super(`job ${jobId} is still ${status} after waiting ${timeoutSeconds}s`)
   }
 }
@@ -187,7 +240,11 @@ export class WaitTimeout extends PqError {
 /** `waitForResult` saw the job fail (or get canceled). */
 export class JobFailed extends PqError {
   readonly code = 'JOB_FAILED'
-  constructor(readonly jobId: string, readonly status: string, readonly excInfo: string | null) {
+  constructor(
+    readonly jobId: string,
+    readonly status: string,
+    readonly excInfo: string | null,
+  ) {
     super(`job ${jobId} ${status}${excInfo ? `: ${excInfo.split('\n')[0]}` : ''}`)
   }
 }

@@ -4,7 +4,18 @@
  */
 export { Queue, type QueueOptions, type PageOptions } from './queue/queue.js'
 export { Job } from './job/job.js'
-export { JOB_STATUSES, ENDED_STATUSES, WAITING_STATUSES, REQUEUE_STATUSES, ATTEMPT_HISTORY_SIZE, describeCall, type JobStatus, type JobData, type RetryPolicy, type AttemptRecord } from './job/job-data.js'
+export {
+  JOB_STATUSES,
+  ENDED_STATUSES,
+  WAITING_STATUSES,
+  REQUEUE_STATUSES,
+  ATTEMPT_HISTORY_SIZE,
+  describeCall,
+  type JobStatus,
+  type JobData,
+  type RetryPolicy,
+  type AttemptRecord,
+} from './job/job-data.js'
 export type { EnqueueOptions, EnqueueCall, TypedEnqueueCall, JobRef } from './job/enqueue-options.js'
 export { DEFAULT_JOB_TIMEOUT, DEFAULT_RESULT_TTL, DEFAULT_FAILURE_TTL } from './job/enqueue-options.js'
 export type { PqTasks, TaskName, TaskArgs, TaskResult } from './tasks/task-registry.js'
@@ -19,6 +30,17 @@ export { resolveFunction, type TaskFunction, type TaskMap, type ResolveOptions }
 export * from './errors.js'
 export { Workers, type WorkerInfo, type WorkersOptions } from './worker-registry/worker-info.js'
 export { Schedule, type ScheduleJobOptions, type ScheduleCall, type ScheduleLookup } from './schedule/schedule.js'
-export { resolveScheduleRule, nextRun, runAt, runsLeft, describeRule, parseAt, type ScheduleRule, type ScheduleRuleInput, type ScheduleSlot, type AtInput } from './schedule/schedule-rules.js'
+export {
+  resolveScheduleRule,
+  nextRun,
+  runAt,
+  runsLeft,
+  describeRule,
+  parseAt,
+  type ScheduleRule,
+  type ScheduleRuleInput,
+  type ScheduleSlot,
+  type AtInput,
+} from './schedule/schedule-rules.js'
 export { Flow, FLOW_STATUSES, type FlowStatus, type FlowOptions, type FlowLookup, type FlowBlock } from './flow/flow.js'
 export type { FlowBuilder, FlowSteps } from './flow/flow-builder.js'

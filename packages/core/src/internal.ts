@@ -14,10 +14,25 @@ export { jobDataFromRow } from './job/job-data.js'
 export type { JobHome } from './job/job-data.js'
 export { jobInsertMany, type JobInsertRow, type JobInsertManyParams, type FlowInsert } from './job/job-insert.js'
 export {
-  jobStatuses, jobFetch, jobFetchMany, jobCount, jobList, jobIdsInQueue, jobIdsByStatus, type JobRowWithDependencies, type JobListParams,
+  jobStatuses,
+  jobFetch,
+  jobFetchMany,
+  jobCount,
+  jobList,
+  jobIdsInQueue,
+  jobIdsByStatus,
+  type JobRowWithDependencies,
+  type JobListParams,
 } from './job/job-read.js'
 export {
-  jobDelete, jobCancelDependents, jobCancel, jobRequeue, jobEmptyQueue, jobSaveMeta, jobRecordOutcome, type JobRecordOutcomeParams,
+  jobDelete,
+  jobCancelDependents,
+  jobCancel,
+  jobRequeue,
+  jobEmptyQueue,
+  jobSaveMeta,
+  jobRecordOutcome,
+  type JobRecordOutcomeParams,
 } from './job/job-operations.js'
 export { deleteJobs, type DeleteResult } from './job/job-delete.js'
 export { resolveEnqueueCall, dependencyIds, DEFAULT_RESULT_TTL, DEFAULT_FAILURE_TTL } from './job/enqueue-options.js'
@@ -29,11 +44,26 @@ export { queueName } from './queue/queue-name.js'
 export * from './queue/queue-queries.js'
 export { schemaVersion } from './migrate/migrator.js'
 export type { Migration } from './migrate/migration.js'
-export { jobClaim, jobClaimFrom, jobSerialQueuesReady, jobAnyRunnable, type JobClaimParams, type JobClaimFromParams, type ClaimedJobRow } from './job/job-claim.js'
+export {
+  jobClaim,
+  jobClaimFrom,
+  jobSerialQueuesReady,
+  jobAnyRunnable,
+  type JobClaimParams,
+  type JobClaimFromParams,
+  type ClaimedJobRow,
+} from './job/job-claim.js'
 export { jobFinishMany, jobReleaseDependents, jobRelease, jobMarkBegan, type JobOutcome, type JobFinished } from './job/job-finish.js'
 export {
-  jobReleaseStuckDependents, jobPromoteDue, jobNextScheduled, jobDiscardExpired, jobSweepExpired, jobRescueLost, type JobRescueOwn,
-  maintenanceTakePass, jobWaiterPrune,
+  jobReleaseStuckDependents,
+  jobPromoteDue,
+  jobNextScheduled,
+  jobDiscardExpired,
+  jobSweepExpired,
+  jobRescueLost,
+  type JobRescueOwn,
+  maintenanceTakePass,
+  jobWaiterPrune,
 } from './job/job-maintenance.js'
 export * from './worker-registry/worker-queries.js'
 export { workerInfoFromRow } from './worker-registry/worker-info.js'

@@ -4,9 +4,13 @@ import { useTestDatabase } from '@pq/core/testing'
 const db = useTestDatabase()
 
 /** Starts the real bin; resolves with the child and what it printed once `until` shows up (or it exits). */
-function start(args: string[], until: RegExp): Promise<{ child: ReturnType<typeof spawn>; out: string; err: string; code: number | null | undefined }> {
+function start(
+  args: string[],
+  until: RegExp,
+): Promise<{ child: ReturnType<typeof spawn>; out: string; err: string; code: number | null | undefined }> {
   const child = spawn(process.execPath, ['packages/dashboard/bin/pq-dashboard.js', ...args], {
-    env: { ...process.env, DATABASE_URL: db.url, PQ_DASHBOARD_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, DATABASE_URL: db.url, PQ_DASHBOARD_TOKEN: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
   let err = ''
@@ -15,7 +19,9 @@ function start(args: string[], until: RegExp): Promise<{ child: ReturnType<typeo
       out += d.toString()
       if (until.test(out)) resolve({ child, out, err, code: undefined })
     })
-    child.stderr.on('data', (d: Buffer) => { err += d.toString() })
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString()
+    })
     child.on('exit', (code) => resolve({ child, out, err, code }))
   })
 }
@@ -44,7 +50,9 @@ describe('pq-dashboard', () => {
   it('refuses to start on a schema pq was never migrated into, naming pq-migrate, before saying "serving"', async () => {
     const { code, out, err } = await start(['--port', '0', '--schema', 'never_migrated'], /serving/)
     expect(out).not.toMatch(/serving/)
-    expect(err).toBe('pq-dashboard: schema "never_migrated" has no pq tables; run pq-migrate --schema never_migrated (or call migrate()) to install them\n')
+    expect(err).toBe(
+      'pq-dashboard: schema "never_migrated" has no pq tables; run pq-migrate --schema never_migrated (or call migrate()) to install them\n',
+    )
     expect(code).toBe(1)
   })
 
@@ -60,7 +68,9 @@ describe('pq-dashboard', () => {
     try {
       const url = /serving (http:\S+)/.exec(out)![1]!
       let err = ''
-      child.stderr!.on('data', (d: Buffer) => { err += d.toString() })
+      child.stderr!.on('data', (d: Buffer) => {
+        err += d.toString()
+      })
       await db.pool.query('alter table pq.schedule rename to schedule_gone')
       try {
         expect((await fetch(`${url}schedules`)).status).toBe(500)

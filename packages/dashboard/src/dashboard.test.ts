@@ -21,10 +21,13 @@ const workers: Worker[] = []
 /** Inserts a job with SQL, in any status. */
 async function insertJob(id: string, queue: string, status: string, args: unknown[], excInfo: string | null = null): Promise<void> {
   await db.pool.query(`insert into pq.queue (name) values ($1) on conflict do nothing`, [queue])
-  await db.pool.query(`
+  await db.pool.query(
+    `
     insert into pq.job (id, queue, func, args, status, position, exc_info, created_at, ended_at)
     values ($1, $2, 'fixtures.add', $3, $4, nextval('pq.job_position_seq'), $5, now(),
-      case when $4 in ('finished', 'failed') then now() end)`, [id, queue, JSON.stringify(args), status, excInfo])
+      case when $4 in ('finished', 'failed') then now() end)`,
+    [id, queue, JSON.stringify(args), status, excInfo],
+  )
 }
 
 /**
@@ -68,7 +71,10 @@ describeBrowser('the dashboard in headless Chromium', () => {
 
   it('shows queue counts, requeues a failed job on a click, and the job runs', async () => {
     const mail = new Queue('mail', { connection: db.url })
-    await mail.enqueueMany([{ func: 'fixtures.add', args: [1, 1] }, { func: 'fixtures.add', args: [2, 2] }])
+    await mail.enqueueMany([
+      { func: 'fixtures.add', args: [1, 1] },
+      { func: 'fixtures.add', args: [2, 2] },
+    ])
     await mail.close()
     await insertJob('failed-1', 'mail', 'failed', [2, 3], 'Error: smtp down\n    at send (mail.ts:3:9)')
     await insertJob('done-1', 'mail', 'finished', [0, 0])
@@ -110,28 +116,41 @@ describeBrowser('the dashboard in headless Chromium', () => {
 
   it('refuses a POST without the CSRF token, or from another origin, with 403 and changes nothing', async () => {
     await insertJob('keep-1', 'mail', 'failed', [1, 2])
-    const noToken = await fetch(`${url}jobs/keep-1/delete`, { method: 'POST', body: new URLSearchParams({ back: '/' }), redirect: 'manual' })
+    const noToken = await fetch(`${url}jobs/keep-1/delete`, {
+      method: 'POST',
+      body: new URLSearchParams({ back: '/' }),
+      redirect: 'manual',
+    })
     expect(noToken.status).toBe(403)
     await go(`${url}jobs/keep-1`)
     const token = await page.locator('input[name="csrf"]').first().getAttribute('value')
     const crossSite = await fetch(`${url}jobs/keep-1/delete`, {
-      method: 'POST', body: new URLSearchParams({ csrf: token!, back: '/' }), redirect: 'manual', headers: { origin: 'https://evil.example' },
+      method: 'POST',
+      body: new URLSearchParams({ csrf: token!, back: '/' }),
+      redirect: 'manual',
+      headers: { origin: 'https://evil.example' },
     })
     expect(crossSite.status).toBe(403)
     expect(await statusOf('keep-1')).toBe('failed')
     const sameSite = await fetch(`${url}jobs/keep-1/delete`, {
-      method: 'POST', body: new URLSearchParams({ csrf: token!, back: '/' }), redirect: 'manual', headers: { origin: url.replace(/\/$/, '') },
+      method: 'POST',
+      body: new URLSearchParams({ csrf: token!, back: '/' }),
+      redirect: 'manual',
+      headers: { origin: url.replace(/\/$/, '') },
     })
     expect(sameSite.status).toBe(200) // the confirmation page
     expect(await statusOf('keep-1')).toBe('failed')
     const confirmed = await fetch(`${url}jobs/keep-1/delete`, {
-      method: 'POST', body: new URLSearchParams({ csrf: token!, back: '/', confirmed: 'yes' }), redirect: 'manual', headers: { origin: url.replace(/\/$/, '') },
+      method: 'POST',
+      body: new URLSearchParams({ csrf: token!, back: '/', confirmed: 'yes' }),
+      redirect: 'manual',
+      headers: { origin: url.replace(/\/$/, '') },
     })
     expect(confirmed.status).toBe(303)
     expect(await statusOf('keep-1')).toBeUndefined()
   })
 
-  it('pages through a queue\'s jobs, newest first', async () => {
+  it("pages through a queue's jobs, newest first", async () => {
     for (let i = 1; i <= 30; i++) await insertJob(`many-${String(i).padStart(2, '0')}`, 'many', 'queued', [i, i])
     await go(`${url}queues/many?status=queued`)
     expect(await page.locator('#jobs tr[data-job]').count()).toBe(25)
@@ -156,7 +175,7 @@ describeBrowser('the dashboard in headless Chromium', () => {
     expect([await statusOf('wait-1'), await statusOf('wait-2')]).toEqual(['canceled', undefined])
   })
 
-  it('shows progress on the README\'s 0-1 scale as a percentage, and a job\'s dependencies', async () => {
+  it("shows progress on the README's 0-1 scale as a percentage, and a job's dependencies", async () => {
     await insertJob('prog-1', 'prog', 'started', [])
     await db.pool.query(`update pq.job set meta = '{"progress": 0.5}' where id = 'prog-1'`)
     await insertJob('prog-2', 'prog', 'deferred', [])
@@ -174,7 +193,8 @@ describeBrowser('the dashboard in headless Chromium', () => {
     await db.pool.query(`insert into pq.schedule (id, queue, func, anchor_at, repeat, run_count, next_run_at, interval)
       values ('every-min', 'mail', 'fixtures.add', now(), -1, 4, now() + interval '1 minute', 'PT1M'),
              ('thrice', 'mail', 'fixtures.add', now(), 2, 1, now() + interval '1 hour', 'PT1H')`)
-    await db.pool.query(`insert into pq.schedule (id, queue, func, anchor_at, repeat, run_count, next_run_at, interval, between, weekdays, tz, until_at)
+    await db.pool
+      .query(`insert into pq.schedule (id, queue, func, anchor_at, repeat, run_count, next_run_at, interval, between, weekdays, tz, until_at)
       values ('windowed', 'mail', 'fixtures.add', now(), -1, 0, now() + interval '1 day', 'P1D', '02:00/05:00', '{0,4}', 'Europe/Paris', '2027-06-30T00:00:00Z')`)
     await db.pool.query(`insert into pq.schedule (id, queue, func, anchor_at, repeat, next_run_at, cron, tz)
       values ('cronned', 'mail', 'fixtures.add', now(), -1, now() + interval '1 hour', '0 9 * * 1-5', 'America/New_York')`)
@@ -193,7 +213,9 @@ describeBrowser('the dashboard in headless Chromium', () => {
     expect((await cells('thrice'))[8]).toBe('timeout worker default, result 500s, failure 31536000s')
 
     // The rule in core's words (describeRule), as pq-schedule list gives it.
-    expect((await cells('windowed'))[3]).toMatch(/^every P1D from \S+Z between 02:00\/05:00 on MO,FR in Europe\/Paris until 2027-06-30T00:00:00Z$/)
+    expect((await cells('windowed'))[3]).toMatch(
+      /^every P1D from \S+Z between 02:00\/05:00 on MO,FR in Europe\/Paris until 2027-06-30T00:00:00Z$/,
+    )
     expect((await cells('windowed'))[5]).toMatch(/^[1-9][0-9]*$/) // until-bounded: core counts the runs left
     expect((await cells('cronned'))[3]).toMatch(/^cron "0 9 \* \* 1-5" from \S+Z in America\/New_York, forever$/)
     await page.screenshot({ path: join(OUTPUT, 'schedules.png'), fullPage: true })
@@ -212,14 +234,16 @@ describeBrowser('the dashboard in headless Chromium', () => {
     await page.locator('tr[data-worker="browser-test-worker"] button', { hasText: 'Stop' }).click()
     await page.locator('button', { hasText: 'Yes, do it' }).click()
     await stopped
-    await waitFor(async () => (await db.pool.query(`select 1 from pq.worker where name = 'browser-test-worker' and state <> 'stopped'`)).rowCount === 0,
-      { what: 'the worker to deregister' })
+    await waitFor(
+      async () => (await db.pool.query(`select 1 from pq.worker where name = 'browser-test-worker' and state <> 'stopped'`)).rowCount === 0,
+      { what: 'the worker to deregister' },
+    )
     await go(url)
     await page.screenshot({ path: join(OUTPUT, 'after-stop.png'), fullPage: true })
   })
 })
 
-describe('the standalone server\'s /metrics', () => {
+describe("the standalone server's /metrics", () => {
   it('is off unless asked for, and then sits behind the token like the pages', async () => {
     const plain = createDashboard({ connection: db.url, port: 0 })
     const token = 'a-long-enough-metrics-token'
@@ -245,7 +269,9 @@ describe('the dashboard off loopback', () => {
       request(url, { headers: { host: `rebind.example:${new URL(url).port}` } }, (res) => {
         res.resume()
         resolve(res.statusCode)
-      }).on('error', reject).end()
+      })
+        .on('error', reject)
+        .end()
     })
     expect(status).toBe(403)
   })

@@ -2,16 +2,54 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { JOB_STATUSES, InvalidOption, checkSchema, type ConnectionOption, type JobStatus } from '@pq/core'
 import {
-  acquirePool, queryContext, schemaName, readEnv, jobFetch, jobFetchMany, jobList, jobRequeue, jobDelete, deleteJobs, jobCancel, jobDataFromRow,
-  jobIdsByStatus, jobEmptyQueue, queuePause, queueResume, scheduleCancel, flowFetch, statsJobSearch, statsTableHealth, tableHealthWarnings,
-  workerList, workerRequestStop, collectQueueStats, statsPing, statsStartedByWorker, statsThroughput, flowListWithStatuses,
-  scheduleList, queueName, DEFAULT_LIVE_SECONDS, type QueryContext,
+  acquirePool,
+  queryContext,
+  schemaName,
+  readEnv,
+  jobFetch,
+  jobFetchMany,
+  jobList,
+  jobRequeue,
+  jobDelete,
+  deleteJobs,
+  jobCancel,
+  jobDataFromRow,
+  jobIdsByStatus,
+  jobEmptyQueue,
+  queuePause,
+  queueResume,
+  scheduleCancel,
+  flowFetch,
+  statsJobSearch,
+  statsTableHealth,
+  tableHealthWarnings,
+  workerList,
+  workerRequestStop,
+  collectQueueStats,
+  statsPing,
+  statsStartedByWorker,
+  statsThroughput,
+  flowListWithStatuses,
+  scheduleList,
+  queueName,
+  DEFAULT_LIVE_SECONDS,
+  type QueryContext,
 } from '@pq/core/internal'
 import { checkExposure, authorized, hostAllowed, Csrf, TOKEN_COOKIE, sameOriginPath } from './security.js'
 import { fillBuckets, throughputSvg } from './chart.js'
 import type { PageContext } from './layout.js'
 import {
-  overviewPage, queuePage, jobPage, workersPage, flowsPage, flowPage, schedulesPage, searchPage, confirmPage, messagePage, type WorkerView,
+  overviewPage,
+  queuePage,
+  jobPage,
+  workersPage,
+  flowsPage,
+  flowPage,
+  schedulesPage,
+  searchPage,
+  confirmPage,
+  messagePage,
+  type WorkerView,
 } from './pages.js'
 import { prometheusText } from './prometheus.js'
 
@@ -78,7 +116,8 @@ export interface Dashboard {
 const PER_PAGE = 25
 const SECURITY_HEADERS = {
   // No script runs on these pages at all, so even a missed escape could not execute anything.
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'same-origin',
@@ -86,7 +125,10 @@ const SECURITY_HEADERS = {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -96,7 +138,8 @@ class NeedsConfirmation extends Error {}
 
 function normaliseBase(basePath: string | undefined): string {
   const b = (basePath ?? '').replace(/\/+$/, '')
-  if (b !== '' && !/^\/[A-Za-z0-9._~\-/]*$/.test(b)) throw new InvalidOption('basePath', `invalid basePath ${JSON.stringify(basePath)}: use a path like '/admin/queues'`)
+  if (b !== '' && !/^\/[A-Za-z0-9._~\-/]*$/.test(b))
+    throw new InvalidOption('basePath', `invalid basePath ${JSON.stringify(basePath)}: use a path like '/admin/queues'`)
   return b
 }
 
@@ -112,14 +155,18 @@ function normaliseBase(basePath: string | undefined): string {
 export function createDashboardHandler(options: DashboardHandlerOptions = {}): DashboardHandler {
   const env = readEnv(process.env)
   const base = normaliseBase(options.basePath)
-  const authToken = options.authenticatedByHost ? undefined : options.authToken ?? env.dashboardToken
+  const authToken = options.authenticatedByHost ? undefined : (options.authToken ?? env.dashboardToken)
   if (authToken !== undefined) checkExposure('127.0.0.1', authToken)
   const trustHost = options.authenticatedByHost === true
   const schema = schemaName(options.schema ?? env.schema)
   const refreshSeconds = options.refreshSeconds ?? 5
   const chartMinutes = options.chartMinutes ?? 15
   const liveSeconds = options.liveSeconds ?? DEFAULT_LIVE_SECONDS
-  const onError = options.onError ?? ((line: string) => { process.stderr.write(`pq-dashboard: ${line}\n`) })
+  const onError =
+    options.onError ??
+    ((line: string) => {
+      process.stderr.write(`pq-dashboard: ${line}\n`)
+    })
   const serveMetrics = options.metrics ?? true
   const csrf = new Csrf(options.secret, authToken)
   const { pool, release } = acquirePool(options.connection, env.databaseUrl)
@@ -130,14 +177,26 @@ export function createDashboardHandler(options: DashboardHandlerOptions = {}): D
   async function workers(q: QueryContext): Promise<WorkerView[]> {
     const [rows, running] = await Promise.all([workerList(q, { liveSeconds }), statsStartedByWorker(q)])
     return rows.map((w) => ({
-      name: w.name, host: w.host, pid: w.pid, state: w.state, live: w.live, queues: w.queues,
-      currentJobs: running.get(w.name) ?? [], heartbeatAt: w.heartbeat_at, stopRequested: w.stop_requested,
-      successful: Number(w.successful_count), failed: Number(w.failed_count),
+      name: w.name,
+      host: w.host,
+      pid: w.pid,
+      state: w.state,
+      live: w.live,
+      queues: w.queues,
+      currentJobs: running.get(w.name) ?? [],
+      heartbeatAt: w.heartbeat_at,
+      stopRequested: w.stop_requested,
+      successful: Number(w.successful_count),
+      failed: Number(w.failed_count),
     }))
   }
 
   async function metricsText(): Promise<string> {
-    const [stats, rows, now] = await Promise.all([collectQueueStats(ctx, { liveSeconds }), workerList(ctx, { liveSeconds }), statsPing(ctx)])
+    const [stats, rows, now] = await Promise.all([
+      collectQueueStats(ctx, { liveSeconds }),
+      workerList(ctx, { liveSeconds }),
+      statsPing(ctx),
+    ])
     return prometheusText({ stats, workers: rows, live: (w) => w.live, now })
   }
 
@@ -150,10 +209,19 @@ export function createDashboardHandler(options: DashboardHandlerOptions = {}): D
       // About 30-60 bars whatever the window, on round bucket sizes.
       const bucketSeconds = [10, 30, 60, 120, 300, 600, 900, 1800, 3600].find((s) => (minutes * 60) / s <= 60) ?? 3600
       const [stats, rows, list, health] = await Promise.all([
-        collectQueueStats(ctx, { liveSeconds }), statsThroughput(ctx, { minutes, bucketSeconds, queue: null }), workers(ctx), statsTableHealth(ctx),
+        collectQueueStats(ctx, { liveSeconds }),
+        statsThroughput(ctx, { minutes, bucketSeconds, queue: null }),
+        workers(ctx),
+        statsTableHealth(ctx),
       ])
       const chartSvg = throughputSvg(fillBuckets(rows, now, minutes, bucketSeconds), bucketSeconds)
-      return overviewPage(page(now), { stats, chartSvg, minutes, workers: list, health: { ...health, warnings: tableHealthWarnings(health) } })
+      return overviewPage(page(now), {
+        stats,
+        chartSvg,
+        minutes,
+        workers: list,
+        health: { ...health, warnings: tableHealthWarnings(health) },
+      })
     }
     const queueMatch = /^\/queues\/([^/]+)$/.exec(path)
     if (queueMatch) {
@@ -162,7 +230,13 @@ export function createDashboardHandler(options: DashboardHandlerOptions = {}): D
       if (!JOB_STATUSES.includes(status)) throw new HttpError(400, `unknown status "${status}"; use one of ${JOB_STATUSES.join(', ')}`)
       const [stats] = await collectQueueStats(ctx, { queue: name, liveSeconds })
       if (!stats) throw new HttpError(404, `no queue named "${name}"`)
-      const rows = await jobList(ctx, { queue: name, statuses: [status], offset: (pageNo - 1) * PER_PAGE, limit: PER_PAGE, order: 'newest' })
+      const rows = await jobList(ctx, {
+        queue: name,
+        statuses: [status],
+        offset: (pageNo - 1) * PER_PAGE,
+        limit: PER_PAGE,
+        order: 'newest',
+      })
       return queuePage(page(now), { stats, status, page: pageNo, perPage: PER_PAGE, jobs: rows.map(jobDataFromRow) })
     }
     const jobMatch = /^\/jobs\/([^/]+)$/.exec(path)
@@ -216,7 +290,8 @@ export function createDashboardHandler(options: DashboardHandlerOptions = {}): D
       const verb = jobAction[2]!
       if (verb === 'delete') {
         const row = await jobFetch(ctx, { id })
-        if (row?.status === 'started') throw new HttpError(409, `job "${id}" is running: stop its worker (${row.worker ?? '?'}) first, or wait for it to end`)
+        if (row?.status === 'started')
+          throw new HttpError(409, `job "${id}" is running: stop its worker (${row.worker ?? '?'}) first, or wait for it to end`)
         confirm(`Delete job ${id}${row ? ` (${row.func}, ${row.status})` : ''}? Jobs that depend on it are canceled.`)
       }
       if (verb === 'delete') {
@@ -225,9 +300,12 @@ export function createDashboardHandler(options: DashboardHandlerOptions = {}): D
         if (refused[0]) throw new HttpError(409, refused[0].message)
         return safeBack
       }
-      const done = verb === 'requeue' ? (await jobRequeue(ctx, { ids: [id] })).map((r) => r.id)
-          : await jobCancel(ctx, { ids: [id] })
-      if (!done.includes(id)) throw new HttpError(409, `job "${id}" could not be ${verb === 'requeue' ? 'requeued' : `${verb}${verb === 'delete' ? 'd' : 'ed'}`} (gone, or in a state that does not allow it)`)
+      const done = verb === 'requeue' ? (await jobRequeue(ctx, { ids: [id] })).map((r) => r.id) : await jobCancel(ctx, { ids: [id] })
+      if (!done.includes(id))
+        throw new HttpError(
+          409,
+          `job "${id}" could not be ${verb === 'requeue' ? 'requeued' : `${verb}${verb === 'delete' ? 'd' : 'ed'}`} (gone, or in a state that does not allow it)`,
+        )
       return safeBack
     }
     const queueAction = /^\/queues\/([^/]+)\/(pause|resume|retry-failed|delete-failed|empty)$/.exec(path)
@@ -255,7 +333,8 @@ export function createDashboardHandler(options: DashboardHandlerOptions = {}): D
     if (scheduleAction) {
       const id = decodeURIComponent(scheduleAction[1]!)
       confirm(`Cancel schedule ${id}? It will enqueue no more jobs; jobs it already enqueued stay.`)
-      if (!await scheduleCancel(ctx, { id })) throw new HttpError(409, `schedule "${id}" could not be canceled (gone, or already canceled)`)
+      if (!(await scheduleCancel(ctx, { id })))
+        throw new HttpError(409, `schedule "${id}" could not be canceled (gone, or already canceled)`)
       return safeBack
     }
     const stop = /^\/workers\/([^/]+)\/stop$/.exec(path)
@@ -287,7 +366,14 @@ export function createDashboardHandler(options: DashboardHandlerOptions = {}): D
       return
     }
     if (!trustHost && !authorized(req, full, authToken)) {
-      send(401, messagePage('Token needed', 'Open this dashboard with ?token=YOUR_TOKEN once (it is then kept in a cookie), or send Authorization: Bearer.', base))
+      send(
+        401,
+        messagePage(
+          'Token needed',
+          'Open this dashboard with ?token=YOUR_TOKEN once (it is then kept in a cookie), or send Authorization: Bearer.',
+          base,
+        ),
+      )
       return
     }
     if (path === '\0') {
@@ -317,7 +403,9 @@ export function createDashboardHandler(options: DashboardHandlerOptions = {}): D
         }
         const confirmed = form.get('confirmed') === 'yes'
         try {
-          const to = await post(path, form, (what) => { if (!confirmed) throw new NeedsConfirmation(what) })
+          const to = await post(path, form, (what) => {
+            if (!confirmed) throw new NeedsConfirmation(what)
+          })
           send(303, '', { location: `${base}${to}` })
         } catch (err) {
           if (!(err instanceof NeedsConfirmation)) throw err
@@ -367,16 +455,26 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
     server,
     handler,
     // The schema is checked before listening, so an unmigrated one fails at start, not on every page.
-    listen: async () => handler.checkSchema().then(() => new Promise<string>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => reject(new InvalidOption('host',
-        `cannot listen on ${host} port ${port} (${err.code ?? err.message}); use an address of this machine, such as 127.0.0.1 or 0.0.0.0, and a free port`)))
-      server.listen(port, host, () => {
-        server.off('error', reject)
-        const address = server.address() as AddressInfo
-        const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
-        resolve(`http://${shown}:${address.port}/`)
-      })
-    })),
+    listen: async () =>
+      handler.checkSchema().then(
+        () =>
+          new Promise<string>((resolve, reject) => {
+            server.once('error', (err: NodeJS.ErrnoException) =>
+              reject(
+                new InvalidOption(
+                  'host',
+                  `cannot listen on ${host} port ${port} (${err.code ?? err.message}); use an address of this machine, such as 127.0.0.1 or 0.0.0.0, and a free port`,
+                ),
+              ),
+            )
+            server.listen(port, host, () => {
+              server.off('error', reject)
+              const address = server.address() as AddressInfo
+              const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
+              resolve(`http://${shown}:${address.port}/`)
+            })
+          }),
+      ),
     close: async () => {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -26,21 +26,35 @@ let app: Server
 let root: string
 const closers: (() => Promise<void>)[] = []
 
-const listen = (server: Server) => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)))
-const close = (server: Server) => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) })
+const listen = (server: Server) =>
+  new Promise<string>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+  )
+const close = (server: Server) =>
+  new Promise<void>((resolve) => {
+    server.closeAllConnections()
+    server.close(() => resolve())
+  })
 const statusOf = async (id: string): Promise<string | undefined> =>
   (await db.pool.query<{ status: string }>('select status from pq.job where id = $1', [id])).rows[0]?.status
 const shot = (name: string) => page.screenshot({ path: join(OUTPUT, `${name}.png`), fullPage: true })
 
-async function insertJob(id: string, queue: string, status: string, extra: { worker?: string; attemptLog?: unknown[]; func?: string } = {}): Promise<void> {
+async function insertJob(
+  id: string,
+  queue: string,
+  status: string,
+  extra: { worker?: string; attemptLog?: unknown[]; func?: string } = {},
+): Promise<void> {
   await db.pool.query(`insert into pq.queue (name) values ($1) on conflict do nothing`, [queue])
-  await db.pool.query(`
+  await db.pool.query(
+    `
     insert into pq.job (id, queue, func, args, status, position, created_at, enqueued_at, started_at, ended_at, worker, attempt_log, attempts, exc_info)
     values ($1, $2, $6, '[1, 2]', $3, nextval('pq.job_position_seq'), now() - interval '1 minute', now() - interval '50 seconds',
       case when $3 in ('started', 'finished', 'failed') then now() - interval '20 seconds' end,
       case when $3 in ('finished', 'failed') then now() end, $4, $5::jsonb, coalesce(jsonb_array_length($5::jsonb), 0),
       case when $3 = 'failed' then 'Error: boom' end)`,
-  [id, queue, status, extra.worker ?? null, extra.attemptLog ? JSON.stringify(extra.attemptLog) : null, extra.func ?? 'fixtures.add'])
+    [id, queue, status, extra.worker ?? null, extra.attemptLog ? JSON.stringify(extra.attemptLog) : null, extra.func ?? 'fixtures.add'],
+  )
 }
 
 beforeAll(async () => {
@@ -51,7 +65,9 @@ beforeAll(async () => {
   handler = createDashboardHandler({ connection: db.url, basePath: BASE, refreshSeconds: 0, authenticatedByHost: true })
   const ex = express()
   ex.use(express.urlencoded({ extended: false })) // a host app's body parser: the handler reads req.body
-  ex.get('/', (_req, res) => { res.send('the host app') })
+  ex.get('/', (_req, res) => {
+    res.send('the host app')
+  })
   ex.use(BASE, (req, res, next) => (req.headers['x-deny'] ? res.status(401).send('host app says no') : next()), handler)
   app = createServer(ex)
   root = await listen(app)
@@ -67,10 +83,19 @@ afterAll(async () => {
 describeBrowser('the dashboard mounted in an Express app under /admin/queues', () => {
   it('serves every page under the base path, with every link and form below it', async () => {
     await insertJob('abcdef0123456789-queued', 'mail', 'queued')
-    await insertJob('failed-attempts', 'mail', 'failed', { attemptLog: [
-      { attempt: 1, class: 'TypeError', message: 'first try', stack: 'TypeError: first try\n    at x', at: new Date().toISOString(), worker: 'w-1' },
-      { attempt: 2, class: 'Error', message: 'boom', stack: 'Error: boom\n    at y', at: new Date().toISOString(), worker: 'w-2' },
-    ] })
+    await insertJob('failed-attempts', 'mail', 'failed', {
+      attemptLog: [
+        {
+          attempt: 1,
+          class: 'TypeError',
+          message: 'first try',
+          stack: 'TypeError: first try\n    at x',
+          at: new Date().toISOString(),
+          worker: 'w-1',
+        },
+        { attempt: 2, class: 'Error', message: 'boom', stack: 'Error: boom\n    at y', at: new Date().toISOString(), worker: 'w-2' },
+      ],
+    })
     await page.goto(`${root}${BASE}`)
     await page.locator('h1', { hasText: 'Queues' }).waitFor()
     const links = await page.locator('a[href]').evaluateAll((as) => as.map((a) => a.getAttribute('href')!))
@@ -78,15 +103,23 @@ describeBrowser('the dashboard mounted in an Express app under /admin/queues', (
     expect([...links, ...actions].filter((h) => !h.startsWith(`${BASE}/`))).toEqual([])
     // Zero counts are plain text; others link to the queue's tab.
     expect(await page.locator('#queues tr[data-queue="mail"] td[data-status="finished"] a').count()).toBe(0)
-    expect(await page.locator('#queues tr[data-queue="mail"] td[data-status="queued"] a').getAttribute('href')).toBe(`${BASE}/queues/mail?status=queued`)
+    expect(await page.locator('#queues tr[data-queue="mail"] td[data-status="queued"] a').getAttribute('href')).toBe(
+      `${BASE}/queues/mail?status=queued`,
+    )
     expect(await page.locator('#health').textContent()).toContain('job')
     // Dead rows piling up get a plain-words warning (the statistics reach the server within a second or so).
     await db.pool.query(`insert into pq.flow (id, queue, job_ids) select 'dead-' || i, 'mail', '{x}' from generate_series(1, 12000) i`)
     await db.pool.query(`delete from pq.flow where id like 'dead-%'`)
-    await waitFor(async () => {
-      await page.goto(`${root}${BASE}/`)
-      return (await page.locator('.warn').allTextContents()).some((t) => /table flow holds 12,000 dead rows beside 0 live ones/.test(t)) || undefined
-    }, { what: 'the dead-rows warning', timeoutMs: 20000 })
+    await waitFor(
+      async () => {
+        await page.goto(`${root}${BASE}/`)
+        return (
+          (await page.locator('.warn').allTextContents()).some((t) => /table flow holds 12,000 dead rows beside 0 live ones/.test(t)) ||
+          undefined
+        )
+      },
+      { what: 'the dead-rows warning', timeoutMs: 20000 },
+    )
     const autovacuum = (await db.pool.query<{ autovacuum: string }>('show autovacuum')).rows[0]!.autovacuum
     expect((await page.locator('.warn').allTextContents()).some((t) => t.startsWith('autovacuum is off'))).toBe(autovacuum === 'off')
     await shot('overview')
@@ -100,10 +133,15 @@ describeBrowser('the dashboard mounted in an Express app under /admin/queues', (
     expect(await page.locator('#priority').textContent()).toBe('0')
     await page.goto(`${root}${BASE}/jobs/failed-attempts`)
     expect(await page.locator('#attempts tr[data-attempt]').allTextContents()).toEqual([
-      expect.stringMatching(/^1.*w-1.*TypeError: first try/s), expect.stringMatching(/^2.*w-2.*Error: boom/s),
+      expect.stringMatching(/^1.*w-1.*TypeError: first try/s),
+      expect.stringMatching(/^2.*w-2.*Error: boom/s),
     ])
     await shot('job-attempts')
-    for (const [path, name] of [['/workers', 'workers'], ['/flows', 'flows'], ['/schedules', 'schedules']]) {
+    for (const [path, name] of [
+      ['/workers', 'workers'],
+      ['/flows', 'flows'],
+      ['/schedules', 'schedules'],
+    ]) {
       await page.goto(`${root}${BASE}${path}`)
       await shot(name!)
     }
@@ -159,7 +197,10 @@ describeBrowser('the dashboard mounted in an Express app under /admin/queues', (
     await page.goto(`${root}${BASE}/queues/busy`)
     const token = await page.locator('#queue-actions input[name="csrf"]').first().getAttribute('value')
     const res = await fetch(`${root}${BASE}/jobs/running-1/delete`, {
-      method: 'POST', body: new URLSearchParams({ csrf: token!, back: '/', confirmed: 'yes' }), redirect: 'manual', headers: { origin: root },
+      method: 'POST',
+      body: new URLSearchParams({ csrf: token!, back: '/', confirmed: 'yes' }),
+      redirect: 'manual',
+      headers: { origin: root },
     })
     expect(res.status).toBe(409)
     expect(await res.text()).toContain('is running: stop its worker (w-x) first')
@@ -173,7 +214,10 @@ describeBrowser('the dashboard mounted in an Express app under /admin/queues', (
     await page.locator('input[name="q"]').fill('zzsearch')
     await page.locator('header button', { hasText: 'Search' }).click()
     await page.locator('h1', { hasText: 'Jobs matching' }).waitFor()
-    expect((await page.locator('#jobs tr[data-job]').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-job')))).sort()).toEqual(['zzsearch-1', 'zzsearch-2'])
+    expect((await page.locator('#jobs tr[data-job]').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-job')))).sort()).toEqual([
+      'zzsearch-1',
+      'zzsearch-2',
+    ])
     await shot('search')
     await page.goto(`${root}${BASE}/search?q=reports.weekly`)
     expect(await page.locator('#jobs tr[data-job]').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-job')))).toEqual(['zzsearch-2'])
@@ -191,8 +235,11 @@ describeBrowser('the dashboard mounted in an Express app under /admin/queues', (
   })
 
   it('serves /metrics as Prometheus text that parses', async () => {
-    await db.pool.query(`insert into pq.worker (name, host, pid, queues, state, successful_count, failed_count, metrics)
-      values ('metric-w', 'h', 1, '{}', 'busy', 7, 2, $1)`, [JSON.stringify({ runSeconds: { buckets: [0.1, 1], counts: [3, 9], sum: 4.5, count: 9 } })])
+    await db.pool.query(
+      `insert into pq.worker (name, host, pid, queues, state, successful_count, failed_count, metrics)
+      values ('metric-w', 'h', 1, '{}', 'busy', 7, 2, $1)`,
+      [JSON.stringify({ runSeconds: { buckets: [0.1, 1], counts: [3, 9], sum: 4.5, count: 9 } })],
+    )
     const res = await fetch(`${root}${BASE}/metrics`)
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)
     const samples = parsePrometheus(await res.text())
@@ -215,7 +262,8 @@ describeBrowser('the dashboard mounted in an Express app under /admin/queues', (
 function parsePrometheus(text: string): Map<string, number> {
   const samples = new Map<string, number>()
   const typed = new Map<string, string>()
-  const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(?:,(?=[a-zA-Z_]))?)*\})? (-?(?:\d+(?:\.\d+)?(?:e[+-]?\d+)?|\+Inf|NaN))$/
+  const sample =
+    /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(?:,(?=[a-zA-Z_]))?)*\})? (-?(?:\d+(?:\.\d+)?(?:e[+-]?\d+)?|\+Inf|NaN))$/
   const lastBucket = new Map<string, number>()
   for (const line of text.split('\n')) {
     if (line === '') continue
@@ -248,7 +296,10 @@ describeBrowser('the dashboard mounted in a Hono app (@hono/node-server)', () =>
     const mounted = createDashboardHandler({ connection: db.url, basePath: '/ops', refreshSeconds: 0 })
     closers.push(() => mounted.close())
     hono.get('/', (c) => c.text('hono app'))
-    hono.all('/ops/*', (c) => { mounted(c.env.incoming, c.env.outgoing); return RESPONSE_ALREADY_SENT })
+    hono.all('/ops/*', (c) => {
+      mounted(c.env.incoming, c.env.outgoing)
+      return RESPONSE_ALREADY_SENT
+    })
     const listener = getRequestListener(hono.fetch)
     // The listener answers its own failures (a 500), so nothing is left to handle here.
     const server = createServer((req, res) => void listener(req, res))
@@ -263,7 +314,12 @@ describeBrowser('the dashboard mounted in a Hono app (@hono/node-server)', () =>
     // Without authenticatedByHost or a token, the loopback-only Host check still applies.
     const { request } = await import('node:http')
     const status = await new Promise<number | undefined>((resolve, reject) => {
-      request(`${base}/ops/`, { headers: { host: 'rebind.example' } }, (res) => { res.resume(); resolve(res.statusCode) }).on('error', reject).end()
+      request(`${base}/ops/`, { headers: { host: 'rebind.example' } }, (res) => {
+        res.resume()
+        resolve(res.statusCode)
+      })
+        .on('error', reject)
+        .end()
     })
     expect(status).toBe(403)
   })

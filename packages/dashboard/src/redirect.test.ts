@@ -4,8 +4,19 @@ import { sameOriginPath } from './security.js'
 // Issue 13, item 8: the `back` field of an action may only send the browser to a path of this site.
 describe('sameOriginPath', () => {
   it.each([
-    '/\t/evil.example/', '/\n/evil.example/', '/\r\n/evil.example', '//evil.example/', '/\\evil.example', '\\\\evil.example',
-    'https://evil.example/', 'javascript:alert(1)', '/ok\u0000', '/ok\u007f', 'relative/path', '', '/ok\nSet-Cookie: x=1',
+    '/\t/evil.example/',
+    '/\n/evil.example/',
+    '/\r\n/evil.example',
+    '//evil.example/',
+    '/\\evil.example',
+    '\\\\evil.example',
+    'https://evil.example/',
+    'javascript:alert(1)',
+    '/ok\u0000',
+    '/ok\u007f',
+    'relative/path',
+    '',
+    '/ok\nSet-Cookie: x=1',
   ])('refuses %j (gives "/")', (back) => {
     expect(sameOriginPath(back)).toBe('/')
   })

@@ -15,10 +15,16 @@ export function isLoopback(host: string): boolean {
  */
 export function checkExposure(host: string, authToken: string | undefined): void {
   if (!isLoopback(host) && !authToken) {
-    throw new InvalidOption('host', `refusing to listen on ${host}, reachable from other machines, without a token; pass --auth-token (or set PQ_DASHBOARD_TOKEN), or use --host 127.0.0.1`)
+    throw new InvalidOption(
+      'host',
+      `refusing to listen on ${host}, reachable from other machines, without a token; pass --auth-token (or set PQ_DASHBOARD_TOKEN), or use --host 127.0.0.1`,
+    )
   }
   if (authToken !== undefined && authToken.length < 16) {
-    throw new InvalidOption('authToken', `the dashboard token is ${authToken.length} characters long; use at least 16 (e.g. openssl rand -hex 16)`)
+    throw new InvalidOption(
+      'authToken',
+      `the dashboard token is ${authToken.length} characters long; use at least 16 (e.g. openssl rand -hex 16)`,
+    )
   }
 }
 
@@ -69,7 +75,9 @@ export class Csrf {
 
   constructor(secret: string | undefined, authToken: string | undefined) {
     const key = secret ?? randomBytes(32).toString('hex')
-    this.token = createHmac('sha256', key).update(`pq-dashboard-csrf:${authToken ?? ''}`).digest('base64url')
+    this.token = createHmac('sha256', key)
+      .update(`pq-dashboard-csrf:${authToken ?? ''}`)
+      .digest('base64url')
   }
 
   /** Why a POST is refused, or undefined when it may proceed. */

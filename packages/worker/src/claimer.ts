@@ -51,13 +51,13 @@ export class Claimer {
     const rows: ClaimedJobRow[] = []
     try {
       if (queues.length) {
-        rows.push(...await jobClaimFrom(this.#ctx, { queues, limit, worker }))
+        rows.push(...(await jobClaimFrom(this.#ctx, { queues, limit, worker })))
       } else {
-        rows.push(...await jobClaim(this.#ctx, { queue: null, limit, worker }))
+        rows.push(...(await jobClaim(this.#ctx, { queue: null, limit, worker })))
         // The global claim skips serial queues: claim those that can give a job, one job each.
         if (rows.length < limit) {
           for (const queue of await jobSerialQueuesReady(this.#ctx, { limit: limit - rows.length })) {
-            rows.push(...await jobClaim(this.#ctx, { queue, limit: 1, worker }))
+            rows.push(...(await jobClaim(this.#ctx, { queue, limit: 1, worker })))
           }
         }
       }

@@ -32,24 +32,42 @@ describe('Postgres restarts under a draining fleet', () => {
       for (let i = 0; i < calls.length; i += 1000) await q.enqueueMany(calls.slice(i, i + 1000))
       await q.close()
       await closePools()
-      const runs = () => readFileSync(log, 'utf8').split('\n').filter(Boolean).map((line) => {
-        const [at, id] = line.split(' ')
-        return { at: Number(at), id: id! }
-      })
-      const workers = Array.from({ length: 4 }, (_, i) => spawnWorker(['--no-migrate', 'fault', '--name', `fault-${i}`, '--concurrency', '4', '--quiet'],
-        { DATABASE_URL: server.url, PQ_PATH: FIXTURES_PATH, PQ_TEST_RUN_LOG: log }))
+      const runs = () =>
+        readFileSync(log, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => {
+            const [at, id] = line.split(' ')
+            return { at: Number(at), id: id! }
+          })
+      const workers = Array.from({ length: 4 }, (_, i) =>
+        spawnWorker(['--no-migrate', 'fault', '--name', `fault-${i}`, '--concurrency', '4', '--quiet'], {
+          DATABASE_URL: server.url,
+          PQ_PATH: FIXTURES_PATH,
+          PQ_TEST_RUN_LOG: log,
+        }),
+      )
       const backAt: number[] = []
       for (const share of [0.15, 0.45]) {
-        await waitFor(() => runs().length >= JOBS * share, { what: `${share * 100}% of the jobs to run`, timeoutMs: 60_000, intervalMs: 20 })
+        await waitFor(() => runs().length >= JOBS * share, {
+          what: `${share * 100}% of the jobs to run`,
+          timeoutMs: 60_000,
+          intervalMs: 20,
+        })
         await server.restart(500)
         backAt.push(Date.now())
       }
       // Drained: every job finished (a claim whose reply was lost with the connection may wait for
       // the 60 s orphan rule; the deadline leaves room for it).
-      await waitFor(async () => {
-        const { rows } = await pool.query<{ n: number }>(`select count(*)::int as n from pq.job where status = 'finished'`).catch(() => ({ rows: [{ n: 0 }] }))
-        return rows[0]!.n === JOBS
-      }, { what: 'every job to finish', timeoutMs: 120_000, intervalMs: 200 })
+      await waitFor(
+        async () => {
+          const { rows } = await pool
+            .query<{ n: number }>(`select count(*)::int as n from pq.job where status = 'finished'`)
+            .catch(() => ({ rows: [{ n: 0 }] }))
+          return rows[0]!.n === JOBS
+        },
+        { what: 'every job to finish', timeoutMs: 120_000, intervalMs: 200 },
+      )
       for (const w of workers) w.kill('SIGTERM')
       // Every worker must exit on SIGTERM. One run in several under a full suite saw a worker exit 1
       // instead (cause not found yet: see the session note); its stderr is printed so the next
@@ -69,8 +87,12 @@ describe('Postgres restarts under a draining fleet', () => {
       // Resumed: the first claim committed after the database came back (jobs claimed ahead could
       // start from a worker's buffer while it was still down, so runs alone would prove nothing).
       for (const at of backAt) {
-        const { rows: [first] } = await pool.query<{ ms: number }>(
-          `select extract(epoch from min(started_at))::float * 1000 - $1 as ms from pq.job where started_at >= to_timestamp($1 / 1000.0)`, [at])
+        const {
+          rows: [first],
+        } = await pool.query<{ ms: number }>(
+          `select extract(epoch from min(started_at))::float * 1000 - $1 as ms from pq.job where started_at >= to_timestamp($1 / 1000.0)`,
+          [at],
+        )
         process.stdout.write(`fault test: claims resumed ${Math.round(first!.ms)} ms after Postgres came back\n`)
         expect(first!.ms).toBeLessThan(2000)
       }

@@ -11,7 +11,14 @@ const lookup = () => ({ connection: db.url })
 // No maintenance after the first pass unless a test asks: the stuck-dependents safety net must not
 // hide a release the completion itself should have made.
 const worker = (options: WorkerOptions = {}) => {
-  const w = new Worker({ connection: db.url, path: FIXTURES_PATH, migrate: false, heartbeatTimeout: 5, maintenanceInterval: 3600, ...options })
+  const w = new Worker({
+    connection: db.url,
+    path: FIXTURES_PATH,
+    migrate: false,
+    heartbeatTimeout: 5,
+    maintenanceInterval: 3600,
+    ...options,
+  })
   workers.push(w)
   return w
 }
@@ -19,9 +26,18 @@ afterEach(async () => {
   await Promise.all(workers.splice(0).map((w) => w.stop('now')))
 })
 
-interface Run { id: string; status: string; attempts: number; worker: string | null; started_at: Date; ended_at: Date }
+interface Run {
+  id: string
+  status: string
+  attempts: number
+  worker: string | null
+  started_at: Date
+  ended_at: Date
+}
 async function runs(ids: readonly string[]): Promise<Run[]> {
-  const { rows } = await db.pool.query<Run>('select id, status, attempts, worker, started_at, ended_at from pq.job where id = any($1)', [ids])
+  const { rows } = await db.pool.query<Run>('select id, status, attempts, worker, started_at, ended_at from pq.job where id = any($1)', [
+    ids,
+  ])
   const byId = new Map(rows.map((r) => [r.id, r]))
   return ids.map((id) => byId.get(id)!)
 }
@@ -33,7 +49,7 @@ describe('flows on workers', () => {
       for (let i = 0; i < 6; i++) f.enqueue('fixtures.sleep', 20)
     })
     for (const w of [worker({ queues: ['seq'], concurrency: 2 }), worker({ queues: ['seq'], concurrency: 2 })]) void w.work()
-    const last = ((await Flow.get(flow.id, lookup()))!).steps.at(-1)!
+    const last = (await Flow.get(flow.id, lookup()))!.steps.at(-1)!
     expect(await last.waitForResult({ timeout: 10 })).toBe(20)
     const steps = await runs(flow.jobs)
     for (let i = 1; i < steps.length; i++) {
@@ -76,7 +92,7 @@ describe('flows on workers', () => {
     })
     const w = worker({ queues: ['at'], workerTtl: 60 })
     void w.work()
-    const scheduled = ((await Flow.get(flow.id, lookup()))!).steps[1]!
+    const scheduled = (await Flow.get(flow.id, lookup()))!.steps[1]!
     expect(await scheduled.waitForResult({ timeout: 10 })).toBe(4)
     const [first, second] = await runs(flow.jobs)
     expect(second!.started_at.getTime()).toBeGreaterThanOrEqual(at.toMillis())
@@ -101,7 +117,7 @@ describe('flows on workers', () => {
     expect(flow.status).toBe('canceled')
   })
 
-  it('is swept with its final job by a worker\'s maintenance, and kept while that job lives', async () => {
+  it("is swept with its final job by a worker's maintenance, and kept while that job lives", async () => {
     const q = queue('sweep')
     const flow = await Flow.run(q, (f) => {
       f.enqueue('fixtures.add', 1, 1)
@@ -165,14 +181,20 @@ describe('dependencies on workers', () => {
       dependents.push(await q.enqueueCall({ func: 'fixtures.add', args: [1, 1], dependsOn: root }))
     }
     const ids = dependents.map((d) => d.id)
-    await waitFor(async () => {
-      const { rows } = await db.pool.query(`select count(*)::int as n from pq.job where id = any($1) and status = 'finished'`, [ids])
-      return rows[0].n === ids.length
-    }, { what: 'every dependent to finish', timeoutMs: 20_000 }).catch(async (err) => {
+    await waitFor(
+      async () => {
+        const { rows } = await db.pool.query(`select count(*)::int as n from pq.job where id = any($1) and status = 'finished'`, [ids])
+        return rows[0].n === ids.length
+      },
+      { what: 'every dependent to finish', timeoutMs: 20_000 },
+    ).catch(async (err) => {
       const { rows } = await db.pool.query(`select status, count(*)::int as n from pq.job where id = any($1) group by status`, [ids])
       throw new Error(`${(err as Error).message}: ${JSON.stringify(rows)}`)
     })
-    const { rows } = await db.pool.query(`select count(*)::int as n from pq.job where id = any($1) and status = 'queued' and enqueued_at = created_at`, [ids])
+    const { rows } = await db.pool.query(
+      `select count(*)::int as n from pq.job where id = any($1) and status = 'queued' and enqueued_at = created_at`,
+      [ids],
+    )
     // Both interleavings happened: some were queued at enqueue (root already finished), most released later.
     expect(rows[0].n).toBeLessThan(ids.length)
   })

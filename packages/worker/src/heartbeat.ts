@@ -37,7 +37,7 @@ export class Heartbeat {
 
   /** Registers the worker; refuses a name a live worker holds. */
   async register(): Promise<void> {
-    if (!await this.#register() && !await this.#replaceGoneProcess()) {
+    if (!(await this.#register()) && !(await this.#replaceGoneProcess())) {
       throw new InvalidOption('name', `a live worker named "${this.#options.name}" is already running; choose another --name`)
     }
   }
@@ -56,10 +56,13 @@ export class Heartbeat {
    */
   stateChanged(): void {
     if (this.#timer === undefined || this.#soon !== undefined || this.#source.state() === this.#beatenState) return
-    this.#soon = setTimeout(() => {
-      this.#soon = undefined
-      if (this.#source.state() !== this.#beatenState) void this.beat()
-    }, Math.max(0, this.#lastBeatAt + 1000 - Date.now()))
+    this.#soon = setTimeout(
+      () => {
+        this.#soon = undefined
+        if (this.#source.state() !== this.#beatenState) void this.beat()
+      },
+      Math.max(0, this.#lastBeatAt + 1000 - Date.now()),
+    )
     this.#soon.unref()
   }
 
@@ -78,7 +81,10 @@ export class Heartbeat {
     this.#lastBeatAt = Date.now()
     try {
       const beat = await workerHeartbeat(this.#ctx, {
-        name: this.#options.name, state, listenMode: this.#source.listenMode(), ...counts,
+        name: this.#options.name,
+        state,
+        listenMode: this.#source.listenMode(),
+        ...counts,
         metrics: this.#source.metrics(),
       })
       if (!beat) {
@@ -118,8 +124,14 @@ export class Heartbeat {
   #register(replacesPid?: number): Promise<boolean> {
     const o = this.#options
     return workerRegister(this.#ctx, {
-      name: o.name, host: hostname(), pid: process.pid, queues: [...o.queues], concurrency: o.concurrency,
-      listenMode: this.#source.listenMode(), liveSeconds: o.heartbeatTimeout, replacesPid,
+      name: o.name,
+      host: hostname(),
+      pid: process.pid,
+      queues: [...o.queues],
+      concurrency: o.concurrency,
+      listenMode: this.#source.listenMode(),
+      liveSeconds: o.heartbeatTimeout,
+      replacesPid,
     })
   }
 }

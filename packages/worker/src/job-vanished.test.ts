@@ -12,7 +12,18 @@ afterEach(async () => {
 
 function startWorker(queue: string): { worker: Worker; log: () => string } {
   let out = ''
-  const io = { out: { write: (t: string) => { out += t } }, err: { write: (t: string) => { out += t } } }
+  const io = {
+    out: {
+      write: (t: string) => {
+        out += t
+      },
+    },
+    err: {
+      write: (t: string) => {
+        out += t
+      },
+    },
+  }
   const logger = cliLogger(io, { level: 'normal', json: false })
   const worker = new Worker({ queues: [queue], connection: db.url, path: FIXTURES_PATH, migrate: false, heartbeatTimeout: 5, logger })
   workers.push(worker)
@@ -30,7 +41,9 @@ describe('a running job whose row vanished', () => {
     const vanished = nextEvent<Job>(worker, 'job:vanished', { timeoutMs: 15_000 })
     await db.pool.query('delete from pq.job where id = $1', [job.id])
     expect((await vanished).id).toBe(job.id)
-    expect(log()).toContain(`del-gone: Job ${job.id} ended (finished) but its row was gone (deleted, or recovered by another worker); nothing was recorded`)
+    expect(log()).toContain(
+      `del-gone: Job ${job.id} ended (finished) but its row was gone (deleted, or recovered by another worker); nothing was recorded`,
+    )
     expect(log()).not.toMatch(/Job OK|Result is kept/)
   })
 })

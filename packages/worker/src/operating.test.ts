@@ -6,7 +6,8 @@ import { useTestWorkers } from './testing/test-workers.js'
 
 const db = useTestDatabase()
 const { queue, worker } = useTestWorkers(db, 'now')
-const statusOf = async (id: string) => (await db.pool.query<{ status: string }>('select status from pq.job where id = $1', [id])).rows[0]?.status
+const statusOf = async (id: string) =>
+  (await db.pool.query<{ status: string }>('select status from pq.job where id = $1', [id])).rows[0]?.status
 
 describe('a paused queue', () => {
   it('is not claimed from by a running worker until resumed; then its jobs run at once', async () => {
@@ -17,7 +18,7 @@ describe('a paused queue', () => {
     const w = worker({ queues: ['op-paused', 'op-open'] })
     void w.work()
     const ran = await open.enqueue('fixtures.add', 3, 4)
-    await waitFor(async () => (await statusOf(ran.id)) === 'finished', { what: 'the open queue\'s job', timeoutMs: 15000 })
+    await waitFor(async () => (await statusOf(ran.id)) === 'finished', { what: "the open queue's job", timeoutMs: 15000 })
     // The worker claimed after the open queue's job and went idle: the paused one still waits.
     await nextEvent(w, 'worker:idle', { timeoutMs: 15000 }).catch(() => {})
     expect(await statusOf(waiting.id)).toBe('queued')
@@ -40,7 +41,7 @@ describe('a paused queue', () => {
 })
 
 describe('attempt history', () => {
-  it('keeps each failed attempt\'s class, message, stack, time and worker, oldest first', async () => {
+  it("keeps each failed attempt's class, message, stack, time and worker, oldest first", async () => {
     const q = queue('op-attempts')
     const job = await q.enqueueCall({ func: 'fixtures.failUntilAttempt', args: [3], retry: { max: 3 } })
     await worker({ queues: ['op-attempts'], burst: true, name: 'attempt-worker' }).work()
@@ -73,24 +74,43 @@ describe('attempt history', () => {
 })
 
 describe('the logger option and metrics()', () => {
-  it('sends the worker\'s lines through any object with debug/info/warn/error, with structured fields', async () => {
+  it("sends the worker's lines through any object with debug/info/warn/error, with structured fields", async () => {
     const lines: [string, Record<string, unknown>, string][] = []
-    const logger: Logger = Object.fromEntries((['debug', 'info', 'warn', 'error'] as const).map((level) =>
-      [level, (fields: Record<string, unknown>, message: string) => { lines.push([level, fields, message]) }])) as unknown as Logger
+    const logger: Logger = Object.fromEntries(
+      (['debug', 'info', 'warn', 'error'] as const).map((level) => [
+        level,
+        (fields: Record<string, unknown>, message: string) => {
+          lines.push([level, fields, message])
+        },
+      ]),
+    ) as unknown as Logger
     const q = queue('op-log')
     const ok = await q.enqueue('fixtures.add', 1, 1)
     const bad = await q.enqueue('fixtures.fail', 'boom')
     await worker({ queues: ['op-log'], burst: true, logger }).work()
-    expect(lines).toContainEqual(['info', expect.objectContaining({ event: 'job:finished', id: ok.id, queue: 'op-log' }), `op-log: Job OK (${ok.id})`])
-    expect(lines).toContainEqual(['error', expect.objectContaining({ event: 'job:failed', id: bad.id, error: 'Error: boom' }), `op-log: Job failed (${bad.id}): Error: boom`])
+    expect(lines).toContainEqual([
+      'info',
+      expect.objectContaining({ event: 'job:finished', id: ok.id, queue: 'op-log' }),
+      `op-log: Job OK (${ok.id})`,
+    ])
+    expect(lines).toContainEqual([
+      'error',
+      expect.objectContaining({ event: 'job:failed', id: bad.id, error: 'Error: boom' }),
+      `op-log: Job failed (${bad.id}): Error: boom`,
+    ])
     expect(lines).toContainEqual(['debug', expect.objectContaining({ event: 'job:result', id: ok.id }), 'Result: 2'])
-    expect(lines.at(-1)).toEqual(['info', { event: 'worker:stopped', reason: 'No more work, burst finished.' }, 'No more work, burst finished.'])
+    expect(lines.at(-1)).toEqual([
+      'info',
+      { event: 'worker:stopped', reason: 'No more work, burst finished.' },
+      'No more work, burst finished.',
+    ])
     await q.close()
   })
 
   it('refuses a logger without the four methods, saying which are missing', () => {
-    expect(() => new Worker({ connection: db.url, logger: { info() {}, error() {} } as unknown as Logger }))
-      .toThrow('the logger has no debug, warn methods; pass an object with debug, info, warn and error (a pino logger, or console)')
+    expect(() => new Worker({ connection: db.url, logger: { info() {}, error() {} } as unknown as Logger })).toThrow(
+      'the logger has no debug, warn methods; pass an object with debug, info, warn and error (a pino logger, or console)',
+    )
   })
 
   it('counts claim waits and run times in histograms, and stores them with the heartbeat', async () => {
@@ -104,9 +124,15 @@ describe('the logger option and metrics()', () => {
     expect(m.claimWaitSeconds.count).toBe(5)
     expect(m.runSeconds.counts.at(-1)).toBe(5) // cumulative: the last bucket holds them all
     expect(m.runSeconds.counts).toEqual([...m.runSeconds.counts].sort((a, b) => a - b))
-    const stored = await waitFor(async () => (await db.pool.query<{ metrics: { runSeconds: { count: number } } | null }>(
-      `select metrics from pq.worker where name = 'metrics-worker'`)).rows[0]?.metrics?.runSeconds.count === 5 || undefined,
-    { what: 'the heartbeat to store the histograms', timeoutMs: 15000 })
+    const stored = await waitFor(
+      async () =>
+        (
+          await db.pool.query<{ metrics: { runSeconds: { count: number } } | null }>(
+            `select metrics from pq.worker where name = 'metrics-worker'`,
+          )
+        ).rows[0]?.metrics?.runSeconds.count === 5 || undefined,
+      { what: 'the heartbeat to store the histograms', timeoutMs: 15000 },
+    )
     expect(stored).toBe(true)
     await q.close()
   })

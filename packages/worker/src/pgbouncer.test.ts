@@ -43,7 +43,10 @@ suite('behind PgBouncer in transaction mode', () => {
     const jobs = await q.enqueueMany(Array.from({ length: 20 }, (_, i) => ({ func: 'fixtures.add', args: [i, 1] })))
     const single = await q.enqueue('fixtures.add', 40, 2)
     const schedule = await q.scheduleCall(DateTime.utc().minus({ seconds: 1 }), { func: 'fixtures.add', args: [5, 5] })
-    const flow = await Flow.run(q, { name: 'bounced' }, (f) => { f.enqueue('fixtures.add', 1, 1); f.enqueue('fixtures.add', 2, 2) })
+    const flow = await Flow.run(q, { name: 'bounced' }, (f) => {
+      f.enqueue('fixtures.add', 1, 1)
+      f.enqueue('fixtures.add', 2, 2)
+    })
     const w = new Worker({ queues: ['bouncer'], connection: url, path: FIXTURES_PATH, migrate: false, concurrency: 4, heartbeatTimeout: 5 })
     workers.push(w)
     w.on('warning', (m) => warnings.push(m))
@@ -52,7 +55,10 @@ suite('behind PgBouncer in transaction mode', () => {
     for (const [i, job] of jobs.entries()) expect(await job.waitForResult({ timeout: 20 })).toBe(i + 1)
     const last = (await Flow.get(flow.id, { connection: url }))!.steps.at(-1)!
     expect(await last.waitForResult({ timeout: 20 })).toBe(4)
-    await waitFor(async () => (await Schedule.get(schedule.id, { connection: url }))?.runCount === 1, { what: 'the schedule to fire', timeoutMs: 20_000 })
+    await waitFor(async () => (await Schedule.get(schedule.id, { connection: url }))?.runCount === 1, {
+      what: 'the schedule to fire',
+      timeoutMs: 20_000,
+    })
     // The self-test notified through the pool and heard nothing: the worker polls (every second).
     expect(w.mode).toBe('poll')
     expect(warnings.join('\n')).not.toMatch(/prepared statement/)
@@ -60,7 +66,11 @@ suite('behind PgBouncer in transaction mode', () => {
   })
 
   it('serves a pq-worker process with PQ_PREPARED=0 in its environment', async () => {
-    const p = spawnWorker(['--no-migrate', 'bouncer-bin', '--name', 'bounced-bin'], { DATABASE_URL: url, PQ_PATH: FIXTURES_PATH, PQ_PREPARED: '0' })
+    const p = spawnWorker(['--no-migrate', 'bouncer-bin', '--name', 'bounced-bin'], {
+      DATABASE_URL: url,
+      PQ_PATH: FIXTURES_PATH,
+      PQ_PREPARED: '0',
+    })
     await p.waitForOutput(/polling every 1s/, { stream: 'stderr' })
     const q = new Queue('bouncer-bin', { connection: url })
     const jobs = await q.enqueueMany(Array.from({ length: 10 }, (_, i) => ({ func: 'fixtures.add', args: [i, 0] })))

@@ -9,11 +9,18 @@ const db = useTestDatabase()
 jest.setTimeout(120_000)
 const queue = (name: string) => new Queue(name, { connection: db.url })
 const pqWorker = (...args: string[]) => spawnWorker(['--no-migrate', ...args], { DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH })
-const row = async (id: string) => (await db.pool.query<{ status: string; attempts: number; exc_info: string | null }>(
-  'select status, attempts, exc_info from pq.job where id = $1', [id])).rows[0]!
+const row = async (id: string) =>
+  (
+    await db.pool.query<{ status: string; attempts: number; exc_info: string | null }>(
+      'select status, attempts, exc_info from pq.job where id = $1',
+      [id],
+    )
+  ).rows[0]!
 
 beforeAll(async () => {
-  await db.pool.query(`create table fixture_run (job_id text not null, pid int not null, started_at timestamptz not null, ended_at timestamptz not null)`)
+  await db.pool.query(
+    `create table fixture_run (job_id text not null, pid int not null, started_at timestamptz not null, ended_at timestamptz not null)`,
+  )
 })
 
 afterEach(async () => {
@@ -32,7 +39,12 @@ describe('a job that kills its worker', () => {
     const deaths: (number | null)[] = []
     for (let life = 0; life < 8 && (await row(poison.id)).status !== 'failed'; life++) {
       const w = pqWorker('poison', '--name', `poison-${life}`, '--heartbeat-timeout', '1')
-      const exit = await Promise.race([w.exited, waitFor(async () => (await row(poison.id)).status === 'failed', { timeoutMs: 30_000, what: 'the poison job to fail' }).then(() => null)])
+      const exit = await Promise.race([
+        w.exited,
+        waitFor(async () => (await row(poison.id)).status === 'failed', { timeoutMs: 30_000, what: 'the poison job to fail' }).then(
+          () => null,
+        ),
+      ])
       if (exit === null) {
         w.kill('SIGTERM')
         await w.exited
@@ -48,7 +60,9 @@ describe('a job that kills its worker', () => {
     expect(deaths.every((code) => code === 7)).toBe(true)
     // Every other job ran and finished on its first attempt: none was failed as "worker lost".
     const { rows } = await db.pool.query<{ status: string; attempts: number; n: number }>(
-      `select status, attempts, count(*)::int as n from pq.job where id = any($1) group by 1, 2`, [[...before, ...after].map((j) => j.id)])
+      `select status, attempts, count(*)::int as n from pq.job where id = any($1) group by 1, 2`,
+      [[...before, ...after].map((j) => j.id)],
+    )
     expect(rows).toEqual([{ status: 'finished', attempts: 1, n: 60 }])
   })
 
@@ -67,8 +81,15 @@ describe('a job that kills its worker', () => {
 
   it('does not loop forever on a task that blocks the event loop past the heartbeat timeout', async () => {
     const job = await queue('blocker').enqueueCall({ func: 'fixtures.blockLoop', args: [5000] })
-    const workers = [pqWorker('blocker', '--name', 'block-a', '--heartbeat-timeout', '2'), pqWorker('blocker', '--name', 'block-b', '--heartbeat-timeout', '2')]
-    await waitFor(async () => (await row(job.id)).status === 'failed', { timeoutMs: 60_000, intervalMs: 200, what: 'the blocking job to fail' })
+    const workers = [
+      pqWorker('blocker', '--name', 'block-a', '--heartbeat-timeout', '2'),
+      pqWorker('blocker', '--name', 'block-b', '--heartbeat-timeout', '2'),
+    ]
+    await waitFor(async () => (await row(job.id)).status === 'failed', {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      what: 'the blocking job to fail',
+    })
     const r = await row(job.id)
     expect(r.exc_info).toMatch(/^worker lost 1 time: block-[ab] stopped while running this job/)
     expect(r.attempts).toBe(1)
@@ -87,7 +108,10 @@ describe('stray errors from task code', () => {
     const later = await q.enqueueCall({ func: 'fixtures.throwLater' })
     expect(await beside.waitForResult({ timeout: 30 })).toBe(1500)
     expect(await later.waitForResult({ timeout: 30 })).toBe('returned')
-    for (const [job, text] of [[timer, 'thrown from a timer while running'], [rejection, 'a rejection nobody handled']] as const) {
+    for (const [job, text] of [
+      [timer, 'thrown from a timer while running'],
+      [rejection, 'a rejection nobody handled'],
+    ] as const) {
       await waitFor(async () => (await row(job.id)).status === 'failed', { what: `job ${job.func} to fail`, timeoutMs: 30_000 })
       expect((await row(job.id)).exc_info).toContain(text)
     }
@@ -95,7 +119,11 @@ describe('stray errors from task code', () => {
     await new Promise((resolve) => setTimeout(resolve, 300))
     const next = await q.enqueueCall({ func: 'fixtures.add', args: [2, 3] })
     expect(await next.waitForResult({ timeout: 30 })).toBe(5)
-    expect(w.stderr()).toMatch(isolate ? /an idle job thread failed and was terminated: .*thrown from a timer after returning/ : /threw after its run had ended: thrown from a timer after returning/)
+    expect(w.stderr()).toMatch(
+      isolate
+        ? /an idle job thread failed and was terminated: .*thrown from a timer after returning/
+        : /threw after its run had ended: thrown from a timer after returning/,
+    )
     w.kill('SIGTERM')
     expect((await w.exited).code).toBe(0)
   }
@@ -117,7 +145,13 @@ describe('a stray error no job can be blamed for', () => {
     const done = w.work()
     await started
     // Raised outside any job's async context, as an error of the app around the worker would be.
-    setImmediate(() => (process.emit as (event: string, ...args: unknown[]) => boolean)('uncaughtException', new Error('nobody owns this'), 'uncaughtException'))
+    setImmediate(() =>
+      (process.emit as (event: string, ...args: unknown[]) => boolean)(
+        'uncaughtException',
+        new Error('nobody owns this'),
+        'uncaughtException',
+      ),
+    )
     await expect(done).rejects.toThrow('nobody owns this')
     expect(await row(job.id)).toMatchObject({ status: 'queued', attempts: 0, exc_info: null })
   })
@@ -127,7 +161,9 @@ describe('a worker restarted under the same --name', () => {
   it('takes over its row at once when the previous process is gone, and rescues its jobs', async () => {
     const job = await queue('reborn-proc').enqueueCall({ func: 'fixtures.sleep', args: [60_000], retry: { max: 1 } })
     const first = pqWorker('reborn-proc', '--name', 'fixed-name')
-    await waitFor(async () => (await db.pool.query('select began from pq.job where id = $1', [job.id])).rows[0].began, { what: 'the job to begin' })
+    await waitFor(async () => (await db.pool.query('select began from pq.job where id = $1', [job.id])).rows[0].began, {
+      what: 'the job to begin',
+    })
     first.kill('SIGKILL')
     await first.exited
     // The heartbeat timeout is the default 60 s: only the gone pid lets the new life in at once.
@@ -135,7 +171,13 @@ describe('a worker restarted under the same --name', () => {
     const second = pqWorker('reborn-proc', '--name', 'fixed-name')
     await second.waitForOutput(new RegExp(`Recovered job ${job.id} from lost worker fixed-name: requeued`), { timeoutMs: 20_000 })
     // Rescued (its attempt spent: it was running) and taken again by the new life.
-    await waitFor(async () => { const r = await row(job.id); return r.status === 'started' && r.attempts === 2 }, { what: 'the job to run again' })
+    await waitFor(
+      async () => {
+        const r = await row(job.id)
+        return r.status === 'started' && r.attempts === 2
+      },
+      { what: 'the job to run again' },
+    )
     expect(Date.now() - t0).toBeLessThan(20_000)
     second.kill('SIGKILL')
     await second.exited
@@ -153,12 +195,28 @@ describe('a claim that fails', () => {
       const u = new URL(db.url)
       u.username = role
       u.password = role
-      const w = new Worker({ queues: ['claim-fails'], connection: u.toString(), migrate: false, path: FIXTURES_PATH, maintenanceInterval: 60, name: 'claim-fails' })
+      const w = new Worker({
+        queues: ['claim-fails'],
+        connection: u.toString(),
+        migrate: false,
+        path: FIXTURES_PATH,
+        maintenanceInterval: 60,
+        name: 'claim-fails',
+      })
       const idle = new Promise<void>((resolve) => w.once('worker:idle', () => resolve()))
-      const failed = new Promise((resolve) => w.on('warning', (m) => { if (m.startsWith('claiming jobs failed')) resolve(m) }))
+      const failed = new Promise((resolve) =>
+        w.on('warning', (m) => {
+          if (m.startsWith('claiming jobs failed')) resolve(m)
+        }),
+      )
       const done = w.work()
       // A worker that cannot start fails the test at once, not at its timeout.
-      await Promise.race([idle, done.then(() => { throw new Error('the worker ended before it was idle') })])
+      await Promise.race([
+        idle,
+        done.then(() => {
+          throw new Error('the worker ended before it was idle')
+        }),
+      ])
       await db.pool.query(`revoke update on pq.job from ${role}`)
       const job = await queue('claim-fails').enqueueCall({ func: 'fixtures.add', args: [1, 1] })
       await failed

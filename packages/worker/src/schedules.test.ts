@@ -18,16 +18,22 @@ afterEach(async () => {
 describe('workers fire schedules', () => {
   it('turn each due run into exactly one job, however many workers run', async () => {
     const q = new Queue('sched-once', { connection: db.url })
-    const schedules = await Promise.all(Array.from({ length: 20 }, (_, i) =>
-      q.scheduleCall(DateTime.utc().minus({ seconds: 1 }), { func: 'fixtures.add', args: [i, 0] })))
+    const schedules = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => q.scheduleCall(DateTime.utc().minus({ seconds: 1 }), { func: 'fixtures.add', args: [i, 0] })),
+    )
     const three = [worker({ queues: ['sched-once'] }), worker({ queues: ['sched-once'] }), worker({ queues: ['sched-once'] })]
     for (const w of three) void w.work()
-    const { rows } = await waitFor(async () => {
-      const res = await db.pool.query(`select schedule_id, count(*)::int as n from pq.job where queue = 'sched-once' group by schedule_id`)
-      return res.rows.length === 20 ? res : undefined
-    }, { what: '20 scheduled jobs' })
+    const { rows } = await waitFor(
+      async () => {
+        const res = await db.pool.query(
+          `select schedule_id, count(*)::int as n from pq.job where queue = 'sched-once' group by schedule_id`,
+        )
+        return res.rows.length === 20 ? res : undefined
+      },
+      { what: '20 scheduled jobs' },
+    )
     expect(rows.every((r: { n: number }) => r.n === 1)).toBe(true)
-    for (const s of schedules) expect(((await Schedule.get(s.id, { connection: db.url }))!).runCount).toBe(1)
+    for (const s of schedules) expect((await Schedule.get(s.id, { connection: db.url }))!.runCount).toBe(1)
     await waitFor(async () => (await q.count(['finished'])) === 20, { what: 'the jobs to finish' })
   })
 

@@ -27,7 +27,10 @@ afterAll(() => rmSync(empty, { recursive: true, force: true }))
 describe('a worker given its tasks as a map', () => {
   it('runs jobs by their RQ-style names with no task files on disk', async () => {
     const sent: string[] = []
-    const send = async (to: string) => { sent.push(to); return `sent to ${to}` }
+    const send = async (to: string) => {
+      sent.push(to)
+      return `sent to ${to}`
+    }
     const queue = new Queue('mail', { connection: db.url })
     const job = await queue.enqueue('emails.send', 'ada@example.com')
     const missing = await queue.enqueue('emails.sned', 'bob@example.com')
@@ -49,15 +52,21 @@ describe('a worker given its tasks as a map', () => {
     await queue.close()
     // Before, the thread looked for emails.send on disk and said only that no such module exists.
     expect(job.status).toBe('failed')
-    expect(job.excInfo).toMatch(/unknown function "emails.send": it is in the worker's tasks map, which isolated jobs cannot use .*: run it without isolate/)
+    expect(job.excInfo).toMatch(
+      /unknown function "emails.send": it is in the worker's tasks map, which isolated jobs cannot use .*: run it without isolate/,
+    )
   })
 
   it('refuses a bad map before any I/O, in one line', () => {
     expect(() => new Worker({ tasks: { nodot: () => 1 } })).toThrow(InvalidOption)
-    expect(() => new Worker({ tasks: { 'a.b': 42 as unknown as () => number } })).toThrow('task "a.b" is a number, not a function; map each name to its function')
+    expect(() => new Worker({ tasks: { 'a.b': 42 as unknown as () => number } })).toThrow(
+      'task "a.b" is a number, not a function; map each name to its function',
+    )
     // Isolated threads load tasks from files: before, the map was silently unseen there and each job
     // failed as an unknown function.
-    expect(() => new Worker({ tasks: { 'a.b': () => 1 }, isolate: true })).toThrow(/^a tasks map cannot be used with isolate: .*drop isolate, or put the tasks in modules/)
+    expect(() => new Worker({ tasks: { 'a.b': () => 1 }, isolate: true })).toThrow(
+      /^a tasks map cannot be used with isolate: .*drop isolate, or put the tasks in modules/,
+    )
     expect(() => new Worker({ tasks: {}, isolate: true })).not.toThrow()
   })
 })

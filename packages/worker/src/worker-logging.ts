@@ -32,40 +32,68 @@ export function logWorkerEvents(worker: Worker, logger: Logger): void {
     logger.info({ event: 'worker:listening', queues: worker.options.queues }, `*** Listening for work on ${queuesText()}`)
   }
   worker.on('worker:started', (info) => {
-    logger.debug({ event: 'worker:started', name: info.name, mode: info.mode, concurrency: worker.options.concurrency },
-      `Worker ${info.name} started (concurrency ${worker.options.concurrency}, ${info.mode === 'listen' ? 'LISTEN/NOTIFY' : 'polling'})`)
+    logger.debug(
+      { event: 'worker:started', name: info.name, mode: info.mode, concurrency: worker.options.concurrency },
+      `Worker ${info.name} started (concurrency ${worker.options.concurrency}, ${info.mode === 'listen' ? 'LISTEN/NOTIFY' : 'polling'})`,
+    )
     announce()
   })
   worker.on('worker:idle', announce)
   worker.on('job:started', (job: Job) => {
     listening = false
-    logger.info({ event: 'job:started', id: job.id, queue: job.origin, func: job.func, attempt: job.attempts }, `${job.origin}: ${job.description ?? job.callString} (${job.id})`)
+    logger.info(
+      { event: 'job:started', id: job.id, queue: job.origin, func: job.func, attempt: job.attempts },
+      `${job.origin}: ${job.description ?? job.callString} (${job.id})`,
+    )
   })
   worker.on('job:finished', (job: Job, report: JobRunReport) => {
-    logger.info({ event: 'job:finished', id: job.id, queue: job.origin, seconds: report.seconds, resultTtl: job.resultTtl }, `${job.origin}: Job OK (${job.id})`)
+    logger.info(
+      { event: 'job:finished', id: job.id, queue: job.origin, seconds: report.seconds, resultTtl: job.resultTtl },
+      `${job.origin}: Job OK (${job.id})`,
+    )
     logger.debug({ event: 'job:result', id: job.id, result: job.result }, `Result: ${JSON.stringify(job.result)}`)
     logger.info({ event: 'job:ttl', id: job.id }, ttlText(job.resultTtl))
   })
   worker.on('job:failed', (job: Job, report: JobRunReport) => {
-    logger.error({ event: 'job:failed', id: job.id, queue: job.origin, error: firstLine(report.outcome.excInfo), excInfo: report.outcome.excInfo },
-      `${job.origin}: Job failed (${job.id}): ${firstLine(report.outcome.excInfo)}`)
+    logger.error(
+      { event: 'job:failed', id: job.id, queue: job.origin, error: firstLine(report.outcome.excInfo), excInfo: report.outcome.excInfo },
+      `${job.origin}: Job failed (${job.id}): ${firstLine(report.outcome.excInfo)}`,
+    )
     logger.debug({ event: 'job:stack', id: job.id }, report.outcome.excInfo ?? '')
   })
   worker.on('job:retried', (job: Job, report: JobRunReport) => {
     const when = report.outcome.retryAt ? `at ${report.outcome.retryAt.toISO()}` : 'now'
-    logger.warn({ event: 'job:retried', id: job.id, queue: job.origin, attempt: job.attempts, of: job.retry.max + 1, retryAt: report.outcome.retryAt?.toISO() ?? null, error: firstLine(report.outcome.excInfo) },
-      `${job.origin}: Job failed (${job.id}), attempt ${job.attempts} of ${job.retry.max + 1}, retrying ${when}: ${firstLine(report.outcome.excInfo)}`)
+    logger.warn(
+      {
+        event: 'job:retried',
+        id: job.id,
+        queue: job.origin,
+        attempt: job.attempts,
+        of: job.retry.max + 1,
+        retryAt: report.outcome.retryAt?.toISO() ?? null,
+        error: firstLine(report.outcome.excInfo),
+      },
+      `${job.origin}: Job failed (${job.id}), attempt ${job.attempts} of ${job.retry.max + 1}, retrying ${when}: ${firstLine(report.outcome.excInfo)}`,
+    )
   })
   worker.on('job:vanished', (job: Job, report: JobRunReport) => {
-    logger.warn({ event: 'job:vanished', id: job.id, queue: job.origin, outcome: report.outcome.status },
-      `${job.origin}: Job ${job.id} ended (${report.outcome.status}) but its row was gone (deleted, or recovered by another worker); nothing was recorded`)
+    logger.warn(
+      { event: 'job:vanished', id: job.id, queue: job.origin, outcome: report.outcome.status },
+      `${job.origin}: Job ${job.id} ended (${report.outcome.status}) but its row was gone (deleted, or recovered by another worker); nothing was recorded`,
+    )
   })
   worker.on('job:discarded', (job: Job, report: JobRunReport) => {
-    logger.warn({ event: 'job:discarded', id: job.id, queue: job.origin }, `${job.origin}: Job discarded (${job.id}): ${report.outcome.excInfo}`)
+    logger.warn(
+      { event: 'job:discarded', id: job.id, queue: job.origin },
+      `${job.origin}: Job discarded (${job.id}): ${report.outcome.excInfo}`,
+    )
   })
   worker.on('jobs:rescued', (rescued) => {
     for (const r of rescued) {
-      logger.warn({ event: 'job:rescued', ...r }, `Recovered job ${r.id} from lost worker ${r.worker}: ${r.status === 'queued' ? 'requeued' : 'failed (no attempts left)'}`)
+      logger.warn(
+        { event: 'job:rescued', ...r },
+        `Recovered job ${r.id} from lost worker ${r.worker}: ${r.status === 'queued' ? 'requeued' : 'failed (no attempts left)'}`,
+      )
     }
   })
   worker.on('waker:mode-changed', (mode) => {

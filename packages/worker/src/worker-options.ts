@@ -2,7 +2,15 @@ import { hostname } from 'node:os'
 import type { Logger } from './worker-logging.js'
 import type { ConnectionOption, ResolveOptions, TaskMap } from '@pq/core'
 import { InvalidOption, DEFAULT_JOB_TIMEOUT } from '@pq/core'
-import { queueName, schemaName, toSeconds, functionName, MAX_TIMEOUT_SECONDS, DEFAULT_LIVE_SECONDS, type DurationInput } from '@pq/core/internal'
+import {
+  queueName,
+  schemaName,
+  toSeconds,
+  functionName,
+  MAX_TIMEOUT_SECONDS,
+  DEFAULT_LIVE_SECONDS,
+  type DurationInput,
+} from '@pq/core/internal'
 
 /** Options of a Worker; every field has a default. */
 export interface WorkerOptions {
@@ -89,7 +97,10 @@ export const DEFAULT_WORKER_TTL = 420
 export const DEFAULT_HEARTBEAT_TIMEOUT = DEFAULT_LIVE_SECONDS
 
 /** Validates and defaults worker options once, before any I/O; `env` is the documented fallback. */
-export function resolveWorkerOptions(input: WorkerOptions, env: { databaseUrl?: string; schema?: string; path?: string; workerTtl?: string; defaultJobTimeout?: string } = {}): ResolvedWorkerOptions {
+export function resolveWorkerOptions(
+  input: WorkerOptions,
+  env: { databaseUrl?: string; schema?: string; path?: string; workerTtl?: string; defaultJobTimeout?: string } = {},
+): ResolvedWorkerOptions {
   const concurrency = input.concurrency ?? 1
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) {
     throw new InvalidOption('concurrency', `invalid concurrency ${JSON.stringify(input.concurrency)}: use a whole number from 1 to 1000`)
@@ -103,7 +114,10 @@ export function resolveWorkerOptions(input: WorkerOptions, env: { databaseUrl?: 
   // An isolated job runs in a thread that loads its task from a file; functions cannot cross into
   // it, so a map's tasks would fail there as unknown functions, one job at a time.
   if (input.isolate && Object.keys(input.tasks ?? {}).length > 0) {
-    throw new InvalidOption('tasks', 'a tasks map cannot be used with isolate: isolated jobs load their task from files in a thread of their own; drop isolate, or put the tasks in modules under path (or in taskPackages)')
+    throw new InvalidOption(
+      'tasks',
+      'a tasks map cannot be used with isolate: isolated jobs load their task from files in a thread of their own; drop isolate, or put the tasks in modules under path (or in taskPackages)',
+    )
   }
   return Object.freeze({
     queues,
@@ -113,7 +127,7 @@ export function resolveWorkerOptions(input: WorkerOptions, env: { databaseUrl?: 
     burst: input.burst ?? false,
     name,
     path: input.path ?? env.path ?? process.cwd(),
-    lookup: Object.freeze({ tasks: taskMap(input.tasks), packages: Object.freeze([...input.taskPackages ?? []]) }),
+    lookup: Object.freeze({ tasks: taskMap(input.tasks), packages: Object.freeze([...(input.taskPackages ?? [])]) }),
     workerTtl: toSeconds('workerTtl', input.workerTtl ?? env.workerTtl ?? DEFAULT_WORKER_TTL),
     fallbackPollInterval: toSeconds('fallbackPollInterval', input.fallbackPollInterval ?? 1),
     heartbeatTimeout,
@@ -132,7 +146,8 @@ function taskMap(tasks: TaskMap | undefined): TaskMap {
   const copy: Record<string, TaskMap[string]> = {}
   for (const [name, fn] of Object.entries(tasks ?? {})) {
     functionName(name, 'tasks')
-    if (typeof fn !== 'function') throw new InvalidOption('tasks', `task "${name}" is a ${typeof fn}, not a function; map each name to its function`)
+    if (typeof fn !== 'function')
+      throw new InvalidOption('tasks', `task "${name}" is a ${typeof fn}, not a function; map each name to its function`)
     copy[name] = fn
   }
   return Object.freeze(copy)

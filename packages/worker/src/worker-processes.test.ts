@@ -9,13 +9,19 @@ const db = useTestDatabase()
 jest.setTimeout(60_000)
 const queue = (name: string, options: { serial?: boolean } = {}) => new Queue(name, { connection: db.url, ...options })
 const pqWorker = (...args: string[]) => spawnWorker(['--no-migrate', ...args], { DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH })
-const startedBy = (job: Job, worker?: string) => waitFor(async () => {
-  await job.refresh()
-  return job.status === 'started' && (worker === undefined || job.worker === worker)
-}, { what: `job ${job.id} to start`, timeoutMs: 15_000 })
+const startedBy = (job: Job, worker?: string) =>
+  waitFor(
+    async () => {
+      await job.refresh()
+      return job.status === 'started' && (worker === undefined || job.worker === worker)
+    },
+    { what: `job ${job.id} to start`, timeoutMs: 15_000 },
+  )
 
 beforeAll(async () => {
-  await db.pool.query(`create table fixture_run (job_id text not null, pid int not null, started_at timestamptz not null, ended_at timestamptz not null)`)
+  await db.pool.query(
+    `create table fixture_run (job_id text not null, pid int not null, started_at timestamptz not null, ended_at timestamptz not null)`,
+  )
 })
 
 afterEach(async () => {
@@ -32,8 +38,12 @@ describe('crash recovery', () => {
     await startedBy(lost, 'victim')
     // Killed once both have really begun (a worker marks that a moment after the start): a job
     // that never began would go back to its queue with its attempt unspent instead.
-    await waitFor(async () => (await db.pool.query('select count(*)::int as n from pq.job where id = any($1) and began',
-      [[retried.id, lost.id]])).rows[0].n === 2, { what: 'both jobs to be marked as begun' })
+    await waitFor(
+      async () =>
+        (await db.pool.query('select count(*)::int as n from pq.job where id = any($1) and began', [[retried.id, lost.id]])).rows[0].n ===
+        2,
+      { what: 'both jobs to be marked as begun' },
+    )
     victim.kill('SIGKILL')
     expect((await victim.exited).signal).toBe('SIGKILL')
     const rescuer = pqWorker('crash', '--name', 'rescuer', '--heartbeat-timeout', '2')
@@ -51,14 +61,25 @@ describe('crash recovery', () => {
 
 describe('several worker processes', () => {
   it('never run two jobs of a serial queue at once', async () => {
-    const [a, b] = [pqWorker('serial', '--name', 'serial-a', '--concurrency', '3'), pqWorker('serial', '--name', 'serial-b', '--concurrency', '3')]
+    const [a, b] = [
+      pqWorker('serial', '--name', 'serial-a', '--concurrency', '3'),
+      pqWorker('serial', '--name', 'serial-b', '--concurrency', '3'),
+    ]
     await a.waitForOutput(/Listening/)
     await b.waitForOutput(/Listening/)
-    const jobs = await queue('serial', { serial: true }).enqueueMany(Array.from({ length: 16 }, () => ({ func: 'fixtures.logRun', args: [40] })))
-    await waitFor(async () => {
-      const { rows } = await db.pool.query<{ n: number }>(`select count(*)::int as n from pq.job where id = any($1) and status = 'finished'`, [jobs.map((j) => j.id)])
-      return rows[0]!.n === jobs.length
-    }, { what: 'the serial jobs to finish', timeoutMs: 20_000 })
+    const jobs = await queue('serial', { serial: true }).enqueueMany(
+      Array.from({ length: 16 }, () => ({ func: 'fixtures.logRun', args: [40] })),
+    )
+    await waitFor(
+      async () => {
+        const { rows } = await db.pool.query<{ n: number }>(
+          `select count(*)::int as n from pq.job where id = any($1) and status = 'finished'`,
+          [jobs.map((j) => j.id)],
+        )
+        return rows[0]!.n === jobs.length
+      },
+      { what: 'the serial jobs to finish', timeoutMs: 20_000 },
+    )
     a.kill('SIGTERM')
     b.kill('SIGTERM')
     expect((await a.exited).code).toBe(0)
@@ -75,14 +96,20 @@ describe('several worker processes', () => {
     const q = queue('bulk')
     for (let i = 0; i < calls.length; i += 1000) await q.enqueueMany(calls.slice(i, i + 1000))
     const t0 = Date.now()
-    const procs: WorkerProcess[] = Array.from({ length: 4 }, (_, i) => pqWorker('bulk', '--burst', '--concurrency', '8', '--name', `bulk-${i}`, '--quiet'))
+    const procs: WorkerProcess[] = Array.from({ length: 4 }, (_, i) =>
+      pqWorker('bulk', '--burst', '--concurrency', '8', '--name', `bulk-${i}`, '--quiet'),
+    )
     for (const p of procs) expect((await p.exited).code).toBe(0)
     const seconds = (Date.now() - t0) / 1000
     const { rows: statuses } = await db.pool.query<{ status: string; attempts: number; n: number; exc: string | null }>(
-      `select status, attempts, count(*)::int as n, min(exc_info) as exc from pq.job where queue = 'bulk' group by 1, 2`)
+      `select status, attempts, count(*)::int as n, min(exc_info) as exc from pq.job where queue = 'bulk' group by 1, 2`,
+    )
     expect(statuses).toEqual([{ status: 'finished', attempts: 1, n: 5000, exc: null }])
-    const { rows: [runs] } = await db.pool.query<{ n: number; jobs: number; pids: number }>(
-      'select count(*)::int as n, count(distinct job_id)::int as jobs, count(distinct pid)::int as pids from fixture_run')
+    const {
+      rows: [runs],
+    } = await db.pool.query<{ n: number; jobs: number; pids: number }>(
+      'select count(*)::int as n, count(distinct job_id)::int as jobs, count(distinct pid)::int as pids from fixture_run',
+    )
     expect(runs).toEqual({ n: 5000, jobs: 5000, pids: expect.any(Number) })
     process.stdout.write(`5,000 jobs, 4 processes (${runs!.pids} took part): ${seconds.toFixed(1)} s including start-up\n`)
   }, 120_000)

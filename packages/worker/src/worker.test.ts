@@ -55,8 +55,14 @@ describe('a burst worker', () => {
 
   it('serves queues in the order listed: low waits while high has work', async () => {
     const order: string[] = []
-    await queue('low').enqueueMany([{ func: 'fixtures.add', args: [1] }, { func: 'fixtures.add', args: [2] }])
-    await queue('high').enqueueMany([{ func: 'fixtures.add', args: [3] }, { func: 'fixtures.add', args: [4] }])
+    await queue('low').enqueueMany([
+      { func: 'fixtures.add', args: [1] },
+      { func: 'fixtures.add', args: [2] },
+    ])
+    await queue('high').enqueueMany([
+      { func: 'fixtures.add', args: [3] },
+      { func: 'fixtures.add', args: [4] },
+    ])
     const w = worker({ queues: ['high', 'low'], burst: true, concurrency: 1 })
     w.on('job:started', (job) => order.push(job.origin))
     await w.work()
@@ -177,7 +183,10 @@ describe('stopping', () => {
   it('a graceful stop finishes the job in hand and puts claimed-but-unstarted jobs back', async () => {
     // Quick jobs first: after them the worker claims a job ahead while one runs.
     await queue('graceful').enqueueMany(Array.from({ length: 8 }, () => ({ func: 'fixtures.add', args: [1, 1] })))
-    const [first, second] = await queue('graceful').enqueueMany([{ func: 'fixtures.sleep', args: [300] }, { func: 'fixtures.sleep', args: [300] }])
+    const [first, second] = await queue('graceful').enqueueMany([
+      { func: 'fixtures.sleep', args: [300] },
+      { func: 'fixtures.sleep', args: [300] },
+    ])
     const w = worker({ queues: ['graceful'] })
     const started = nextEvent<Job>(w, 'job:started', { filter: (job) => job.id === first!.id })
     void w.work()
@@ -210,17 +219,26 @@ describe('Worker.all() and Worker.forQueue()', () => {
     const connection = db.url
     const all = await Worker.all({ connection, schema })
     expect(all.map((w) => w.name)).toEqual(['reg-every', 'reg-some'])
-    expect(all[1]).toMatchObject({ queues: ['reg-a', 'reg-b'], concurrency: 2, pid: process.pid, listenMode: 'listen', stopRequested: false })
+    expect(all[1]).toMatchObject({
+      queues: ['reg-a', 'reg-b'],
+      concurrency: 2,
+      pid: process.pid,
+      listenMode: 'listen',
+      stopRequested: false,
+    })
     expect(all[0]!.queues).toEqual([])
     expect((await Worker.forQueue('reg-b', { connection, schema })).map((w) => w.name)).toEqual(['reg-every', 'reg-some'])
     expect((await Worker.forQueue('reg-c', { connection, schema })).map((w) => w.name)).toEqual(['reg-every'])
 
     await queue('reg-c', { schema }).enqueue('fixtures.add', 1, 1)
     await queue('reg-c', { schema }).enqueue('fixtures.fail')
-    await waitFor(async () => {
-      const w = (await Worker.all({ connection, schema })).find((x) => x.name === 'reg-every')!
-      return w.successfulCount === 1 && w.failedCount === 1
-    }, { what: 'the heartbeat to carry the counts' })
+    await waitFor(
+      async () => {
+        const w = (await Worker.all({ connection, schema })).find((x) => x.name === 'reg-every')!
+        return w.successfulCount === 1 && w.failedCount === 1
+      },
+      { what: 'the heartbeat to carry the counts' },
+    )
 
     await some.stop()
     expect((await Worker.forQueue('reg-b', { connection, schema })).map((w) => w.name)).toEqual(['reg-every'])
@@ -245,7 +263,10 @@ describe('the loop', () => {
 
   it('in burst mode, waits for a serial queue held by another worker instead of spinning', async () => {
     const serial = new Queue('held', { connection: db.url, serial: true })
-    const [long, next] = await serial.enqueueMany([{ func: 'fixtures.sleep', args: [1000] }, { func: 'fixtures.add', args: [1, 1] }])
+    const [long, next] = await serial.enqueueMany([
+      { func: 'fixtures.sleep', args: [1000] },
+      { func: 'fixtures.add', args: [1, 1] },
+    ])
     const holder = worker({ queues: ['held'] })
     const started = nextEvent(holder, 'job:started')
     void holder.work()
@@ -263,7 +284,14 @@ describe('the loop', () => {
   it('sends next to nothing while idle, or while its slots are full and notifications pour in', async () => {
     await countingPool(async (pool, count) => {
       // Maintenance far off, so only the loop and the heartbeat (every 1.25 s) speak.
-      const w = new Worker({ connection: pool, queues: ['quiet'], path: FIXTURES_PATH, migrate: false, heartbeatTimeout: 5, maintenanceInterval: 60 })
+      const w = new Worker({
+        connection: pool,
+        queues: ['quiet'],
+        path: FIXTURES_PATH,
+        migrate: false,
+        heartbeatTimeout: 5,
+        maintenanceInterval: 60,
+      })
       workers.push(w)
       const idle = nextEvent(w, 'worker:idle')
       void w.work()
@@ -285,7 +313,9 @@ describe('the loop', () => {
 
   it('serving every queue, runs a serial queue one job at a time beside other queues', async () => {
     const schema = await ownSchema('serving_all')
-    await new Queue('ser-all', { connection: db.url, serial: true, schema }).enqueueMany(Array.from({ length: 4 }, () => ({ func: 'fixtures.sleep', args: [30] })))
+    await new Queue('ser-all', { connection: db.url, serial: true, schema }).enqueueMany(
+      Array.from({ length: 4 }, () => ({ func: 'fixtures.sleep', args: [30] })),
+    )
     await queue('plain-all', { schema }).enqueueMany(Array.from({ length: 8 }, () => ({ func: 'fixtures.sleep', args: [30] })))
     const w = worker({ burst: true, concurrency: 4, schema })
     let serialRunning = 0
@@ -296,7 +326,10 @@ describe('the loop', () => {
       if (job.origin === 'ser-all') maxSerial = Math.max(maxSerial, ++serialRunning)
       else maxPlain = Math.max(maxPlain, ++plainRunning)
     })
-    w.on('job:finished', (job) => { if (job.origin === 'ser-all') serialRunning--; else plainRunning-- })
+    w.on('job:finished', (job) => {
+      if (job.origin === 'ser-all') serialRunning--
+      else plainRunning--
+    })
     await w.work()
     expect(maxSerial).toBe(1)
     expect(maxPlain).toBeGreaterThan(1)
@@ -305,7 +338,10 @@ describe('the loop', () => {
   })
 
   it('claims no job ahead behind long jobs, so another worker takes it', async () => {
-    const [first, second] = await queue('long').enqueueMany([{ func: 'fixtures.sleep', args: [600] }, { func: 'fixtures.sleep', args: [600] }])
+    const [first, second] = await queue('long').enqueueMany([
+      { func: 'fixtures.sleep', args: [600] },
+      { func: 'fixtures.sleep', args: [600] },
+    ])
     const a = worker({ queues: ['long'], name: 'long-a' })
     const started = nextEvent(a, 'job:started')
     void a.work()
@@ -318,7 +354,9 @@ describe('the loop', () => {
   })
 
   it('runs a serial queue back to back without LISTEN: a freed lock wakes its own worker', async () => {
-    const jobs = await new Queue('ser-poll', { connection: db.url, serial: true }).enqueueMany(Array.from({ length: 4 }, (_, i) => ({ func: 'fixtures.add', args: [i, 1] })))
+    const jobs = await new Queue('ser-poll', { connection: db.url, serial: true }).enqueueMany(
+      Array.from({ length: 4 }, (_, i) => ({ func: 'fixtures.add', args: [i, 1] })),
+    )
     const t0 = Date.now()
     await worker({ queues: ['ser-poll'], burst: true, listen: false, fallbackPollInterval: 5 }).work()
     // Waiting for a poll between jobs would take 5 s each.
@@ -328,8 +366,11 @@ describe('the loop', () => {
 
   it('recovers jobs a previous life of a worker left started when it restarts under the same name', async () => {
     const job = await queue('reborn').enqueueCall({ func: 'fixtures.add', args: [2, 2], retry: { max: 1 } })
-    await db.pool.query(`update pq.job set status = 'started', worker = 'reborn', attempts = 1, began = true,
-      started_at = now() - interval '1 minute' where id = $1`, [job.id])
+    await db.pool.query(
+      `update pq.job set status = 'started', worker = 'reborn', attempts = 1, began = true,
+      started_at = now() - interval '1 minute' where id = $1`,
+      [job.id],
+    )
     const w = worker({ queues: ['reborn'], name: 'reborn' })
     void w.work()
     expect(await job.waitForResult({ timeout: 10 })).toBe(4)
@@ -346,8 +387,11 @@ describe('the loop', () => {
     // As if a claim by this worker committed two minutes ago but its reply never arrived (the worker
     // itself is older still, so only the "not held" rule applies).
     await db.pool.query(`update pq.worker set birth_at = now() - interval '10 minutes' where name = 'lost-reply'`)
-    await db.pool.query(`update pq.job set queue = 'lost-reply', status = 'started', worker = 'lost-reply', attempts = 1,
-      started_at = now() - interval '2 minutes' where id = $1`, [job.id])
+    await db.pool.query(
+      `update pq.job set queue = 'lost-reply', status = 'started', worker = 'lost-reply', attempts = 1,
+      started_at = now() - interval '2 minutes' where id = $1`,
+      [job.id],
+    )
     expect(await job.waitForResult({ timeout: 10 })).toBe(6)
     // It never began (no worker ran it), so that claim spent no attempt.
     expect(job.attempts).toBe(1)

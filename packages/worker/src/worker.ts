@@ -3,9 +3,16 @@ import { DateTime } from 'luxon'
 import type pg from 'pg'
 import { Job, migrate, checkSchema, getCurrentJob, Workers, InvalidOption, type WorkerInfo, type WorkersOptions, type Json } from '@pq/core'
 import {
-  acquirePool, queryContext, readEnv, workChannel, controlChannel, jobRelease,
-  jobAnyRunnable, workerNotifyProbe,
-  type QueryContext, type ClaimedJobRow,
+  acquirePool,
+  queryContext,
+  readEnv,
+  workChannel,
+  controlChannel,
+  jobRelease,
+  jobAnyRunnable,
+  workerNotifyProbe,
+  type QueryContext,
+  type ClaimedJobRow,
 } from '@pq/core/internal'
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js'
 import { ListenWaker } from './wake/listen-waker.js'
@@ -138,7 +145,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const logger = options.logger
     if (logger !== undefined) {
       const missing = (['debug', 'info', 'warn', 'error'] as const).filter((m) => typeof logger?.[m] !== 'function')
-      if (missing.length) throw new InvalidOption('logger', `the logger has no ${missing.join(', ')} method${missing.length > 1 ? 's' : ''}; pass an object with debug, info, warn and error (a pino logger, or console)`)
+      if (missing.length)
+        throw new InvalidOption(
+          'logger',
+          `the logger has no ${missing.join(', ')} method${missing.length > 1 ? 's' : ''}; pass an object with debug, info, warn and error (a pino logger, or console)`,
+        )
       logWorkerEvents(this, logger)
     }
   }
@@ -163,7 +174,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
    * heartbeat also stores them in the worker's row, where the dashboard's /metrics endpoint reads them.
    */
   metrics(): WorkerMetrics {
-    return { claimWaitSeconds: this.#claimWait.snapshot(), runSeconds: this.#runTime.snapshot(), processed: this.#processed, failed: this.#failed }
+    return {
+      claimWaitSeconds: this.#claimWait.snapshot(),
+      runSeconds: this.#runTime.snapshot(),
+      processed: this.#processed,
+      failed: this.#failed,
+    }
   }
 
   /** Every live worker (heard from within a minute, by default). */
@@ -234,7 +250,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#heartbeat = new Heartbeat(this.#ctx, o, {
         state: () => (this.#stopMode ? 'stopping' : this.#running.size ? 'busy' : this.#state),
         listenMode: () => this.#waker.mode,
-        onStopRequested: () => { if (!this.#stopMode) void this.stop('graceful', 'asked to stop') },
+        onStopRequested: () => {
+          if (!this.#stopMode) void this.stop('graceful', 'asked to stop')
+        },
         warn: (what, err) => this.#warn(what, err),
         metrics: () => this.metrics(),
       })
@@ -250,7 +268,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#taskRunner = new TaskRunner(o.path, { databaseUrl: connectionString(o.connection), schema: o.schema }, o.lookup, (m) =>
       this.emit('warning', m),
     )
-    this.#completions = new Completions(this.#ctx, o.name, () => this.#waker.poke(), (m) => this.emit('warning', m))
+    this.#completions = new Completions(
+      this.#ctx,
+      o.name,
+      () => this.#waker.poke(),
+      (m) => this.emit('warning', m),
+    )
     this.#began = new BeganMarks(this.#ctx, o.name, (err) => this.#warn('marking started jobs failed', err))
     this.#maintenance = new Maintenance(this.#ctx, pool, o.heartbeatTimeout, o.maintenanceInterval)
     this.#heartbeat.start()
@@ -269,7 +292,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
     waker.on('mode', (mode: 'listen' | 'poll') => this.emit('waker:mode-changed', mode))
     const ok = await waker.start()
     if (!ok) {
-      this.emit('warning', `LISTEN/NOTIFY is unavailable (a transaction-mode pooler?); polling every ${this.options.fallbackPollInterval}s instead`)
+      this.emit(
+        'warning',
+        `LISTEN/NOTIFY is unavailable (a transaction-mode pooler?); polling every ${this.options.fallbackPollInterval}s instead`,
+      )
     }
     return waker
   }
@@ -312,13 +338,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
       const wanted = o.concurrency + ahead - this.#running.size - this.#buffer.length
       // Refill before the buffer runs dry (at half of what is claimed ahead), in the background.
       if (!this.#claiming && wanted > 0 && this.#buffer.length <= ahead / 2 && !this.#stopMode) {
-        this.#claiming = this.#claim(wanted).then((jobs) => {
-          this.#buffer.push(...jobs)
-          return jobs.length
-        }).finally(() => {
-          this.#claiming = undefined
-          this.#wakeSlotWaiters()
-        })
+        this.#claiming = this.#claim(wanted)
+          .then((jobs) => {
+            this.#buffer.push(...jobs)
+            return jobs.length
+          })
+          .finally(() => {
+            this.#claiming = undefined
+            this.#wakeSlotWaiters()
+          })
       }
       if (this.#buffer.length === 0 && this.#claiming) {
         claimedNothing = (await this.#claiming) === 0 && this.#buffer.length === 0
@@ -342,7 +370,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       // Idle: record outcomes first (they may release dependents), then decide.
       await this.#completions.flush().catch((err) => this.#warn('recording outcomes failed', err))
       if (o.burst) {
-        if (!await this.#anythingRunnable()) {
+        if (!(await this.#anythingRunnable())) {
           this.#stopReason = 'No more work, burst finished.'
           break
         }
@@ -358,7 +386,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   #startFromBuffer(): void {
-    while (this.#buffer.length > 0 && this.#running.size < this.options.concurrency && !this.#stopMode) this.#startJob(this.#buffer.shift()!)
+    while (this.#buffer.length > 0 && this.#running.size < this.options.concurrency && !this.#stopMode)
+      this.#startJob(this.#buffer.shift()!)
   }
 
   /** Claims for the loop; on a failing statement, says so and pauses briefly. */
@@ -378,13 +407,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #startJob(row: ClaimedJobRow): void {
     const job = new Job({ ctx: this.#ctx, pool: this.#pool }, row)
     this.#setState('busy')
-    if (row.enqueued_at && row.started_at) this.#claimWait.observe((new Date(row.started_at).getTime() - new Date(row.enqueued_at).getTime()) / 1000)
+    if (row.enqueued_at && row.started_at)
+      this.#claimWait.observe((new Date(row.started_at).getTime() - new Date(row.enqueued_at).getTime()) / 1000)
     this.emit('job:started', job)
     const serial = row.serial_claim === true
-    const settings = this.#runSettings ??= {
-      path: this.options.path, lookup: this.options.lookup, defaultTimeout: this.options.defaultTimeout, isolate: this.options.isolate,
-      exceptionHandlers: this.options.exceptionHandlers, warn: (m: string) => this.emit('warning', m),
-    }
+    const settings = (this.#runSettings ??= {
+      path: this.options.path,
+      lookup: this.options.lookup,
+      defaultTimeout: this.options.defaultTimeout,
+      isolate: this.options.isolate,
+      exceptionHandlers: this.options.exceptionHandlers,
+      warn: (m: string) => this.emit('warning', m),
+    })
     let run: Promise<JobRunReport>
     if (row.confirm_start && !row.began) {
       // A lost worker held this job before (it may be what killed it): record the start before
@@ -396,12 +430,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     // The slot frees when the run ends, not when its outcome is recorded: the next job runs while
     // the completion batch is written, and outcomes of jobs ending close together share a batch.
-    this.#running.set(row.id, run.then(() => {}, () => {}).finally(() => {
-      this.#began.ended(row.id)
-      this.#running.delete(row.id)
-      this.#heartbeat.stateChanged()
-      this.#wakeSlotWaiters()
-    }))
+    this.#running.set(
+      row.id,
+      run
+        .then(
+          () => {},
+          () => {},
+        )
+        .finally(() => {
+          this.#began.ended(row.id)
+          this.#running.delete(row.id)
+          this.#heartbeat.stateChanged()
+          this.#wakeSlotWaiters()
+        }),
+    )
     void run.then((report) => this.#record(row.id, report, serial))
   }
 
@@ -514,7 +556,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #nextSlot(): Promise<void> {
     if (!this.#slot) {
       let resolve!: () => void
-      const promise = new Promise<void>((r) => { resolve = r })
+      const promise = new Promise<void>((r) => {
+        resolve = r
+      })
       this.#slot = { promise, resolve }
     }
     return this.#slot.promise
@@ -573,7 +617,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 function clientConfig(connection: ResolvedWorkerOptions['connection']): pg.ClientConfig {
   if (connection === undefined) return {}
   if (typeof connection === 'string') return { connectionString: connection }
-  if ('totalCount' in connection) return (connection).options
+  if ('totalCount' in connection) return connection.options
   return connection
 }
 

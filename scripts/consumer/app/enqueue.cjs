@@ -7,4 +7,7 @@ async function main() {
   await queue.close()
   console.log(job.id)
 }
-main().catch((err) => { console.error(err); process.exitCode = 1 })
+main().catch((err) => {
+  console.error(err)
+  process.exitCode = 1
+})

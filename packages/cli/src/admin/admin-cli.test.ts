@@ -16,18 +16,39 @@ async function admin(argv: string[], answer?: string): Promise<{ code: number; o
     input = Object.assign(new PassThrough(), { isTTY: true })
     input.end(`${answer}\n`)
   }
-  const io = { out: { write: (t: string) => { out += t } }, err: { write: (t: string) => { err += t }, on: () => {}, once: () => {} }, in: input }
+  const io = {
+    out: {
+      write: (t: string) => {
+        out += t
+      },
+    },
+    err: {
+      write: (t: string) => {
+        err += t
+      },
+      on: () => {},
+      once: () => {},
+    },
+    in: input,
+  }
   const code = await runCli('pq-admin', () => adminCli(argv, { DATABASE_URL: db.url, PQ_SCHEMA: schema }, io), io, argv)
   return { code, out, err }
 }
 
-async function insertJob(id: string, queue: string, status: string, extra: { args?: unknown; exc_info?: string; created?: string } = {}): Promise<void> {
+async function insertJob(
+  id: string,
+  queue: string,
+  status: string,
+  extra: { args?: unknown; exc_info?: string; created?: string } = {},
+): Promise<void> {
   await db.pool.query(`insert into ${schema}.queue (name) values ($1) on conflict do nothing`, [queue])
-  await db.pool.query(`
+  await db.pool.query(
+    `
     insert into ${schema}.job (id, queue, func, args, status, position, exc_info, created_at, ended_at)
     values ($1, $2, 'fixtures.add', $3, $4, nextval('${schema}.job_position_seq'), $5, coalesce($6::timestamptz, now()),
       case when $4 in ('finished', 'failed') then now() end)`,
-  [id, queue, JSON.stringify(extra.args ?? [1, 2]), status, extra.exc_info ?? null, extra.created ?? null])
+    [id, queue, JSON.stringify(extra.args ?? [1, 2]), status, extra.exc_info ?? null, extra.created ?? null],
+  )
 }
 
 const statusOf = async (id: string): Promise<string | undefined> =>
@@ -51,9 +72,16 @@ describe('pq-admin', () => {
     await insertJob('e', 'q2', 'failed')
     const first = await admin(['jobs', '--queue', 'q1', '--status', 'failed', '--per-page', '2'])
     expect(first.code).toBe(0)
-    expect(first.out.split('\n').slice(1, 3).map((l) => l.split(' ')[0])).toEqual(['c', 'b'])
+    expect(
+      first.out
+        .split('\n')
+        .slice(1, 3)
+        .map((l) => l.split(' ')[0]),
+    ).toEqual(['c', 'b'])
     expect(first.out).toContain('page 1 of 2 (3 jobs); next: --page 2')
-    const second = JSON.parse((await admin(['jobs', '--queue', 'q1', '--status', 'failed', '--per-page', '2', '--page', '2', '--json'])).out)
+    const second = JSON.parse(
+      (await admin(['jobs', '--queue', 'q1', '--status', 'failed', '--per-page', '2', '--page', '2', '--json'])).out,
+    )
     expect(second).toMatchObject({ total: 3, page: 2, jobs: [{ id: 'a' }] })
   })
 
@@ -126,7 +154,12 @@ describe('pq-admin', () => {
     const { code, out } = await admin(['empty', 'q1', '--yes'])
     expect(code).toBe(0)
     expect(out).toContain('Deleted 2 waiting jobs of queue "q1"')
-    expect([await statusOf('w1'), await statusOf('w2'), await statusOf('h1'), await statusOf('o1')]).toEqual([undefined, undefined, 'finished', 'queued'])
+    expect([await statusOf('w1'), await statusOf('w2'), await statusOf('h1'), await statusOf('o1')]).toEqual([
+      undefined,
+      undefined,
+      'finished',
+      'queued',
+    ])
   })
 
   it('cancels waiting jobs', async () => {
@@ -142,7 +175,11 @@ describe('pq-admin', () => {
     await insertJob('r1', 'q1', 'started')
     await db.pool.query(`update ${schema}.job set worker = 'w1', started_at = now() where id = 'r1'`)
     const { out } = await admin(['workers'])
-    const line = (name: string) => out.split('\n').find((l) => l.startsWith(name))!.split(/\s{2,}/)
+    const line = (name: string) =>
+      out
+        .split('\n')
+        .find((l) => l.startsWith(name))!
+        .split(/\s{2,}/)
     expect(line('w1 ')).toEqual(['w1', 'busy', 'q1,q2', 'r1', expect.stringMatching(/^[34] sec\. ago$/), '0/0'])
     expect(line('w-old')).toEqual(['w-old', 'lost', '*', '-', '10 min. ago', '0/0'])
   })
@@ -163,7 +200,14 @@ describe('pq-admin', () => {
     expect(served.out).toMatch(/database: ok[^]*q1: 1 live worker/)
     const unserved = await admin(['ping', 'q1', 'q2', '--json'])
     expect(unserved.code).toBe(1)
-    expect(JSON.parse(unserved.out)).toEqual({ database: 'ok', ok: false, queues: [{ name: 'q1', workers: ['w1'] }, { name: 'q2', workers: [] }] })
+    expect(JSON.parse(unserved.out)).toEqual({
+      database: 'ok',
+      ok: false,
+      queues: [
+        { name: 'q1', workers: ['w1'] },
+        { name: 'q2', workers: [] },
+      ],
+    })
   })
 
   it('exits 2 on an unknown command', async () => {
@@ -174,10 +218,13 @@ describe('pq-admin', () => {
 
   it('runs as a bin: ping through the JS shim exits 1 for an unserved queue', async () => {
     const child = spawn(process.execPath, ['packages/cli/bin/pq-admin.js', 'ping', 'lonely'], {
-      env: { ...process.env, DATABASE_URL: db.url, PQ_SCHEMA: schema }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DATABASE_URL: db.url, PQ_SCHEMA: schema },
+      stdio: ['ignore', 'pipe', 'pipe'],
     })
     let out = ''
-    child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+    })
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
     expect(code).toBe(1)
     expect(out).toContain('lonely: NO live worker')
@@ -192,7 +239,18 @@ describe('pq-admin pause / resume and attempts', () => {
     expect(paused.out).toMatch(/^Queue "held" is paused \(since .+\)\. Resume it with pq-admin resume held\n$/)
     const { statsCli } = await import('../stats/stats-cli.js')
     let out = ''
-    await statsCli(['--json'], { DATABASE_URL: db.url, PQ_SCHEMA: schema }, { out: { write: (t: string) => { out += t } }, err: { write: () => {} } })
+    await statsCli(
+      ['--json'],
+      { DATABASE_URL: db.url, PQ_SCHEMA: schema },
+      {
+        out: {
+          write: (t: string) => {
+            out += t
+          },
+        },
+        err: { write: () => {} },
+      },
+    )
     expect(JSON.parse(out).queues[0]).toMatchObject({ name: 'held', jobs: 1, paused: true })
     expect(await admin(['resume', 'held'])).toMatchObject({ code: 0, out: 'Queue "held" resumed.\n' })
     expect(await admin(['resume', 'held'])).toMatchObject({ code: 1, err: 'pq-admin: queue "held" is not paused\n' })
@@ -200,12 +258,16 @@ describe('pq-admin pause / resume and attempts', () => {
 
   it('show lists the failed attempts', async () => {
     await insertJob('att-1', 'mail', 'failed', { exc_info: 'Error: second' })
-    await db.pool.query(`update ${schema}.job set attempts = 2, attempt_log = $1 where id = 'att-1'`, [JSON.stringify([
-      { attempt: 1, class: 'TypeError', message: 'first', stack: 'TypeError: first', at: '2026-01-02T03:04:05Z', worker: 'w1' },
-      { attempt: 2, class: 'Error', message: 'second', stack: 'Error: second', at: '2026-01-02T03:05:05Z', worker: 'w2' },
-    ])])
+    await db.pool.query(`update ${schema}.job set attempts = 2, attempt_log = $1 where id = 'att-1'`, [
+      JSON.stringify([
+        { attempt: 1, class: 'TypeError', message: 'first', stack: 'TypeError: first', at: '2026-01-02T03:04:05Z', worker: 'w1' },
+        { attempt: 2, class: 'Error', message: 'second', stack: 'Error: second', at: '2026-01-02T03:05:05Z', worker: 'w2' },
+      ]),
+    ])
     const shown = await admin(['show', 'att-1'])
-    expect(shown.out).toContain('failed attempts (last 10 kept):\n  #1 2026-01-02T03:04:05.000Z on w1: TypeError: first\n  #2 2026-01-02T03:05:05.000Z on w2: Error: second\n')
+    expect(shown.out).toContain(
+      'failed attempts (last 10 kept):\n  #1 2026-01-02T03:04:05.000Z on w1: TypeError: first\n  #2 2026-01-02T03:05:05.000Z on w2: Error: second\n',
+    )
     const json = JSON.parse((await admin(['show', 'att-1', '--json'])).out)
     expect(json.attemptHistory.map((a: { errorClass: string }) => a.errorClass)).toEqual(['TypeError', 'Error'])
   })

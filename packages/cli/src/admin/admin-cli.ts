@@ -18,11 +18,18 @@ const COMMANDS: Record<string, AdminCommand> = { ...JOB_COMMANDS, ...WORKER_COMM
 
 function overview(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length))
-  return ['Usage: pq-admin <command> [options]', '', 'Inspect and repair pq\'s queues, jobs and workers.', '', 'Commands:',
+  return [
+    'Usage: pq-admin <command> [options]',
+    '',
+    "Inspect and repair pq's queues, jobs and workers.",
+    '',
+    'Commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.describe}`),
-    '', 'Connection: --database-url (else DATABASE_URL), --schema (else PQ_SCHEMA, else pq).',
+    '',
+    'Connection: --database-url (else DATABASE_URL), --schema (else PQ_SCHEMA, else pq).',
     'Destructive commands (delete, empty, requeue --all-failed) ask first; --yes skips the question.',
-    'Run pq-admin <command> --help for its options.'].join('\n')
+    'Run pq-admin <command> --help for its options.',
+  ].join('\n')
 }
 
 /**
@@ -47,7 +54,7 @@ export async function adminCli(argv: readonly string[], env: Record<string, stri
     io.out.write(`${await parser.getHelp()}\n`)
     return 0
   }
-  const args = await parser.parseAsync() as Record<string, unknown>
+  const args = (await parser.parseAsync()) as Record<string, unknown>
   const e = readEnv(env)
   const schema = schemaName((args.schema as string | undefined) ?? e.schema)
   const { pool, release } = acquirePool((args['database-url'] as string | undefined) ?? e.databaseUrl, undefined)

@@ -30,7 +30,15 @@ describe('deleting a running job', () => {
     await expect(q.delete(job.id)).rejects.toThrow(InvalidState)
     await expect(job.delete()).rejects.toThrow(refusal)
     let err = ''
-    const io = { out: { write: () => true }, err: { write: (t: string) => { err += t; return true } } }
+    const io = {
+      out: { write: () => true },
+      err: {
+        write: (t: string) => {
+          err += t
+          return true
+        },
+      },
+    }
     const argv = ['delete', job.id, '--yes']
     const code = await runCli('pq-admin', () => adminCli(argv, { DATABASE_URL: db.url }, io), io, argv)
     expect(code).toBe(1)
@@ -40,5 +48,4 @@ describe('deleting a running job', () => {
     await job.delete()
     await expect(job.delete()).rejects.toThrow(NoSuchJob)
   })
-
 })

@@ -30,15 +30,49 @@ describe('pq-enqueue', () => {
 
   it('takes every enqueue option', async () => {
     const dep = (await run('fixtures.add', '1', '1')).out.trim()
-    const { code, out } = await run('fixtures.withKwargs', '3', '--queue', 'high', '--result-ttl', '-1', '--failure-ttl', '1h',
-      '--ttl', '60', '--at-front', '--job-id', 'cli-job', '--depends-on', dep, '--description', 'from the cli',
-      '--kwargs', '{"times":2}', '--meta', '{"who":"cli"}', '--retry', '2', '--retry-interval', '5', '--priority', '-7')
+    const { code, out } = await run(
+      'fixtures.withKwargs',
+      '3',
+      '--queue',
+      'high',
+      '--result-ttl',
+      '-1',
+      '--failure-ttl',
+      '1h',
+      '--ttl',
+      '60',
+      '--at-front',
+      '--job-id',
+      'cli-job',
+      '--depends-on',
+      dep,
+      '--description',
+      'from the cli',
+      '--kwargs',
+      '{"times":2}',
+      '--meta',
+      '{"who":"cli"}',
+      '--retry',
+      '2',
+      '--retry-interval',
+      '5',
+      '--priority',
+      '-7',
+    )
     expect(code).toBe(0)
     expect(out.trim()).toBe('cli-job')
     const job = await new Queue('high', { connection: db.pool }).fetchJob('cli-job')
     expect(job).toMatchObject({
-      origin: 'high', resultTtl: -1, failureTtl: 3600, ttl: 60, description: 'from the cli', kwargs: { times: 2 },
-      meta: { who: 'cli' }, retry: { max: 2, intervals: [5] }, status: 'deferred', priority: -7,
+      origin: 'high',
+      resultTtl: -1,
+      failureTtl: 3600,
+      ttl: 60,
+      description: 'from the cli',
+      kwargs: { times: 2 },
+      meta: { who: 'cli' },
+      retry: { max: 2, intervals: [5] },
+      status: 'deferred',
+      priority: -7,
     })
   })
 
@@ -102,10 +136,13 @@ describe('pq-enqueue', () => {
   it('runs as a bin: one line on stderr and exit 2 for a bad argument', () => {
     const bin = join(process.cwd(), 'packages/cli/bin/pq-enqueue.js')
     const res = spawnSync(process.execPath, [bin, 'fixtures.add', '--timeout', '0'], {
-      env: { ...process.env, DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH }, encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH },
+      encoding: 'utf8',
     })
     expect(res.status).toBe(2)
-    expect(res.stderr).toBe('pq-enqueue: invalid timeout "0": must be more than zero; use seconds (e.g. 90) or a number with a unit: 15s, 30m, 1h, 2d\n')
+    expect(res.stderr).toBe(
+      'pq-enqueue: invalid timeout "0": must be more than zero; use seconds (e.g. 90) or a number with a unit: 15s, 30m, 1h, 2d\n',
+    )
   })
 })
 
@@ -118,7 +155,9 @@ describe('pq-enqueue limits (issue 13, item 7)', () => {
     const timeout = await run('fixtures.add', '1', '2', '--timeout', '1000000000000')
     expect(timeout.code).toBe(2)
     expect(timeout.err).toMatch(/timeout.*at most 2147483 seconds/)
-    await expect(new Queue('limits', { connection: db.url }).enqueueCall({ func: 'fixtures.add', timeout: 1e12 })).rejects.toThrow(/at most 2147483 seconds/)
+    await expect(new Queue('limits', { connection: db.url }).enqueueCall({ func: 'fixtures.add', timeout: 1e12 })).rejects.toThrow(
+      /at most 2147483 seconds/,
+    )
     expect(await jobCount()).toBe(before)
   })
 })

@@ -27,12 +27,31 @@ describe('pq-schedule', () => {
   })
 
   it("takes pq-enqueue's job option flags for each run's job (one declaration, withEnqueueOptions)", async () => {
-    const { code, out } = await run('2030-01-01', 'fixtures.add', '--failure-ttl=1h', '--ttl=30m', '--retry=2', '--retry-interval=5',
-      '--description=nightly', '--at-front', '--timeout=90', '--result-ttl=0', '--queue=reports')
+    const { code, out } = await run(
+      '2030-01-01',
+      'fixtures.add',
+      '--failure-ttl=1h',
+      '--ttl=30m',
+      '--retry=2',
+      '--retry-interval=5',
+      '--description=nightly',
+      '--at-front',
+      '--timeout=90',
+      '--result-ttl=0',
+      '--queue=reports',
+    )
     expect(code).toBe(0)
     const s = await scheduled(out)
     expect(s.queue).toBe('reports')
-    expect(s.jobOptions).toMatchObject({ timeout: 90, resultTtl: 0, failureTtl: 3600, ttl: 1800, retry: { max: 2, intervals: [5] }, description: 'nightly', atFront: true })
+    expect(s.jobOptions).toMatchObject({
+      timeout: 90,
+      resultTtl: 0,
+      failureTtl: 3600,
+      ttl: 1800,
+      retry: { max: 2, intervals: [5] },
+      description: 'nightly',
+      atFront: true,
+    })
   })
 
   it('reads one-digit hours and JSON-ish arguments', async () => {
@@ -53,8 +72,31 @@ describe('pq-schedule', () => {
   })
 
   it('takes --between, --until, --tz, --cron, --queue, --timeout, --result-ttl and --kwargs', async () => {
-    const a = await scheduled((await run('2030-07-01T01:00', 'fixtures.withKwargs', '1', '--interval', 'PT1H', '--until', '2030-07-02',
-      '--between', '2.00-18.30', '--tz', 'Europe/Paris', '--queue', 'reports', '--timeout', '1m', '--result-ttl', '60', '--kwargs', '{"times":3}')).out)
+    const a = await scheduled(
+      (
+        await run(
+          '2030-07-01T01:00',
+          'fixtures.withKwargs',
+          '1',
+          '--interval',
+          'PT1H',
+          '--until',
+          '2030-07-02',
+          '--between',
+          '2.00-18.30',
+          '--tz',
+          'Europe/Paris',
+          '--queue',
+          'reports',
+          '--timeout',
+          '1m',
+          '--result-ttl',
+          '60',
+          '--kwargs',
+          '{"times":3}',
+        )
+      ).out,
+    )
     // 01:00 Paris (CEST, UTC+2) is before the window: the run moves to 02:00 Paris = 00:00 UTC.
     expect(iso(a.nextRunAt)).toBe('2030-07-01T00:00:00Z')
     expect(a).toMatchObject({ queue: 'reports', kwargs: { times: 3 } })
@@ -69,7 +111,8 @@ describe('pq-schedule', () => {
     expect((await run('--list')).out).toMatch(/listed-one\s+default\s+fixtures\.add\s+2030-05-05T00:00:00Z\s+1\s+0/)
     const json = JSON.parse((await run('--list', '--json')).out) as { schedules: { id: string; next_run_at: string; runs_left: number }[] }
     expect(json.schedules.find((s) => s.id === 'listed-one')).toMatchObject({
-      runs_left: 1, next_run_at: '2030-05-05T00:00:00.000Z',
+      runs_left: 1,
+      next_run_at: '2030-05-05T00:00:00.000Z',
       job_options: { timeout: 90, result_ttl: -1, failure_ttl: 31536000, ttl: null, retry: { max: 0, intervals: [] } },
     })
     expect(await run('--cancel', 'listed-one')).toMatchObject({ code: 0, out: 'Canceled schedule listed-one\n' })
@@ -106,7 +149,25 @@ describe('pq-schedule', () => {
   it('prints every option in --help, with examples', async () => {
     const { code, out } = await run('--help')
     expect(code).toBe(0)
-    for (const flag of ['--repeat', '--interval', '--between', '--until', '--cron', '--tz', '--mo', '--su', '--queue', '--timeout', '--result-ttl', '--kwargs', '--path', '--database-url', '--schema', '--list', '--cancel']) {
+    for (const flag of [
+      '--repeat',
+      '--interval',
+      '--between',
+      '--until',
+      '--cron',
+      '--tz',
+      '--mo',
+      '--su',
+      '--queue',
+      '--timeout',
+      '--result-ttl',
+      '--kwargs',
+      '--path',
+      '--database-url',
+      '--schema',
+      '--list',
+      '--cancel',
+    ]) {
       expect(out).toContain(flag)
     }
     expect(out).toContain('pq-schedule now reports.daily --repeat=-1')

@@ -10,18 +10,22 @@ const WEEKDAY_FLAGS = ['mo', 'tu', 'we', 'th', 'fr', 'sa', 'su'] as const
  * and next run; `--list` and `--cancel ID` manage schedules.
  */
 export async function scheduleCli(argv: readonly string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
-  let parser = withConnectionOptions(commandParser('pq-schedule', argv)
-    .parserConfiguration({ 'parse-positional-numbers': false })
-    .command('$0 [at] [func] [args..]', 'Schedule FUNC at AT (an ISO 8601 date or date-time, or now), once or on a rule.', (y) => y
-      .positional('at', { type: 'string', describe: 'First run: 2030-01-01, 2030-01-01T9:10, 2030-01-01T09:10Z, or now' })
-      .positional('func', { type: 'string', describe: 'The function, e.g. tasks.report' })
-      .positional('args', { type: 'string', array: true, describe: 'Arguments: JSON where they parse, else strings' }))
-    .option('repeat', { type: 'string', describe: 'Extra runs: 0 once (default), N more times, -1 forever, or an end date' })
-    .option('interval', { type: 'string', describe: 'Time between runs: seconds, or an ISO 8601 duration (P1D, PT30M, P1M)' })
-    .option('until', { type: 'string', describe: 'No run after this date' })
-    .option('between', { type: 'string', describe: "Daily window: '2:00/18:30', '2.00-18.30', '2-18:30', '22:00/02:00'" })
-    .option('cron', { type: 'string', describe: "Cron expression instead of an interval: '30 9 * * 1-5' (seconds first if 6 fields)" })
-    .option('tz', { type: 'string', describe: 'IANA zone for dates without offset, the window, weekdays and cron (default UTC)' }))
+  let parser = withConnectionOptions(
+    commandParser('pq-schedule', argv)
+      .parserConfiguration({ 'parse-positional-numbers': false })
+      .command('$0 [at] [func] [args..]', 'Schedule FUNC at AT (an ISO 8601 date or date-time, or now), once or on a rule.', (y) =>
+        y
+          .positional('at', { type: 'string', describe: 'First run: 2030-01-01, 2030-01-01T9:10, 2030-01-01T09:10Z, or now' })
+          .positional('func', { type: 'string', describe: 'The function, e.g. tasks.report' })
+          .positional('args', { type: 'string', array: true, describe: 'Arguments: JSON where they parse, else strings' }),
+      )
+      .option('repeat', { type: 'string', describe: 'Extra runs: 0 once (default), N more times, -1 forever, or an end date' })
+      .option('interval', { type: 'string', describe: 'Time between runs: seconds, or an ISO 8601 duration (P1D, PT30M, P1M)' })
+      .option('until', { type: 'string', describe: 'No run after this date' })
+      .option('between', { type: 'string', describe: "Daily window: '2:00/18:30', '2.00-18.30', '2-18:30', '22:00/02:00'" })
+      .option('cron', { type: 'string', describe: "Cron expression instead of an interval: '30 9 * * 1-5' (seconds first if 6 fields)" })
+      .option('tz', { type: 'string', describe: 'IANA zone for dates without offset, the window, weekdays and cron (default UTC)' }),
+  )
   for (const day of WEEKDAY_FLAGS) parser = parser.option(day, { type: 'boolean', describe: `Run on ${day.toUpperCase()}` })
   // The job options are each run's: every run enqueues one job with them.
   const full = withEnqueueOptions(parser)
@@ -71,7 +75,10 @@ export async function scheduleCli(argv: readonly string[], env: Record<string, s
   try {
     const schedule = await queue.scheduleCall(args.at as string, call)
     if (args.json) io.out.write(`${JSON.stringify(scheduleJson(schedule))}\n`)
-    else io.out.write(`${schedule.id}\nNext run: ${schedule.nextRunAt?.toISO({ suppressMilliseconds: true }) ?? 'none (every run is past its end)'}\n${schedule.description}\n`)
+    else
+      io.out.write(
+        `${schedule.id}\nNext run: ${schedule.nextRunAt?.toISO({ suppressMilliseconds: true }) ?? 'none (every run is past its end)'}\n${schedule.description}\n`,
+      )
     return 0
   } finally {
     await queue.close()
@@ -88,24 +95,51 @@ async function listSchedules(io: CliIo, lookup: { connection?: string; schema?: 
     io.out.write('No schedules.\n')
     return 0
   }
-  const rows = schedules.map((s) => [s.id, s.queue, s.func, s.nextRunAt?.toISO({ suppressMilliseconds: true }) ?? '-', s.runsLeft === null ? '∞' : String(s.runsLeft), String(s.runCount)])
+  const rows = schedules.map((s) => [
+    s.id,
+    s.queue,
+    s.func,
+    s.nextRunAt?.toISO({ suppressMilliseconds: true }) ?? '-',
+    s.runsLeft === null ? '∞' : String(s.runsLeft),
+    String(s.runCount),
+  ])
   io.out.write(`${renderTable({ header: ['ID', 'Queue', 'Function', 'Next run', 'Left', 'Runs'], rows }, 'plain')}\n`)
   return 0
 }
 
 function scheduleJson(s: Schedule) {
   return {
-    id: s.id, queue: s.queue, func: s.func, args: s.args, kwargs: s.kwargs,
-    next_run_at: s.nextRunAt?.toISO() ?? null, runs_left: s.runsLeft, run_count: s.runCount,
-    last_run_at: s.lastRunAt?.toISO() ?? null, last_job_id: s.lastJobId, rule: {
-      anchor: s.rule.anchor.toISO(), repeat: s.rule.repeat, until: s.rule.until?.toISO() ?? null, interval: s.rule.interval,
-      between: s.rule.between, weekdays: s.rule.weekdays, cron: s.rule.cron, tz: s.rule.tz,
+    id: s.id,
+    queue: s.queue,
+    func: s.func,
+    args: s.args,
+    kwargs: s.kwargs,
+    next_run_at: s.nextRunAt?.toISO() ?? null,
+    runs_left: s.runsLeft,
+    run_count: s.runCount,
+    last_run_at: s.lastRunAt?.toISO() ?? null,
+    last_job_id: s.lastJobId,
+    rule: {
+      anchor: s.rule.anchor.toISO(),
+      repeat: s.rule.repeat,
+      until: s.rule.until?.toISO() ?? null,
+      interval: s.rule.interval,
+      between: s.rule.between,
+      weekdays: s.rule.weekdays,
+      cron: s.rule.cron,
+      tz: s.rule.tz,
     },
-    description: s.description, canceled_at: s.canceledAt?.toISO() ?? null,
+    description: s.description,
+    canceled_at: s.canceledAt?.toISO() ?? null,
     job_options: {
-      timeout: s.jobOptions.timeout, result_ttl: s.jobOptions.resultTtl, failure_ttl: s.jobOptions.failureTtl,
-      ttl: s.jobOptions.ttl, retry: s.jobOptions.retry, description: s.jobOptions.description,
-      at_front: s.jobOptions.atFront, isolate: s.jobOptions.isolate,
+      timeout: s.jobOptions.timeout,
+      result_ttl: s.jobOptions.resultTtl,
+      failure_ttl: s.jobOptions.failureTtl,
+      ttl: s.jobOptions.ttl,
+      retry: s.jobOptions.retry,
+      description: s.jobOptions.description,
+      at_front: s.jobOptions.atFront,
+      isolate: s.jobOptions.isolate,
     },
   }
 }

@@ -23,11 +23,20 @@ export function parseCallArguments(values: readonly (string | number)[]): Json[]
  * (123456789012345678901234567890 becomes 1.2345678901234568e+29) without a word.
  */
 function checkExact(what: string, text: string, value: unknown): void {
-  const inexact = (v: unknown): boolean => typeof v === 'number' ? Number.isInteger(v) && !Number.isSafeInteger(v)
-    : Array.isArray(v) ? v.some(inexact) : typeof v === 'object' && v !== null ? Object.values(v).some(inexact) : false
+  const inexact = (v: unknown): boolean =>
+    typeof v === 'number'
+      ? Number.isInteger(v) && !Number.isSafeInteger(v)
+      : Array.isArray(v)
+        ? v.some(inexact)
+        : typeof v === 'object' && v !== null
+          ? Object.values(v).some(inexact)
+          : false
   if (inexact(value)) {
     const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text
-    throw new InvalidOption('args', `${what} ${shown} holds an integer beyond 2^53, which a JSON number cannot keep exactly; quote it to pass a string (e.g. '"${shown}"') or use a smaller number`)
+    throw new InvalidOption(
+      'args',
+      `${what} ${shown} holds an integer beyond 2^53, which a JSON number cannot keep exactly; quote it to pass a string (e.g. '"${shown}"') or use a smaller number`,
+    )
   }
 }
 
@@ -38,7 +47,10 @@ export function parseKwargs(text: string | undefined): Record<string, Json> | un
   try {
     value = JSON.parse(text)
   } catch (err) {
-    throw new InvalidOption('kwargs', `--kwargs is not valid JSON (${(err as Error).message}): ${JSON.stringify(text)}; use e.g. --kwargs '{"name": "Bob"}'`)
+    throw new InvalidOption(
+      'kwargs',
+      `--kwargs is not valid JSON (${(err as Error).message}): ${JSON.stringify(text)}; use e.g. --kwargs '{"name": "Bob"}'`,
+    )
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidOption('kwargs', `--kwargs must be a JSON object, got ${text}; use e.g. --kwargs '{"name": "Bob"}'`)
@@ -93,7 +105,10 @@ export function enqueueOptionsFromFlags(flags: EnqueueFlags): EnqueueOptions {
 /** --priority's text as a whole number; toPriority (at enqueue) then checks its range. */
 function parsePriority(text: string): number {
   if (!/^[+-]?\d+$/.test(text.trim())) {
-    throw new InvalidOption('priority', `invalid --priority ${JSON.stringify(text)}: use a whole number such as -10, 0 or 5 (lower runs first)`)
+    throw new InvalidOption(
+      'priority',
+      `invalid --priority ${JSON.stringify(text)}: use a whole number such as -10, 0 or 5 (lower runs first)`,
+    )
   }
   return Number(text)
 }

@@ -9,7 +9,19 @@ const db = useTestDatabase()
 async function stats(argv: string[], tty = false): Promise<{ code: number; out: string; err: string }> {
   let out = ''
   let err = ''
-  const io = { out: { write: (t: string) => { out += t }, isTTY: tty }, err: { write: (t: string) => { err += t } } }
+  const io = {
+    out: {
+      write: (t: string) => {
+        out += t
+      },
+      isTTY: tty,
+    },
+    err: {
+      write: (t: string) => {
+        err += t
+      },
+    },
+  }
   const code = await runCli('pq-stats', () => statsCli(argv, { DATABASE_URL: db.url }, io), io, argv)
   return { code, out, err }
 }
@@ -17,12 +29,15 @@ async function stats(argv: string[], tty = false): Promise<{ code: number; out: 
 /** Inserts `n` jobs of one queue and status with plain SQL. */
 async function seed(queue: string, status: string, n: number): Promise<void> {
   await db.pool.query(`insert into pq.queue (name) values ($1) on conflict do nothing`, [queue])
-  await db.pool.query(`
+  await db.pool.query(
+    `
     insert into pq.job (id, queue, func, status, position, created_at, ended_at)
     select $1 || '-' || $2 || '-' || g, $1, 'fixtures.add', $2, nextval('pq.job_position_seq'),
       timestamptz '2026-01-02 03:04:05+00' + g * interval '1 second',
       case when $2 in ('finished', 'failed') then now() end
-    from generate_series(1, $3::int) g`, [queue, status, n])
+    from generate_series(1, $3::int) g`,
+    [queue, status, n],
+  )
 }
 
 beforeAll(async () => {
@@ -46,7 +61,13 @@ describe('pq-stats', () => {
   it('prints one row per queue with each status counted and live workers', async () => {
     const { code, out } = await stats([])
     expect(code).toBe(0)
-    const cells = (name: string) => out.split('\n').find((l) => l.startsWith(`| ${name} `))!.split('|').slice(1, -1).map((c) => c.trim())
+    const cells = (name: string) =>
+      out
+        .split('\n')
+        .find((l) => l.startsWith(`| ${name} `))!
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim())
     expect(out).toContain('| Name')
     expect(cells('high')).toEqual(['high', '3', '2', '4', '5', '6', '7', '2'])
     expect(cells('low')).toEqual(['low', '0', '0', '0', '0', '1', '0', '1'])
@@ -57,8 +78,17 @@ describe('pq-stats', () => {
     const doc = JSON.parse(out) as { queues: Record<string, unknown>[] }
     expect(doc.queues.map((q) => q.name)).toEqual(['high', 'low'])
     expect(doc.queues[0]).toMatchObject({
-      name: 'high', jobs: 3, oldest_job_timestamp: '2026-01-02T03:04:06.000Z', index: 0, workers: 2,
-      finished_jobs: 6, started_jobs: 2, deferred_jobs: 4, failed_jobs: 7, scheduled_jobs: 5, estimated: [],
+      name: 'high',
+      jobs: 3,
+      oldest_job_timestamp: '2026-01-02T03:04:06.000Z',
+      index: 0,
+      workers: 2,
+      finished_jobs: 6,
+      started_jobs: 2,
+      deferred_jobs: 4,
+      failed_jobs: 7,
+      scheduled_jobs: 5,
+      estimated: [],
     })
     expect(doc.queues[1]).toMatchObject({ name: 'low', jobs: 0, oldest_job_timestamp: '-', index: 1, workers: 1 })
   })

@@ -3,7 +3,16 @@ import { DateTime } from 'luxon'
 import { UsageError } from '@pq/core'
 import { commandParser, withConnectionOptions, parseCommand, numberFlag, type CliIo } from '@pq/cli-kit'
 import {
-  readEnv, acquirePool, queryContext, schemaName, queueName, collectQueueStats, toRqStats, statsTableHealth, tableHealthWarnings, type CountMode,
+  readEnv,
+  acquirePool,
+  queryContext,
+  schemaName,
+  queueName,
+  collectQueueStats,
+  toRqStats,
+  statsTableHealth,
+  tableHealthWarnings,
+  type CountMode,
 } from '@pq/core/internal'
 import { renderStatsTable, renderStatsYaml, renderHealth } from './stats-render.js'
 
@@ -14,24 +23,33 @@ const CLEAR = '\x1b[H\x1b[2J'
  * `pq-stats`: rqstats for pq. One row per queue (queued, active, deferred, scheduled, finished,
  * failed, live workers), as a table, `--json` or `--yaml`; `--interval` redraws until Ctrl-C.
  */
-export async function statsCli(argv: readonly string[], env: Record<string, string | undefined>, io: CliIo, signal?: AbortSignal): Promise<number> {
-  const parser = withConnectionOptions(commandParser('pq-stats', argv)
-    .usage('$0 [options]\n\nQueue statistics. Queued, active, deferred and scheduled are exact counts. Finished, failed,\n'
-      + 'stopped and canceled are exact up to 20,000 jobs per queue; above that they are the planner\'s\n'
-      + 'estimate (shown as ~N, listed in "estimated" in --json), unless --exact.')
-    .option('queue', { type: 'string', array: true, describe: 'Only this queue (repeatable)' })
-    .option('json', { type: 'boolean', describe: 'Print rqstats\' JSON shape' })
-    .option('yaml', { type: 'boolean', describe: 'Print the same document as YAML' })
-    .option('interval', { type: 'string', describe: 'Redraw every SECONDS until Ctrl-C' })
-    .option('count', { type: 'string', describe: 'With --interval: stop after N draws' })
-    .option('exact', { type: 'boolean', describe: 'Count finished/failed exactly however many there are (slow on millions)' })
-    .option('estimate', { type: 'boolean', describe: 'Estimate finished/failed from statistics without counting' })
-    .option('live-seconds', { type: 'string', default: '60', describe: 'A worker is live if it heartbeat within this many seconds' })
-    .conflicts('json', 'yaml')
-    .conflicts('exact', 'estimate')
-    .example('pq-stats', 'the table, once')
-    .example('pq-stats --interval 5', 'redraw every 5 seconds until Ctrl-C')
-    .example('pq-stats --json --queue emails', 'one queue, as JSON'))
+export async function statsCli(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  io: CliIo,
+  signal?: AbortSignal,
+): Promise<number> {
+  const parser = withConnectionOptions(
+    commandParser('pq-stats', argv)
+      .usage(
+        '$0 [options]\n\nQueue statistics. Queued, active, deferred and scheduled are exact counts. Finished, failed,\n' +
+          "stopped and canceled are exact up to 20,000 jobs per queue; above that they are the planner's\n" +
+          'estimate (shown as ~N, listed in "estimated" in --json), unless --exact.',
+      )
+      .option('queue', { type: 'string', array: true, describe: 'Only this queue (repeatable)' })
+      .option('json', { type: 'boolean', describe: "Print rqstats' JSON shape" })
+      .option('yaml', { type: 'boolean', describe: 'Print the same document as YAML' })
+      .option('interval', { type: 'string', describe: 'Redraw every SECONDS until Ctrl-C' })
+      .option('count', { type: 'string', describe: 'With --interval: stop after N draws' })
+      .option('exact', { type: 'boolean', describe: 'Count finished/failed exactly however many there are (slow on millions)' })
+      .option('estimate', { type: 'boolean', describe: 'Estimate finished/failed from statistics without counting' })
+      .option('live-seconds', { type: 'string', default: '60', describe: 'A worker is live if it heartbeat within this many seconds' })
+      .conflicts('json', 'yaml')
+      .conflicts('exact', 'estimate')
+      .example('pq-stats', 'the table, once')
+      .example('pq-stats --interval 5', 'redraw every 5 seconds until Ctrl-C')
+      .example('pq-stats --json --queue emails', 'one queue, as JSON'),
+  )
   const args = await parseCommand(parser, argv, io)
   if (!args) return 0
   const interval = numberFlag('--interval', args.interval, { min: 0.01, max: 86400, example: '5' })
@@ -54,9 +72,13 @@ export async function statsCli(argv: readonly string[], env: Record<string, stri
       if (args.json) {
         // rqstats' shape, plus pq's table health beside the queues.
         const tables = health.tables.map((t) => ({
-          table: t.table, live_tuples: t.live, dead_tuples: t.dead,
-          last_vacuum: t.last_vacuum?.toISOString() ?? null, last_autovacuum: t.last_autovacuum?.toISOString() ?? null,
-          last_analyze: t.last_analyze?.toISOString() ?? null, last_autoanalyze: t.last_autoanalyze?.toISOString() ?? null,
+          table: t.table,
+          live_tuples: t.live,
+          dead_tuples: t.dead,
+          last_vacuum: t.last_vacuum?.toISOString() ?? null,
+          last_autovacuum: t.last_autovacuum?.toISOString() ?? null,
+          last_analyze: t.last_analyze?.toISOString() ?? null,
+          last_autoanalyze: t.last_autoanalyze?.toISOString() ?? null,
         }))
         text = `${JSON.stringify({ ...toRqStats(stats), tables, oldest_xact_age_seconds: health.oldestXactSeconds, autovacuum: health.autovacuum, warnings })}\n`
       } else if (args.yaml) text = renderStatsYaml(toRqStats(stats))

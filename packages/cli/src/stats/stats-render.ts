@@ -2,8 +2,12 @@ import { renderTable } from '@pq/cli-kit'
 import type { QueueStats, RqQueueStats, StatsTableHealthRow } from '@pq/core/internal'
 
 const COLUMNS = [
-  ['Queued', 'queued'], ['Active', 'started'], ['Deferred', 'deferred'], ['Scheduled', 'scheduled'],
-  ['Finished', 'finished'], ['Failed', 'failed'],
+  ['Queued', 'queued'],
+  ['Active', 'started'],
+  ['Deferred', 'deferred'],
+  ['Scheduled', 'scheduled'],
+  ['Finished', 'finished'],
+  ['Failed', 'failed'],
 ] as const
 
 /**
@@ -14,13 +18,16 @@ export function renderStatsTable(stats: readonly QueueStats[]): string {
   const label = (s: QueueStats) => (s.pausedAt ? `${s.name} (paused)` : s.name)
   const cell = (s: QueueStats, status: (typeof COLUMNS)[number][1]) =>
     `${s.estimated.includes(status) ? '~' : ''}${s.counts[status].toLocaleString('en-US')}`
-  return `${renderTable({
-    header: ['Name', ...COLUMNS.map(([title]) => title), 'Workers'],
-    rows: stats.map((s) => [label(s), ...COLUMNS.map(([, status]) => cell(s, status)), String(s.workers)]),
-    align: ['left', ...COLUMNS.map(() => 'right' as const), 'right'],
-    minWidths: [14, ...COLUMNS.map(() => 9), 9],
-    empty: '(no queues yet: nothing was ever enqueued)',
-  }, 'boxed')}\n`
+  return `${renderTable(
+    {
+      header: ['Name', ...COLUMNS.map(([title]) => title), 'Workers'],
+      rows: stats.map((s) => [label(s), ...COLUMNS.map(([, status]) => cell(s, status)), String(s.workers)]),
+      align: ['left', ...COLUMNS.map(() => 'right' as const), 'right'],
+      minWidths: [14, ...COLUMNS.map(() => 9), 9],
+      empty: '(no queues yet: nothing was ever enqueued)',
+    },
+    'boxed',
+  )}\n`
 }
 
 /**
@@ -47,8 +54,21 @@ const lastTime = (manual: Date | null, auto: Date | null): string => {
 
 /** Table health under the queue table: live/dead rows, last vacuum and analyze, the oldest transaction, warnings. */
 export function renderHealth(h: { tables: StatsTableHealthRow[]; oldestXactSeconds: number | null }, warnings: readonly string[]): string {
-  const rows = h.tables.map((t) => [t.table, t.live.toLocaleString('en-US'), t.dead.toLocaleString('en-US'), lastTime(t.last_vacuum, t.last_autovacuum), lastTime(t.last_analyze, t.last_autoanalyze)])
+  const rows = h.tables.map((t) => [
+    t.table,
+    t.live.toLocaleString('en-US'),
+    t.dead.toLocaleString('en-US'),
+    lastTime(t.last_vacuum, t.last_autovacuum),
+    lastTime(t.last_analyze, t.last_autoanalyze),
+  ])
   const header = ['Table', 'Live rows', 'Dead rows', 'Last vacuum', 'Last analyze']
   const xact = h.oldestXactSeconds === null ? 'none' : `${Math.round(h.oldestXactSeconds)} s`
-  return ['', renderTable({ header, rows }, 'plain'), `Oldest open transaction holding back vacuum: ${xact}`, ...warnings.map((w) => `warning: ${w}`)].join('\n') + '\n'
+  return (
+    [
+      '',
+      renderTable({ header, rows }, 'plain'),
+      `Oldest open transaction holding back vacuum: ${xact}`,
+      ...warnings.map((w) => `warning: ${w}`),
+    ].join('\n') + '\n'
+  )
 }

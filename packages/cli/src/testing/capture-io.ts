@@ -5,8 +5,18 @@ export function captureIo(): CliIo & { stdout: () => string; stderr: () => strin
   let out = ''
   let err = ''
   return {
-    out: { write: (text: string) => { out += text; return true } },
-    err: { write: (text: string) => { err += text; return true } },
+    out: {
+      write: (text: string) => {
+        out += text
+        return true
+      },
+    },
+    err: {
+      write: (text: string) => {
+        err += text
+        return true
+      },
+    },
     stdout: () => out,
     stderr: () => err,
   }

@@ -23,7 +23,8 @@ export const MAX_SECONDS = 2 ** 31 - 1
 /** The longest job timeout: Node's timers reach 2^31-1 ms (24.8 days). Shared by the API and the CLIs. */
 export const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000)
 
-const describeMax = (max: number) => (max >= 365 * 86400 ? `about ${Math.floor(max / (365 * 86400))} years` : `about ${(max / 86400).toFixed(1)} days`)
+const describeMax = (max: number) =>
+  max >= 365 * 86400 ? `about ${Math.floor(max / (365 * 86400))} years` : `about ${(max / 86400).toFixed(1)} days`
 
 /** A whole number of seconds from 1 to `max`, for options stored in integer columns (ttl). */
 export function toWholeSeconds(option: string, input: DurationInput, max = MAX_SECONDS): number {
@@ -39,7 +40,12 @@ export function toTtlSeconds(option: string, input: DurationInput): number {
   if (input === -1 || input === '-1') return -1
   const seconds = parseSeconds(option, input)
   if (seconds < 0) throw new InvalidDuration(option, input, `must be 0 (delete at once), -1 (keep forever) or positive; ${EXPECTED}`)
-  if (seconds > MAX_SECONDS) throw new InvalidDuration(option, input, `is too long: at most ${MAX_SECONDS} seconds (${describeMax(MAX_SECONDS)}), or -1 to keep forever`)
+  if (seconds > MAX_SECONDS)
+    throw new InvalidDuration(
+      option,
+      input,
+      `is too long: at most ${MAX_SECONDS} seconds (${describeMax(MAX_SECONDS)}), or -1 to keep forever`,
+    )
   if (!Number.isInteger(seconds)) throw new InvalidDuration(option, input, `must be whole seconds; ${EXPECTED}`)
   return seconds
 }

@@ -49,8 +49,9 @@ export function redactConnectionString(text: string): string {
     }
   }
   // A libpq key/value DSN: key = value pairs, values optionally single-quoted with \' escapes.
-  return text.replace(/([A-Za-z_][A-Za-z0-9_]*)(\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/g,
-    (all: string, key: string, eq: string) => (SECRET_KEY.test(key) ? `${key}${eq}***` : all))
+  return text.replace(/([A-Za-z_][A-Za-z0-9_]*)(\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/g, (all: string, key: string, eq: string) =>
+    SECRET_KEY.test(key) ? `${key}${eq}***` : all,
+  )
 }
 
 /** Where a connection goes, for messages: the connection string with its secrets masked, or "PG* defaults". */

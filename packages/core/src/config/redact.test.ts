@@ -15,5 +15,4 @@ describe('redactConnectionString', () => {
     expect(redactConnectionString(input)).toBe(expected)
     expect(describeConnection(input)).not.toContain('hunter2')
   })
-
 })

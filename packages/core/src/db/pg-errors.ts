@@ -16,8 +16,14 @@ const DATA_ERROR_CLASSES = new Set(['22', '23', '54'])
 
 /** Node's socket errors and the SQLSTATEs that mean "cannot get in" (bad password, no such database). */
 const CONNECTION_CODES = new Set([
-  'ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET',
-  INVALID_PASSWORD, INVALID_AUTHORIZATION_SPECIFICATION, INVALID_CATALOG_NAME,
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  INVALID_PASSWORD,
+  INVALID_AUTHORIZATION_SPECIFICATION,
+  INVALID_CATALOG_NAME,
 ])
 
 /** True when `err` (not already a PqError) means Postgres could not be reached or refused the login. */
@@ -40,9 +46,16 @@ export function asConnectionError(err: unknown, connection: unknown): unknown {
   if (err instanceof AggregateError && err.errors.length) return asConnectionError(err.errors[0], connection)
   if (!isConnectionFailure(err)) return err
   const code = (err as { code: string }).code
-  const url = typeof connection === 'string' ? connection
-    : typeof connection === 'object' && connection !== null && typeof (connection as { connectionString?: unknown }).connectionString === 'string'
-      ? (connection as { connectionString: string }).connectionString : connection === undefined ? process.env.DATABASE_URL : undefined
+  const url =
+    typeof connection === 'string'
+      ? connection
+      : typeof connection === 'object' &&
+          connection !== null &&
+          typeof (connection as { connectionString?: unknown }).connectionString === 'string'
+        ? (connection as { connectionString: string }).connectionString
+        : connection === undefined
+          ? process.env.DATABASE_URL
+          : undefined
   const reason = err instanceof Error ? err.message || code : code
   return new ConnectionError(`cannot connect to Postgres at ${describeConnection(url)}: ${reason}`, { cause: err })
 }

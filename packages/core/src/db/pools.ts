@@ -7,7 +7,10 @@ import { InvalidOption } from '../errors.js'
  */
 export type ConnectionOption = pg.Pool | string | pg.PoolConfig
 
-interface SharedPool { pool: pg.Pool; users: number }
+interface SharedPool {
+  pool: pg.Pool
+  users: number
+}
 const shared = new Map<string, SharedPool>()
 
 /**
@@ -15,12 +18,17 @@ const shared = new Map<string, SharedPool>()
  * ended by pq; pools pq opens for a string or config are shared per connection string and ended when
  * the last user releases them.
  */
-export function acquirePool(connection: ConnectionOption | undefined, fallbackUrl: string | undefined): { pool: pg.Pool; release: () => Promise<void> } {
+export function acquirePool(
+  connection: ConnectionOption | undefined,
+  fallbackUrl: string | undefined,
+): { pool: pg.Pool; release: () => Promise<void> } {
   if (connection instanceof pg.Pool || (typeof connection === 'object' && connection !== null && 'totalCount' in connection)) {
     return { pool: connection as pg.Pool, release: async () => {} }
   }
-  const config: pg.PoolConfig = typeof connection === 'string' ? { connectionString: checkedUrl(connection) }
-    : connection ?? (fallbackUrl ? { connectionString: checkedUrl(fallbackUrl) } : {})
+  const config: pg.PoolConfig =
+    typeof connection === 'string'
+      ? { connectionString: checkedUrl(connection) }
+      : (connection ?? (fallbackUrl ? { connectionString: checkedUrl(fallbackUrl) } : {}))
   const key = JSON.stringify(config)
   let entry = shared.get(key)
   if (!entry) {
@@ -54,7 +62,10 @@ export function acquirePool(connection: ConnectionOption | undefined, fallbackUr
 function checkedUrl(url: string): string {
   if (/^postgres(ql)?:\/\//i.test(url) || url.startsWith('/') || url.startsWith('socket:')) return url
   const shown = url.includes('@') || url.length > 80 ? '(not shown: it may hold a password)' : JSON.stringify(url)
-  throw new InvalidOption('connection', `invalid database URL ${shown} (--database-url or DATABASE_URL): use postgres://user:password@host:5432/database`)
+  throw new InvalidOption(
+    'connection',
+    `invalid database URL ${shown} (--database-url or DATABASE_URL): use postgres://user:password@host:5432/database`,
+  )
 }
 
 /** Ends every pool pq opened for connection strings (for scripts that want a clean exit). */

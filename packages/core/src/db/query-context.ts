@@ -111,10 +111,12 @@ export type Executor = pg.Pool | pg.Client | pg.PoolClient | Kysely<any> // esli
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as Executor
 const isKysely = (x: unknown): x is Kysely<any> =>
-  typeof x === 'object' && x !== null && typeof (x as Kysely<unknown>).withoutPlugins === 'function' && typeof (x as Kysely<unknown>).selectFrom === 'function'
+  typeof x === 'object' &&
+  x !== null &&
+  typeof (x as Kysely<unknown>).withoutPlugins === 'function' &&
+  typeof (x as Kysely<unknown>).selectFrom === 'function'
 
-const isPool = (x: unknown): x is pg.Pool =>
-  typeof x === 'object' && x !== null && 'totalCount' in x && 'idleCount' in x
+const isPool = (x: unknown): x is pg.Pool => typeof x === 'object' && x !== null && 'totalCount' in x && 'idleCount' in x
 
 const isClient = (x: unknown): x is pg.Client =>
   typeof x === 'object' && x !== null && typeof (x as pg.Client).query === 'function' && !isPool(x)
@@ -123,7 +125,12 @@ const isClient = (x: unknown): x is pg.Client =>
 const wrappedClients = new WeakMap<object, Map<string, Kysely<Database>>>()
 const wrappedPools = new WeakMap<object, Map<string, Kysely<Database>>>()
 
-function cached(cache: WeakMap<object, Map<string, Kysely<Database>>>, key: object, schema: string, make: () => Kysely<Database>): Kysely<Database> {
+function cached(
+  cache: WeakMap<object, Map<string, Kysely<Database>>>,
+  key: object,
+  schema: string,
+  make: () => Kysely<Database>,
+): Kysely<Database> {
   let bySchema = cache.get(key)
   if (!bySchema) cache.set(key, (bySchema = new Map<string, Kysely<Database>>()))
   let db = bySchema.get(schema)
@@ -137,7 +144,10 @@ function cached(cache: WeakMap<object, Map<string, Kysely<Database>>>, key: obje
  */
 function kyselyOverClient(client: pg.Client | pg.PoolClient, schema: string): Kysely<Database> {
   return cached(wrappedClients, client, schema, () => {
-    const lease = { query: translatingQuery(client.query.bind(client) as (...args: unknown[]) => Promise<unknown>, schema, null), release: () => {} }
+    const lease = {
+      query: translatingQuery(client.query.bind(client) as (...args: unknown[]) => Promise<unknown>, schema, null),
+      release: () => {},
+    }
     const pool = { connect: async () => lease, end: async () => {} }
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as unknown as pg.Pool }) })
   })
@@ -149,7 +159,10 @@ export function kyselyOverPool(pool: pg.Pool, schema = 'pq'): Kysely<Database> {
     const leasing = {
       connect: async () => {
         const client = await pool.connect()
-        return { query: translatingQuery(client.query.bind(client) as (...args: unknown[]) => Promise<unknown>, schema, pool), release: (err?: Error | boolean) => client.release(err) }
+        return {
+          query: translatingQuery(client.query.bind(client) as (...args: unknown[]) => Promise<unknown>, schema, pool),
+          release: (err?: Error | boolean) => client.release(err),
+        }
       },
       end: async () => {},
     }
@@ -163,8 +176,18 @@ export function kyselyOverPool(pool: pg.Pool, schema = 'pq'): Kysely<Database> {
  */
 export function queryContext(executor: Executor, schema: string): QueryContext {
   if (isKysely(executor)) return { db: executor.withoutPlugins() as Kysely<Database>, schema }
-  if (isPool(executor)) return { db: kyselyOverPool(executor, schema), schema, prepared: translatingQuery<PreparedRunner>((config) => executor.query(config), schema, executor) }
-  if (isClient(executor)) return { db: kyselyOverClient(executor, schema), schema, prepared: translatingQuery<PreparedRunner>((config) => executor.query(config), schema, null) }
+  if (isPool(executor))
+    return {
+      db: kyselyOverPool(executor, schema),
+      schema,
+      prepared: translatingQuery<PreparedRunner>((config) => executor.query(config), schema, executor),
+    }
+  if (isClient(executor))
+    return {
+      db: kyselyOverClient(executor, schema),
+      schema,
+      prepared: translatingQuery<PreparedRunner>((config) => executor.query(config), schema, null),
+    }
   throw new TypeError('expected a pg Pool, a pg Client/PoolClient, or a Kysely instance or transaction')
 }
 

@@ -18,10 +18,12 @@ describe('inTransaction', () => {
   it('rolls back and rethrows when fn throws, and gives the client back to the pool', async () => {
     await db.pool.query('create table tx_rollback (n int)')
     const idleBefore = db.pool.totalCount - db.pool.idleCount
-    await expect(inTransaction(db.pool, async (client) => {
-      await client.query('insert into tx_rollback values (1)')
-      throw new Error('changed my mind')
-    })).rejects.toThrow('changed my mind')
+    await expect(
+      inTransaction(db.pool, async (client) => {
+        await client.query('insert into tx_rollback values (1)')
+        throw new Error('changed my mind')
+      }),
+    ).rejects.toThrow('changed my mind')
     expect((await db.pool.query('select n from tx_rollback')).rows).toEqual([])
     expect(db.pool.totalCount - db.pool.idleCount).toBe(idleBefore)
   })

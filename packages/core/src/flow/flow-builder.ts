@@ -62,11 +62,12 @@ export class FlowBuilder implements FlowSteps {
    * flow queue's connection, in the same statement, so the other Queue must share its schema.
    */
   on(queue: Queue | string): FlowSteps {
-    const target: Target = typeof queue === 'string'
-      ? { name: queueName(queue), serial: false, defaults: this.#home.defaults }
-      : queue
+    const target: Target = typeof queue === 'string' ? { name: queueName(queue), serial: false, defaults: this.#home.defaults } : queue
     if (typeof queue !== 'string' && queue.schema !== this.#schema) {
-      throw new InvalidOption('queue', `f.on(${JSON.stringify(queue.name)}) names a queue in schema "${queue.schema}" but the flow writes to schema "${this.#schema}"; use a queue of the same schema`)
+      throw new InvalidOption(
+        'queue',
+        `f.on(${JSON.stringify(queue.name)}) names a queue in schema "${queue.schema}" but the flow writes to schema "${this.#schema}"; use a queue of the same schema`,
+      )
     }
     return {
       enqueue: (func, ...args) => this.#add(target, { func, args }),
@@ -83,7 +84,8 @@ export class FlowBuilder implements FlowSteps {
 
   #add(target: Target, call: EnqueueCall): string {
     if (this.#closed) throw new InvalidState(`flow ${this.id} is already written; add steps inside the Flow.run block, before it returns`)
-    if (typeof call !== 'object' || call === null) throw new InvalidOption('call', `a flow step takes a call like { func: 'tasks.add', args: [1, 2] }, got ${JSON.stringify(call)}`)
+    if (typeof call !== 'object' || call === null)
+      throw new InvalidOption('call', `a flow step takes a call like { func: 'tasks.add', args: [1, 2] }, got ${JSON.stringify(call)}`)
     const row = resolveEnqueueCall(target.name, call, target.defaults, DateTime.utc())
     const previous = this.#rows.at(-1)
     // Each step waits on the one before, plus whatever the caller named.

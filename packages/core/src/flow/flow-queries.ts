@@ -13,8 +13,14 @@ export async function flowFetch(q: QueryContext, p: { id: string }): Promise<Flo
 
 /** Every flow with this name, newest first (flow_name_idx). */
 export async function flowFindByName(q: QueryContext, p: { name: string }): Promise<FlowRow[]> {
-  return q.db.withSchema(q.schema).selectFrom('flow').selectAll().where('name', '=', p.name)
-    .orderBy('created_at', 'desc').orderBy('id', 'desc').execute()
+  return q.db
+    .withSchema(q.schema)
+    .selectFrom('flow')
+    .selectAll()
+    .where('name', '=', p.name)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute()
 }
 
 /** A flow with how many of its jobs are in each status. */

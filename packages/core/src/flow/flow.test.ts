@@ -17,7 +17,11 @@ async function statuses(ids: readonly string[]): Promise<string[]> {
 /** Marks a job started by a pretend worker, then records an outcome as a worker's completion does. */
 async function finish(id: string, status: 'finished' | 'failed' = 'finished'): Promise<string[]> {
   await db.pool.query(`update pq.job set status = 'started', worker = 'w-test', attempts = attempts + 1 where id = $1`, [id])
-  const rows = await jobFinishMany(db.ctx, { worker: 'w-test', releaseSerial: false, outcomes: [{ id, status, result: status === 'finished' ? '1' : null, excInfo: status === 'failed' ? 'boom' : null, retryAt: null }] })
+  const rows = await jobFinishMany(db.ctx, {
+    worker: 'w-test',
+    releaseSerial: false,
+    outcomes: [{ id, status, result: status === 'finished' ? '1' : null, excInfo: status === 'failed' ? 'boom' : null, retryAt: null }],
+  })
   return jobReleaseDependents(db.ctx, { ids: rows.filter((r) => r.has_dependents).map((r) => r.id) })
 }
 
@@ -34,9 +38,15 @@ describe('Flow.run', () => {
     expect(flow.status).toBe('queued')
     expect(flow.steps.map((s) => s.status)).toEqual(['queued', 'deferred', 'deferred'])
     expect(flow.steps.every((s) => s.flowId === flow.id)).toBe(true)
-    const { rows: edges } = await db.pool.query('select job_id, depends_on from pq.job_dependency where job_id = any($1) order by job_id', [flow.jobs])
-    expect(edges).toEqual(expect.arrayContaining([
-      { job_id: flow.jobs[1], depends_on: flow.jobs[0] }, { job_id: flow.jobs[2], depends_on: flow.jobs[1] }]))
+    const { rows: edges } = await db.pool.query('select job_id, depends_on from pq.job_dependency where job_id = any($1) order by job_id', [
+      flow.jobs,
+    ])
+    expect(edges).toEqual(
+      expect.arrayContaining([
+        { job_id: flow.jobs[1], depends_on: flow.jobs[0] },
+        { job_id: flow.jobs[2], depends_on: flow.jobs[1] },
+      ]),
+    )
     expect(edges).toHaveLength(2)
     // Steps depended on inside the batch carry the flag a completion reads to release the next step.
     const { rows } = await db.pool.query('select id, has_dependents, scheduled_for from pq.job where id = any($1)', [flow.jobs])
@@ -64,16 +74,22 @@ describe('Flow.run', () => {
 
   it('writes nothing when the block throws, and nothing for an empty flow', async () => {
     const before = await db.pool.query('select (select count(*) from pq.job)::int as jobs, (select count(*) from pq.flow)::int as flows')
-    await expect(Flow.run(queue(), { name: 'broken' }, (f) => {
-      f.enqueue('fixtures.add', 1)
-      throw new Error('changed my mind')
-    })).rejects.toThrow('changed my mind')
-    await expect(Flow.run(queue(), { name: 'broken' }, async (f) => {
-      f.enqueue('fixtures.add', 1)
-      f.enqueueCall({ func: 'fixtures.add', args: [() => 1] })
-    })).rejects.toThrow(/args\[0\] cannot be stored as JSON/)
+    await expect(
+      Flow.run(queue(), { name: 'broken' }, (f) => {
+        f.enqueue('fixtures.add', 1)
+        throw new Error('changed my mind')
+      }),
+    ).rejects.toThrow('changed my mind')
+    await expect(
+      Flow.run(queue(), { name: 'broken' }, async (f) => {
+        f.enqueue('fixtures.add', 1)
+        f.enqueueCall({ func: 'fixtures.add', args: [() => 1] })
+      }),
+    ).rejects.toThrow(/args\[0\] cannot be stored as JSON/)
     await expect(Flow.run(queue(), { name: 'empty' }, () => {})).rejects.toThrow(InvalidOption)
-    await expect(Flow.run(queue(), { name: 'empty' }, () => {})).rejects.toThrow(/^flow "empty" has no steps; add at least one with f.enqueue/)
+    await expect(Flow.run(queue(), { name: 'empty' }, () => {})).rejects.toThrow(
+      /^flow "empty" has no steps; add at least one with f.enqueue/,
+    )
     const after = await db.pool.query('select (select count(*) from pq.job)::int as jobs, (select count(*) from pq.flow)::int as flows')
     expect(after.rows).toEqual(before.rows)
     expect(await Flow.find('broken', lookup())).toEqual([])
@@ -81,12 +97,16 @@ describe('Flow.run', () => {
 
   it('writes nothing when a step is refused by the database: all or none', async () => {
     await queue().enqueueCall({ func: 'fixtures.add', jobId: 'taken' })
-    await expect(Flow.run(queue(), { name: 'dup' }, (f) => {
-      f.enqueue('fixtures.add', 1)
-      f.enqueueCall({ func: 'fixtures.add', jobId: 'taken' })
-    })).rejects.toThrow(/a job with id "taken" already exists/)
+    await expect(
+      Flow.run(queue(), { name: 'dup' }, (f) => {
+        f.enqueue('fixtures.add', 1)
+        f.enqueueCall({ func: 'fixtures.add', jobId: 'taken' })
+      }),
+    ).rejects.toThrow(/a job with id "taken" already exists/)
     expect(await Flow.find('dup', lookup())).toEqual([])
-    const { rows } = await db.pool.query(`select count(*)::int as n from pq.job where flow_id is not null and id <> 'taken' and func = 'fixtures.add' and args = '[1]'`)
+    const { rows } = await db.pool.query(
+      `select count(*)::int as n from pq.job where flow_id is not null and id <> 'taken' and func = 'fixtures.add' and args = '[1]'`,
+    )
     expect(rows[0].n).toBe(0)
   })
 
@@ -108,25 +128,34 @@ describe('Flow.run', () => {
       })
       await expect(Flow.get(kept.id, lookup())).resolves.toBeUndefined()
       await client.query('commit')
-      expect(((await Flow.get(kept.id, lookup()))!).status).toBe('queued')
+      expect((await Flow.get(kept.id, lookup()))!.status).toBe('queued')
     } finally {
       client.release()
     }
   })
 
-  it('puts steps on other queues with f.on, each with that queue\'s defaults', async () => {
+  it("puts steps on other queues with f.on, each with that queue's defaults", async () => {
     const other = queue('flows-other', { resultTtl: 60, serial: true })
     const flow = await Flow.run(queue(), (f) => {
       f.enqueue('fixtures.add', 1)
       f.on(other).enqueue('fixtures.add', 2)
       f.on('flows-third').enqueueCall({ func: 'fixtures.add', args: [3] })
     })
-    expect(flow.steps.map((s) => [s.queue, s.resultTtl])).toEqual([['flows', 500], ['flows-other', 60], ['flows-third', 500]])
+    expect(flow.steps.map((s) => [s.queue, s.resultTtl])).toEqual([
+      ['flows', 500],
+      ['flows-other', 60],
+      ['flows-third', 500],
+    ])
     const { rows } = await db.pool.query(`select name, serial from pq.queue where name like 'flows-%' order by name`)
-    expect(rows).toEqual([{ name: 'flows-other', serial: true }, { name: 'flows-third', serial: false }])
-    await expect(Flow.run(queue(), (f) => {
-      f.on(new Queue('x', { connection: db.pool, schema: 'elsewhere' })).enqueue('fixtures.add')
-    })).rejects.toThrow(/names a queue in schema "elsewhere" but the flow writes to schema "pq"/)
+    expect(rows).toEqual([
+      { name: 'flows-other', serial: true },
+      { name: 'flows-third', serial: false },
+    ])
+    await expect(
+      Flow.run(queue(), (f) => {
+        f.on(new Queue('x', { connection: db.pool, schema: 'elsewhere' })).enqueue('fixtures.add')
+      }),
+    ).rejects.toThrow(/names a queue in schema "elsewhere" but the flow writes to schema "pq"/)
   })
 
   it('refuses a step added after the block returned', async () => {
@@ -139,13 +168,17 @@ describe('Flow.run', () => {
   })
 
   it('refuses a step depending on a job that does not exist, and a cycle', async () => {
-    await expect(Flow.run(queue(), (f) => {
-      f.enqueueCall({ func: 'fixtures.add', dependsOn: 'no-such-job' })
-    })).rejects.toThrow(NoSuchJob)
-    await expect(Flow.run(queue(), (f) => {
-      f.enqueueCall({ func: 'fixtures.add', jobId: 'loop-1', dependsOn: 'loop-2' })
-      f.enqueueCall({ func: 'fixtures.add', jobId: 'loop-2' })
-    })).rejects.toThrow(DependencyCycle)
+    await expect(
+      Flow.run(queue(), (f) => {
+        f.enqueueCall({ func: 'fixtures.add', dependsOn: 'no-such-job' })
+      }),
+    ).rejects.toThrow(NoSuchJob)
+    await expect(
+      Flow.run(queue(), (f) => {
+        f.enqueueCall({ func: 'fixtures.add', jobId: 'loop-1', dependsOn: 'loop-2' })
+        f.enqueueCall({ func: 'fixtures.add', jobId: 'loop-2' })
+      }),
+    ).rejects.toThrow(DependencyCycle)
     expect(await statuses(['loop-1', 'loop-2'])).toEqual(['gone', 'gone'])
   })
 })
@@ -212,7 +245,7 @@ describe('cancelling', () => {
   })
 })
 
-describe('a flow\'s lifetime', () => {
+describe("a flow's lifetime", () => {
   it('is swept with its final job, not before', async () => {
     const flow = await Flow.run(queue(), (f) => {
       f.enqueue('fixtures.add', 1)
@@ -220,7 +253,7 @@ describe('a flow\'s lifetime', () => {
     })
     await db.pool.query(`update pq.job set expires_at = now() - interval '1 second' where id = $1`, [flow.jobs[0]])
     await jobSweepExpired(db.ctx, { limit: 100 })
-    expect(((await Flow.get(flow.id, lookup()))!).steps.map((s) => s.id)).toEqual([flow.jobs[1]])
+    expect((await Flow.get(flow.id, lookup()))!.steps.map((s) => s.id)).toEqual([flow.jobs[1]])
     await db.pool.query(`update pq.job set expires_at = now() - interval '1 second' where id = $1`, [flow.jobs[1]])
     await jobSweepExpired(db.ctx, { limit: 100 })
     await expect(Flow.get(flow.id, lookup())).resolves.toBeUndefined()
@@ -238,14 +271,14 @@ describe('a flow\'s lifetime', () => {
       f.enqueue('fixtures.add', 2)
     })
     await queue().delete(manual.jobs[0]!)
-    expect(((await Flow.get(manual.id, lookup()))!).status).toBe('canceled')
+    expect((await Flow.get(manual.id, lookup()))!.status).toBe('canceled')
     await queue().delete(manual.jobs[1]!)
     await expect(Flow.get(manual.id, lookup())).resolves.toBeUndefined()
   })
 })
 
 describe('a queue with isAsync false', () => {
-  it('runs a flow\'s steps at once, in order, and stops at a failed step', async () => {
+  it("runs a flow's steps at once, in order, and stops at a failed step", async () => {
     const q = queue('sync', { isAsync: false, path: (await import('@pq/core/testing')).FIXTURES_PATH })
     const flow = await Flow.run(q, (f) => {
       f.enqueue('fixtures.add', 1, 2)
@@ -254,6 +287,6 @@ describe('a queue with isAsync false', () => {
     })
     expect(flow.steps.map((s) => s.status)).toEqual(['finished', 'failed', 'deferred'])
     expect(flow.status).toBe('failed')
-    expect(((await Flow.get(flow.id, lookup()))!).failedStep?.excInfo).toMatch(/stop here/)
+    expect((await Flow.get(flow.id, lookup()))!.failedStep?.excInfo).toMatch(/stop here/)
   })
 })

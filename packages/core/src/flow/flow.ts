@@ -88,8 +88,10 @@ export class Flow {
    */
   static async run(queue: Queue, options: FlowOptions | FlowBlock, block?: FlowBlock): Promise<Flow> {
     const [opts, body] = typeof options === 'function' ? [{}, options] : [options ?? {}, block]
-    if (!(queue instanceof Queue)) throw new InvalidOption('queue', 'Flow.run takes a Queue first: Flow.run(queue, { name }, (f) => { ... })')
-    if (typeof body !== 'function') throw new InvalidOption('block', 'Flow.run takes a block adding steps: Flow.run(queue, { name }, (f) => { f.enqueue(...) })')
+    if (!(queue instanceof Queue))
+      throw new InvalidOption('queue', 'Flow.run takes a Queue first: Flow.run(queue, { name }, (f) => { ... })')
+    if (typeof body !== 'function')
+      throw new InvalidOption('block', 'Flow.run takes a block adding steps: Flow.run(queue, { name }, (f) => { f.enqueue(...) })')
     const name = flowName(opts.name)
     const builder = new FlowBuilder(queue, randomUUID(), name)
     try {
@@ -99,7 +101,10 @@ export class Flow {
     }
     const { rows, queues } = builder.close()
     if (rows.length === 0) {
-      throw new InvalidOption('steps', `flow ${name === null ? builder.id : JSON.stringify(name)} has no steps; add at least one with f.enqueue, f.enqueueCall or f.schedule inside the block`)
+      throw new InvalidOption(
+        'steps',
+        `flow ${name === null ? builder.id : JSON.stringify(name)} has no steps; add at least one with f.enqueue, f.enqueueCall or f.schedule inside the block`,
+      )
     }
     const jobs = await queue.insertRows(rows, queues, { id: builder.id, name, queue: queue.name, jobIds: rows.map((r) => r.id) })
     const home = { ctx: queryContext(queue.pool, queue.schema), pool: queue.pool }

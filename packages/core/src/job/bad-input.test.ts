@@ -7,11 +7,15 @@ import { useTestDatabase } from '@pq/core/testing'
 // names the field and the allowed form or range.
 const db = useTestDatabase()
 const q = () => new Queue('bad-input', { connection: db.url })
-const rowsWritten = async () => Number((await db.pool.query('select (select count(*) from pq.job) + (select count(*) from pq.schedule) as n')).rows[0].n)
+const rowsWritten = async () =>
+  Number((await db.pool.query('select (select count(*) from pq.job) + (select count(*) from pq.schedule) as n')).rows[0].n)
 
 async function refused(attempt: () => Promise<unknown>, field: string | RegExp): Promise<PqError> {
   const before = await rowsWritten()
-  const err = await attempt().then(() => undefined, (e: unknown) => e)
+  const err = await attempt().then(
+    () => undefined,
+    (e: unknown) => e,
+  )
   expect(err).toBeInstanceOf(PqError)
   expect((err as Error).message).toMatch(field)
   expect(await rowsWritten()).toBe(before)
@@ -51,7 +55,10 @@ describe('bad enqueue input', () => {
 
   it('names 10,000 missing dependencies in one short line', async () => {
     const ids = Array.from({ length: 10_000 }, (_, i) => `missing-${i}`)
-    const err = await refused(() => q().enqueueCall({ func: 'm.f', dependsOn: ids }), /10,000 jobs that do not exist: missing-0, .* and 9,995 more/)
+    const err = await refused(
+      () => q().enqueueCall({ func: 'm.f', dependsOn: ids }),
+      /10,000 jobs that do not exist: missing-0, .* and 9,995 more/,
+    )
     expect(err).toBeInstanceOf(NoSuchJob)
     expect(err.message.length).toBeLessThan(300)
   })
@@ -62,7 +69,10 @@ describe('bad enqueue input', () => {
   })
 
   it('gives ConnectionError, secrets masked, when Postgres cannot be reached', async () => {
-    const err = await new Queue('x', { connection: 'postgres://u@127.0.0.1:1/db?password=hunter2' }).enqueue('m.f').then(() => undefined, (e: unknown) => e)
+    const err = await new Queue('x', { connection: 'postgres://u@127.0.0.1:1/db?password=hunter2' }).enqueue('m.f').then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(err).toBeInstanceOf(ConnectionError)
     expect((err as Error).message).toMatch(/cannot connect to Postgres at postgres:\/\/u@127.0.0.1:1\/db\?password=\*\*\*/)
   })

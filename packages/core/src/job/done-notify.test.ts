@@ -14,7 +14,9 @@ async function doneNotifications(act: () => Promise<void>): Promise<string[]> {
   await client.connect()
   const seen: string[] = []
   let sentinel: () => void
-  const arrived = new Promise<void>((resolve) => { sentinel = resolve })
+  const arrived = new Promise<void>((resolve) => {
+    sentinel = resolve
+  })
   client.on('notification', (msg) => {
     if (msg.payload === 'sentinel') sentinel()
     else seen.push(msg.payload ?? '')
@@ -31,13 +33,20 @@ async function doneNotifications(act: () => Promise<void>): Promise<string[]> {
 }
 
 const finish = async (ids: string[]) => {
-  await jobFinishMany(db.ctx, { worker: 'w', releaseSerial: false, outcomes: ids.map((id) => ({ id, status: 'finished' as const, result: '1', excInfo: null, retryAt: null })) })
+  await jobFinishMany(db.ctx, {
+    worker: 'w',
+    releaseSerial: false,
+    outcomes: ids.map((id) => ({ id, status: 'finished' as const, result: '1', excInfo: null, retryAt: null })),
+  })
 }
 
 describe('the done notification', () => {
   it('is sent only for jobs someone waits for, and waitForResult registers and leaves', async () => {
     const q = new Queue('done-notify', { connection: db.url })
-    const [unwatched, watched] = await q.enqueueMany([{ func: 'fixtures.add', args: [1, 1] }, { func: 'fixtures.add', args: [2, 2] }])
+    const [unwatched, watched] = await q.enqueueMany([
+      { func: 'fixtures.add', args: [1, 1] },
+      { func: 'fixtures.add', args: [2, 2] },
+    ])
     await jobClaim(db.ctx, { queue: 'done-notify', limit: 2, worker: 'w' })
     // Nobody waits: the completion notifies nobody.
     expect(await doneNotifications(() => finish([unwatched!.id]))).toEqual([])

@@ -83,11 +83,16 @@ export const DEFAULT_FAILURE_TTL = 365 * 24 * 3600
 export function dependencyIds(dependsOn: EnqueueOptions['dependsOn']): string[] {
   if (dependsOn === undefined || dependsOn === null) return []
   const list = (Array.isArray(dependsOn) ? dependsOn : [dependsOn]) as JobRef[]
-  return [...new Set(list.map((ref, i) => {
-    const id = typeof ref === 'string' ? ref : ref?.id
-    if (typeof id !== 'string' || id === '') throw new InvalidOption('dependsOn', `dependsOn[${i}] must be a job or a job id, got ${JSON.stringify(ref)}`)
-    return id
-  }))]
+  return [
+    ...new Set(
+      list.map((ref, i) => {
+        const id = typeof ref === 'string' ? ref : ref?.id
+        if (typeof id !== 'string' || id === '')
+          throw new InvalidOption('dependsOn', `dependsOn[${i}] must be a job or a job id, got ${JSON.stringify(ref)}`)
+        return id
+      }),
+    ),
+  ]
 }
 
 /** The range of a job's priority (Postgres `integer`). */
@@ -97,21 +102,50 @@ export const PRIORITY_MAX = 2147483647
 /** Checks a priority option: a whole number in the column's range. */
 export function toPriority(option: string, input: unknown): number {
   if (typeof input !== 'number' || !Number.isInteger(input) || input < PRIORITY_MIN || input > PRIORITY_MAX) {
-    throw new InvalidOption(option, `invalid ${option} ${JSON.stringify(input)}: use a whole number from ${PRIORITY_MIN} to ${PRIORITY_MAX} (lower runs first; 0 is the default)`)
+    throw new InvalidOption(
+      option,
+      `invalid ${option} ${JSON.stringify(input)}: use a whole number from ${PRIORITY_MIN} to ${PRIORITY_MAX} (lower runs first; 0 is the default)`,
+    )
   }
   return input
 }
 
-const KNOWN_OPTIONS = new Set(['func', 'args', 'kwargs', 'timeout', 'resultTtl', 'failureTtl', 'ttl', 'jobId', 'atFront', 'priority',
-  'description', 'dependsOn', 'allowDependencyFailure', 'meta', 'retry', 'onSuccess', 'onFailure', 'isolate', 'at', 'in'])
+const KNOWN_OPTIONS = new Set([
+  'func',
+  'args',
+  'kwargs',
+  'timeout',
+  'resultTtl',
+  'failureTtl',
+  'ttl',
+  'jobId',
+  'atFront',
+  'priority',
+  'description',
+  'dependsOn',
+  'allowDependencyFailure',
+  'meta',
+  'retry',
+  'onSuccess',
+  'onFailure',
+  'isolate',
+  'at',
+  'in',
+])
 
 /**
  * Validates one call and converts it to an insert row, before any I/O: a bad option or an argument
  * JSON cannot carry throws here, so nothing is written.
  */
-export function resolveEnqueueCall(queue: string, call: EnqueueCall, defaults: QueueDefaults, now: DateTime = DateTime.utc()): JobInsertRow {
+export function resolveEnqueueCall(
+  queue: string,
+  call: EnqueueCall,
+  defaults: QueueDefaults,
+  now: DateTime = DateTime.utc(),
+): JobInsertRow {
   for (const key of Object.keys(call)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new InvalidOption(key, `unknown enqueue option "${key}"; known: ${[...KNOWN_OPTIONS].filter((k) => k !== 'func').join(', ')}`)
+    if (!KNOWN_OPTIONS.has(key))
+      throw new InvalidOption(key, `unknown enqueue option "${key}"; known: ${[...KNOWN_OPTIONS].filter((k) => k !== 'func').join(', ')}`)
   }
   const func = functionName(call.func)
   const argsInput = call.args ?? []
@@ -160,11 +194,18 @@ export function resolveEnqueueCall(queue: string, call: EnqueueCall, defaults: Q
 function resolveRetry(retry: EnqueueOptions['retry']): { max: number; intervals: number[] } {
   if (retry === undefined) return { max: 0, intervals: [] }
   if (typeof retry !== 'object' || retry === null || !Number.isInteger(retry.max) || retry.max < 0 || retry.max > MAX_SECONDS) {
-    throw new InvalidOption('retry.max', `retry must look like { max: 3, intervals: [10, 60] } with max a whole number from 0 to ${MAX_SECONDS}, got ${JSON.stringify(retry)}`)
+    throw new InvalidOption(
+      'retry.max',
+      `retry must look like { max: 3, intervals: [10, 60] } with max a whole number from 0 to ${MAX_SECONDS}, got ${JSON.stringify(retry)}`,
+    )
   }
   const raw = retry.intervals === undefined ? [] : typeof retry.intervals === 'number' ? [retry.intervals] : [...retry.intervals]
   for (const s of raw) {
-    if (!Number.isInteger(s) || s < 0 || s > MAX_SECONDS) throw new InvalidOption('retry.intervals', `retry.intervals must be whole seconds from 0 to ${MAX_SECONDS}, got ${JSON.stringify(retry.intervals)}`)
+    if (!Number.isInteger(s) || s < 0 || s > MAX_SECONDS)
+      throw new InvalidOption(
+        'retry.intervals',
+        `retry.intervals must be whole seconds from 0 to ${MAX_SECONDS}, got ${JSON.stringify(retry.intervals)}`,
+      )
   }
   return { max: retry.max, intervals: raw }
 }
@@ -174,7 +215,14 @@ function resolveRunAt(call: EnqueueOptions, now: DateTime): DateTime | null {
   if (call.in !== undefined) return now.plus(Duration.fromObject({ seconds: toSeconds('in', call.in) }))
   if (call.at === undefined) return null
   const at = call.at
-  const dt = DateTime.isDateTime(at) ? at : at instanceof Date ? DateTime.fromJSDate(at) : typeof at === 'string' ? DateTime.fromISO(at, { zone: 'utc' }) : null
-  if (!dt || !dt.isValid) throw new InvalidDate('at', at, 'use a luxon DateTime, a Date, or an ISO 8601 string such as 2030-01-01T09:00:00Z')
+  const dt = DateTime.isDateTime(at)
+    ? at
+    : at instanceof Date
+      ? DateTime.fromJSDate(at)
+      : typeof at === 'string'
+        ? DateTime.fromISO(at, { zone: 'utc' })
+        : null
+  if (!dt || !dt.isValid)
+    throw new InvalidDate('at', at, 'use a luxon DateTime, a Date, or an ISO 8601 string such as 2030-01-01T09:00:00Z')
   return dt.toUTC()
 }

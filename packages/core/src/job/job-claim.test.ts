@@ -9,15 +9,18 @@ import { jobClaim, jobClaimFrom } from './job-claim.js'
 const db = useTestDatabase()
 const enqueue = (queue: string, n: number, options: { serial?: boolean; atFront?: boolean } = {}) =>
   new Queue(queue, { connection: db.url, serial: options.serial }).enqueueMany(
-    Array.from({ length: n }, (_, i) => ({ func: 'fixtures.add', args: [i], atFront: options.atFront })))
+    Array.from({ length: n }, (_, i) => ({ func: 'fixtures.add', args: [i], atFront: options.atFront })),
+  )
 const serialLock = async (client: pg.PoolClient, queue: string) =>
-  (await client.query<{ serial_job_id: string | null }>('select serial_job_id from pq.queue where name = $1', [queue])).rows[0]!.serial_job_id
+  (await client.query<{ serial_job_id: string | null }>('select serial_job_id from pq.queue where name = $1', [queue])).rows[0]!
+    .serial_job_id
 // Tests run in rolled-back transactions (jobClaim with queue null reads every queue), except the race,
 // which needs committed rows and many connections.
 const T0 = DateTime.fromISO('2030-01-01T00:00:00Z')
 const enqueueIn = (client: pg.PoolClient, queue: string, n: number, options: { serial?: boolean; atFront?: boolean } = {}) =>
-  new Queue(queue, { connection: db.url, serial: options.serial }).using(client).enqueueMany(
-    Array.from({ length: n }, (_, i) => ({ func: 'fixtures.add', args: [i], atFront: options.atFront })))
+  new Queue(queue, { connection: db.url, serial: options.serial })
+    .using(client)
+    .enqueueMany(Array.from({ length: n }, (_, i) => ({ func: 'fixtures.add', args: [i], atFront: options.atFront })))
 
 describe('jobClaimFrom', () => {
   it('takes every runnable job of a queue before any of the next, FIFO within each, atFront first', () =>
@@ -30,7 +33,7 @@ describe('jobClaimFrom', () => {
       expect(rows.every((r) => r.status === 'started' && r.worker === 'w1' && r.attempts === 1)).toBe(true)
       const rest = await jobClaimFrom(ctx, { queues: ['cf-high', 'cf-low'], limit: 5, worker: 'w2' })
       expect(rest.map((r) => r.id)).toEqual([low[2]!.id])
-      }))
+    }))
 
   it('gives one job of a serial queue and takes its lock; none more while the lock is held', () =>
     withRollback(db.pool, async ({ client, ctx }) => {
@@ -39,7 +42,7 @@ describe('jobClaimFrom', () => {
       expect(first.map((r) => [r.id, r.serial_claim])).toEqual([[jobs[0]!.id, true]])
       expect(await serialLock(client, 'cf-serial')).toBe(jobs[0]!.id)
       expect(await jobClaimFrom(ctx, { queues: ['cf-serial'], limit: 10, worker: 'w2' })).toEqual([])
-      }))
+    }))
 
   it('leaves a serial queue unlocked when its job is cut by the limit', () =>
     withRollback(db.pool, async ({ client, ctx }) => {
@@ -51,12 +54,13 @@ describe('jobClaimFrom', () => {
       const next = await jobClaimFrom(ctx, { queues: ['cf-plain', 'cf-serial-late'], limit: 2, worker: 'w1' })
       expect(next).toHaveLength(1)
       expect(await serialLock(client, 'cf-serial-late')).toBe(next[0]!.id)
-      }))
+    }))
 
   it('never hands a job to two of many racing claims', async () => {
     await enqueue('cf-race', 200)
-    const claims = await Promise.all(Array.from({ length: 8 }, (_, i) =>
-      jobClaimFrom(db.ctx, { queues: ['cf-none', 'cf-race'], limit: 30, worker: `w${i}` })))
+    const claims = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => jobClaimFrom(db.ctx, { queues: ['cf-none', 'cf-race'], limit: 30, worker: `w${i}` })),
+    )
     const ids = claims.flat().map((r) => r.id)
     expect(new Set(ids).size).toBe(ids.length)
     expect(ids.length).toBe(200)

@@ -34,7 +34,9 @@ export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<Clai
   if (p.queue === null) {
     // Every queue: the claim index is per queue, so each runnable queue (from the queue table) is
     // read by its own index scan in claim order, and the merge keeps the first `limit` overall.
-    const rows = await runSql(q, sql<ClaimedJobRow>`
+    const rows = await runSql(
+      q,
+      sql<ClaimedJobRow>`
       with pick as materialized (
         select x.id from ${queue} s
         cross join lateral (
@@ -47,10 +49,13 @@ export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<Clai
       )
       update ${job} j set ${claimSet(p.worker, now)}
       from pick where j.id = pick.id
-      returning ${claimedColumns}`)
+      returning ${claimedColumns}`,
+    )
     return rows.sort(byClaimPosition)
   }
-  const rows = await runSql(q, sql<ClaimedJobRow>`
+  const rows = await runSql(
+    q,
+    sql<ClaimedJobRow>`
     with info as materialized (
       select coalesce((select serial from ${queue} where name = ${p.queue}), false) as serial,
         exists (select 1 from ${queue} where name = ${p.queue} and paused_at is not null) as paused
@@ -74,7 +79,8 @@ export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<Clai
     )
     update ${job} j set ${claimSet(p.worker, now)}
     from pick where j.id = pick.id
-    returning ${claimedColumns}, (select serial from info) as serial_claim`)
+    returning ${claimedColumns}, (select serial from info) as serial_claim`,
+  )
   return rows.sort(byClaimPosition)
 }
 
@@ -103,7 +109,9 @@ export async function jobClaimFrom(q: QueryContext, p: JobClaimFromParams): Prom
   const job = sql.id(q.schema, 'job')
   const queue = sql.id(q.schema, 'queue')
   const now = sql`coalesce(${timestampOrNull(p.now)}::timestamptz, now())`
-  const rows = await runSql(q, sql<ClaimedJobRow>`
+  const rows = await runSql(
+    q,
+    sql<ClaimedJobRow>`
     with info as materialized (
       select w.name, w.ord, coalesce(s.serial, false) as serial
       from unnest(${[...p.queues]}::text[]) with ordinality as w(name, ord)
@@ -133,7 +141,8 @@ export async function jobClaimFrom(q: QueryContext, p: JobClaimFromParams): Prom
     )
     update ${job} j set ${claimSet(p.worker, now)}
     from pick where j.id = pick.id
-    returning ${claimedColumns}, pick.serial as serial_claim`)
+    returning ${claimedColumns}, pick.serial as serial_claim`,
+  )
   return rows.sort(byClaimOrder(p.queues))
 }
 
@@ -145,10 +154,44 @@ const byClaimOrder = (queues: readonly string[]) => (a: JobRow, b: JobRow) =>
 const claimSet = (worker: string, now: RawBuilder<unknown>) =>
   sql`status = 'started', worker = ${worker}, started_at = ${now}, attempts = j.attempts + 1, began = false`
 
-const CLAIMED_COLUMNS = ['id', 'queue', 'func', 'args', 'kwargs', 'status', 'priority', 'position', 'description', 'timeout',
-  'result_ttl', 'failure_ttl', 'ttl', 'meta', 'exc_info', 'retry_max', 'retry_intervals', 'attempts', 'on_success', 'on_failure',
-  'allow_dependency_failure', 'has_dependents', 'began', 'crashes', 'confirm_start', 'isolate', 'worker', 'flow_id', 'schedule_id',
-  'created_at', 'enqueued_at', 'scheduled_for', 'discard_at', 'started_at', 'ended_at', 'expires_at', 'attempt_log',
+const CLAIMED_COLUMNS = [
+  'id',
+  'queue',
+  'func',
+  'args',
+  'kwargs',
+  'status',
+  'priority',
+  'position',
+  'description',
+  'timeout',
+  'result_ttl',
+  'failure_ttl',
+  'ttl',
+  'meta',
+  'exc_info',
+  'retry_max',
+  'retry_intervals',
+  'attempts',
+  'on_success',
+  'on_failure',
+  'allow_dependency_failure',
+  'has_dependents',
+  'began',
+  'crashes',
+  'confirm_start',
+  'isolate',
+  'worker',
+  'flow_id',
+  'schedule_id',
+  'created_at',
+  'enqueued_at',
+  'scheduled_for',
+  'discard_at',
+  'started_at',
+  'ended_at',
+  'expires_at',
+  'attempt_log',
 ] as const satisfies readonly (keyof JobRow)[]
 
 /**

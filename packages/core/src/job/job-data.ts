@@ -147,9 +147,16 @@ export function jobFields(row: JobRow): Omit<JobData, JobTimes> {
     flowId: row.flow_id,
     scheduleId: row.schedule_id,
     dependsOn: (row as JobRow & { depends_on?: string[] }).depends_on ?? [],
-    attemptHistory: row.attempt_log ? row.attempt_log.map((e) => ({
-      attempt: e.attempt, errorClass: e.class, message: e.message, stack: e.stack, at: toDateTime(e.at)!, worker: e.worker,
-    })) : [],
+    attemptHistory: row.attempt_log
+      ? row.attempt_log.map((e) => ({
+          attempt: e.attempt,
+          errorClass: e.class,
+          message: e.message,
+          stack: e.stack,
+          at: toDateTime(e.at)!,
+          worker: e.worker,
+        }))
+      : [],
   }
 }
 

@@ -23,7 +23,9 @@ export async function deleteJobs(q: QueryContext, ids: readonly string[]): Promi
   const refused = left.map((id) => {
     const row = rows.get(id)
     if (!row) return new NoSuchJob(id, 'it was deleted or its TTL expired')
-    return new InvalidState(`job ${id} is running on worker ${row.worker ?? '?'}; a running job cannot be deleted: wait until it ends, then delete it`)
+    return new InvalidState(
+      `job ${id} is running on worker ${row.worker ?? '?'}; a running job cannot be deleted: wait until it ends, then delete it`,
+    )
   })
   return { deleted, refused }
 }

@@ -11,8 +11,13 @@ import { queryContext, jobReleaseDependents, jobReleaseStuckDependents, jobFinis
 const db = useTestDatabase()
 const queue = (name = 'deps') => new Queue(name, { connection: db.pool })
 const WORKER = 'w-test'
-const outcome = (id: string, status: 'finished' | 'failed' = 'finished'): JobOutcome =>
-  ({ id, status, result: status === 'finished' ? '1' : null, excInfo: status === 'failed' ? 'boom' : null, retryAt: null })
+const outcome = (id: string, status: 'finished' | 'failed' = 'finished'): JobOutcome => ({
+  id,
+  status,
+  result: status === 'finished' ? '1' : null,
+  excInfo: status === 'failed' ? 'boom' : null,
+  retryAt: null,
+})
 
 async function statuses(ids: readonly string[]): Promise<string[]> {
   const { rows } = await db.pool.query('select id, status from pq.job where id = any($1)', [ids])
@@ -20,7 +25,8 @@ async function statuses(ids: readonly string[]): Promise<string[]> {
   return ids.map((id) => byId.get(id) ?? 'gone')
 }
 
-const start = (id: string) => db.pool.query(`update pq.job set status = 'started', worker = $2, attempts = attempts + 1 where id = $1`, [id, WORKER])
+const start = (id: string) =>
+  db.pool.query(`update pq.job set status = 'started', worker = $2, attempts = attempts + 1 where id = $1`, [id, WORKER])
 
 /** Records an outcome as a worker's completion does: finish, then release when the flag says so. */
 async function finish(id: string, status: 'finished' | 'failed' = 'finished'): Promise<string[]> {
@@ -32,7 +38,9 @@ async function finish(id: string, status: 'finished' | 'failed' = 'finished'): P
 /** Resolves once some statement on the test database waits for a lock. */
 const someoneWaitsForALock = async () => {
   for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 10))) {
-    const { rows } = await db.pool.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)
+    const { rows } = await db.pool.query(
+      `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+    )
     if (rows[0].n > 0) return
   }
   throw new Error('no statement waited for a lock within 5 s')
@@ -67,7 +75,10 @@ describe('dependencies', () => {
   it('deleting a dependency cancels its dependents transitively, fan-out included', async () => {
     const q = queue('cascade')
     const root = await q.enqueue('fixtures.add')
-    const [a, b] = await q.enqueueMany([{ func: 'fixtures.add', dependsOn: root }, { func: 'fixtures.add', dependsOn: root }])
+    const [a, b] = await q.enqueueMany([
+      { func: 'fixtures.add', dependsOn: root },
+      { func: 'fixtures.add', dependsOn: root },
+    ])
     const c = await q.enqueueCall({ func: 'fixtures.add', dependsOn: [a!, b!] })
     await root.delete()
     expect(await statuses([root.id, a!.id, b!.id, c.id])).toEqual(['gone', 'canceled', 'canceled', 'canceled'])
@@ -125,7 +136,7 @@ describe('dependencies', () => {
     }
   })
 
-  it('two completions of a fan-in job\'s last dependencies release it exactly once', async () => {
+  it("two completions of a fan-in job's last dependencies release it exactly once", async () => {
     const [a, b] = await queue().enqueueMany([{ func: 'fixtures.add' }, { func: 'fixtures.add' }])
     const last = await queue().enqueueCall({ func: 'fixtures.add', dependsOn: [a!, b!] })
     await start(a!.id)

@@ -36,14 +36,19 @@ export interface JobFinished {
  * nobody waits; one per queue announces retries and freed serial locks (a worker that found the
  * lock taken waits for it).
  */
-export async function jobFinishMany(q: QueryContext, p: { worker: string; outcomes: JobOutcome[]; releaseSerial: boolean; now?: DateTime | null }): Promise<JobFinished[]> {
+export async function jobFinishMany(
+  q: QueryContext,
+  p: { worker: string; outcomes: JobOutcome[]; releaseSerial: boolean; now?: DateTime | null },
+): Promise<JobFinished[]> {
   if (p.outcomes.length === 0) return []
   const job = sql.id(q.schema, 'job')
   const queue = sql.id(q.schema, 'queue')
   // Lock rows in one order everywhere, so two batches can never deadlock on each other.
   const o = [...p.outcomes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
   const ids = o.map((x) => x.id)
-  const rows = await runSql(q, sql<JobFinished>`
+  const rows = await runSql(
+    q,
+    sql<JobFinished>`
     with input as (
       select * from unnest(${ids}::text[], ${o.map((x) => x.status)}::text[], ${o.map((x) => x.result)}::jsonb[],
         ${o.map((x) => x.excInfo)}::text[], ${o.map((x) => timestampOrNull(x.retryAt))}::timestamptz[],
@@ -63,8 +68,11 @@ export async function jobFinishMany(q: QueryContext, p: { worker: string; outcom
         exc_info = i.exc_info,
         -- a failed attempt (final or retried; not a discard, nor a job put back at a stop) joins the history
         attempt_log = case when i.exc_info is not null and i.status in ('failed', 'queued', 'scheduled')
-          then ${attemptLogAppend(sql`j.attempt_log`, sql`jsonb_build_object('attempt', j.attempts, 'class', i.error_class,
-            'message', i.error_message, 'stack', i.exc_info, 'at', n.now, 'worker', ${p.worker}::text)`)}
+          then ${attemptLogAppend(
+            sql`j.attempt_log`,
+            sql`jsonb_build_object('attempt', j.attempts, 'class', i.error_class,
+            'message', i.error_message, 'stack', i.exc_info, 'at', n.now, 'worker', ${p.worker}::text)`,
+          )}
           else j.attempt_log end,
         ended_at = case when i.status in ('queued', 'scheduled') then null else n.now end,
         scheduled_for = case when i.status = 'scheduled' then i.retry_at end,
@@ -90,7 +98,8 @@ export async function jobFinishMany(q: QueryContext, p: { worker: string; outcom
       select pg_notify(${workChannel(q.schema)}, ${queueWakePayload})
       from (select distinct queue from touched where status = 'queued' union select name from unlock) s
     )
-    select touched.*, (select count(*) from notified) as notified from touched`)
+    select touched.*, (select count(*) from notified) as notified from touched`,
+  )
   return rows
 }
 
@@ -109,7 +118,9 @@ export async function jobReleaseDependents(q: QueryContext, p: { ids: string[]; 
   if (p.ids.length === 0) return []
   const job = sql.id(q.schema, 'job')
   const dependency = sql.id(q.schema, 'job_dependency')
-  const rows = await runSql(q, sql<{ id: string }>`
+  const rows = await runSql(
+    q,
+    sql<{ id: string }>`
     with now_ as (select coalesce(${timestampOrNull(p.now)}::timestamptz, now()) as now),
     released as (
       update ${job} j set
@@ -129,7 +140,8 @@ export async function jobReleaseDependents(q: QueryContext, p: { ids: string[]; 
     notified as (
       ${wakeRunnableSql(q.schema, 'released')}
     )
-    select id, (select count(*) from notified) as notified from released`)
+    select id, (select count(*) from notified) as notified from released`,
+  )
   return rows.map((r) => r.id)
 }
 
@@ -165,7 +177,10 @@ export async function jobRelease(q: QueryContext, p: { ids: string[]; worker: st
  */
 export async function jobMarkBegan(q: QueryContext, p: { ids: string[]; worker: string }): Promise<void> {
   if (p.ids.length === 0) return
-  await runSql(q, sql`
+  await runSql(
+    q,
+    sql`
     update ${sql.id(q.schema, 'job')} set began = true
-    where id = any(${p.ids}::text[]) and worker = ${p.worker} and status = 'started' and not began`)
+    where id = any(${p.ids}::text[]) and worker = ${p.worker} and status = 'started' and not began`,
+  )
 }

@@ -11,7 +11,14 @@ describe('job()', () => {
     expect(add(1, 2)).toBe(3)
     expect(add.func).toBe('fixtures.add')
     const enqueued = await add.delay(4, 5)
-    expect(enqueued).toMatchObject({ func: 'fixtures.add', args: [4, 5], origin: 'decorated', timeout: 30, resultTtl: 60, status: 'queued' })
+    expect(enqueued).toMatchObject({
+      func: 'fixtures.add',
+      args: [4, 5],
+      origin: 'decorated',
+      timeout: 30,
+      resultTtl: 60,
+      status: 'queued',
+    })
     // @ts-expect-error: .delay takes the function's own argument types
     const untyped = await add.delay('x', 5)
     // The check is the type checker's: a plain JavaScript caller's call is enqueued as given.

@@ -6,7 +6,7 @@ import { useTestDatabase } from '../testing/index.js'
 const db = useTestDatabase()
 
 describe('a bulk enqueue without dependencies', () => {
-  it('stores each job\'s own options, whether the batch shares a value or not, and returns the rows as stored', async () => {
+  it("stores each job's own options, whether the batch shares a value or not, and returns the rows as stored", async () => {
     const q = new Queue('bulk-mixed', { connection: db.url })
     const at = DateTime.utc().plus({ hours: 1 }).startOf('second')
     const jobs = await q.enqueueMany([
@@ -16,15 +16,63 @@ describe('a bulk enqueue without dependencies', () => {
     ])
     const stored = await Promise.all(jobs.map((j) => q.fetchJob(j.id)))
     const view = (j: (typeof jobs)[number]) => ({
-      func: j.func, args: j.args, kwargs: j.kwargs, meta: j.meta, timeout: j.timeout, status: j.status, priority: j.priority,
-      scheduledFor: j.scheduledFor?.toISO() ?? null, ttl: j.ttl, description: j.description, retry: j.retry,
+      func: j.func,
+      args: j.args,
+      kwargs: j.kwargs,
+      meta: j.meta,
+      timeout: j.timeout,
+      status: j.status,
+      priority: j.priority,
+      scheduledFor: j.scheduledFor?.toISO() ?? null,
+      ttl: j.ttl,
+      description: j.description,
+      retry: j.retry,
       discardAt: j.discardAt !== null,
     })
     expect(jobs.map(view)).toEqual(stored.map((j) => view(j!)))
     expect(jobs.map(view)).toEqual([
-      { func: 'fixtures.add', args: [1, 2], kwargs: {}, meta: { a: 1 }, timeout: 5, status: 'scheduled', priority: 0, scheduledFor: at.toISO(), ttl: null, description: null, retry: { max: 2, intervals: [3, 4] }, discardAt: false },
-      { func: 'fixtures.sayHello', args: ['x'], kwargs: {}, meta: {}, timeout: 5, status: 'queued', priority: 0, scheduledFor: null, ttl: 60, description: 'second', retry: { max: 0, intervals: [] }, discardAt: true },
-      { func: 'fixtures.add', args: [3, 4], kwargs: { k: true }, meta: {}, timeout: 5, status: 'scheduled', priority: 2, scheduledFor: at.toISO(), ttl: null, description: null, retry: { max: 0, intervals: [] }, discardAt: false },
+      {
+        func: 'fixtures.add',
+        args: [1, 2],
+        kwargs: {},
+        meta: { a: 1 },
+        timeout: 5,
+        status: 'scheduled',
+        priority: 0,
+        scheduledFor: at.toISO(),
+        ttl: null,
+        description: null,
+        retry: { max: 2, intervals: [3, 4] },
+        discardAt: false,
+      },
+      {
+        func: 'fixtures.sayHello',
+        args: ['x'],
+        kwargs: {},
+        meta: {},
+        timeout: 5,
+        status: 'queued',
+        priority: 0,
+        scheduledFor: null,
+        ttl: 60,
+        description: 'second',
+        retry: { max: 0, intervals: [] },
+        discardAt: true,
+      },
+      {
+        func: 'fixtures.add',
+        args: [3, 4],
+        kwargs: { k: true },
+        meta: {},
+        timeout: 5,
+        status: 'scheduled',
+        priority: 2,
+        scheduledFor: at.toISO(),
+        ttl: null,
+        description: null,
+        retry: { max: 0, intervals: [] },
+        discardAt: false,
+      },
     ])
     await q.close()
   })

@@ -25,7 +25,14 @@ describe('jobInsertMany', () => {
       ])
       const inserted = await jobInsertMany(ctx, { rows, queues: [{ name: 'ins', serial: false }], now: T0 })
       expect(inserted.map((r) => [r.id, r.status])).toEqual(rows.map((r) => [r.id, 'queued']))
-      expect(await rowOf(client, rows[1]!.id)).toMatchObject({ queue: 'ins', func: 'fixtures.add', args: [3], kwargs: { x: 'y' }, description: 'second', enqueued_at: T0.toJSDate() })
+      expect(await rowOf(client, rows[1]!.id)).toMatchObject({
+        queue: 'ins',
+        func: 'fixtures.add',
+        args: [3],
+        kwargs: { x: 'y' },
+        description: 'second',
+        enqueued_at: T0.toJSDate(),
+      })
       expect((await client.query(`select serial from pq.queue where name = 'ins'`)).rows).toEqual([{ serial: false }])
       // FIFO, the atFront job first.
       const claimed = await jobClaimFrom(ctx, { queues: ['ins'], limit: 3, worker: 'w' })
@@ -34,13 +41,21 @@ describe('jobInsertMany', () => {
 
   it('inserts a job due later as scheduled and one whose dependency has not finished as deferred', () =>
     withRollback(db.pool, async ({ client, ctx }) => {
-      const [first, later] = rowsFor('ins-wait', [{ func: 'fixtures.add', args: [1] }, { func: 'fixtures.add', args: [2], at: T0.plus({ hours: 1 }) }])
+      const [first, later] = rowsFor('ins-wait', [
+        { func: 'fixtures.add', args: [1] },
+        { func: 'fixtures.add', args: [2], at: T0.plus({ hours: 1 }) },
+      ])
       const [dependent] = rowsFor('ins-wait', [{ func: 'fixtures.add', args: [3], dependsOn: first!.id }])
-      const inserted = await jobInsertMany(ctx, { rows: [first!, later!, dependent!], queues: [{ name: 'ins-wait', serial: false }], now: T0 })
+      const inserted = await jobInsertMany(ctx, {
+        rows: [first!, later!, dependent!],
+        queues: [{ name: 'ins-wait', serial: false }],
+        now: T0,
+      })
       expect(inserted.map((r) => r.status)).toEqual(['queued', 'scheduled', 'deferred'])
       expect((await rowOf(client, later!.id)).scheduled_for).toEqual(T0.plus({ hours: 1 }).toJSDate())
-      expect((await client.query('select job_id, depends_on from pq.job_dependency where job_id = $1', [dependent!.id])).rows)
-        .toEqual([{ job_id: dependent!.id, depends_on: first!.id }])
+      expect((await client.query('select job_id, depends_on from pq.job_dependency where job_id = $1', [dependent!.id])).rows).toEqual([
+        { job_id: dependent!.id, depends_on: first!.id },
+      ])
     }))
 
   it('queues a dependent at once when its dependency already finished', () =>
@@ -49,13 +64,23 @@ describe('jobInsertMany', () => {
       await jobInsertMany(ctx, { rows: [done!], queues: [{ name: 'ins-done', serial: false }], now: T0 })
       await client.query(`update pq.job set status = 'finished', ended_at = now() where id = $1`, [done!.id])
       const [after] = rowsFor('ins-done', [{ func: 'fixtures.add', args: [2], dependsOn: done!.id }])
-      expect((await jobInsertMany(ctx, { rows: [after!], queues: [{ name: 'ins-done', serial: false }], now: T0 })).map((r) => r.status)).toEqual(['queued'])
+      expect(
+        (await jobInsertMany(ctx, { rows: [after!], queues: [{ name: 'ins-done', serial: false }], now: T0 })).map((r) => r.status),
+      ).toEqual(['queued'])
     }))
 
   it('marks a queue serial when asked, even one that existed', () =>
     withRollback(db.pool, async ({ ctx, client }) => {
-      await jobInsertMany(ctx, { rows: rowsFor('ins-serial', [{ func: 'fixtures.add' }]), queues: [{ name: 'ins-serial', serial: false }], now: T0 })
-      await jobInsertMany(ctx, { rows: rowsFor('ins-serial', [{ func: 'fixtures.add' }]), queues: [{ name: 'ins-serial', serial: true }], now: T0 })
+      await jobInsertMany(ctx, {
+        rows: rowsFor('ins-serial', [{ func: 'fixtures.add' }]),
+        queues: [{ name: 'ins-serial', serial: false }],
+        now: T0,
+      })
+      await jobInsertMany(ctx, {
+        rows: rowsFor('ins-serial', [{ func: 'fixtures.add' }]),
+        queues: [{ name: 'ins-serial', serial: true }],
+        now: T0,
+      })
       expect((await client.query(`select serial from pq.queue where name = 'ins-serial'`)).rows).toEqual([{ serial: true }])
     }))
 

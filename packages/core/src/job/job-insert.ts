@@ -44,24 +44,48 @@ export interface JobInsertRow {
  * columns are decided by the statement (status, position, times) or take their defaults.
  */
 const COPIED_COLUMNS = [
-  ['id', 'id', 'text'], ['queue', 'queue', 'text'], ['func', 'func', 'text'], ['args', 'args', 'jsonb'],
-  ['kwargs', 'kwargs', 'jsonb'], ['priority', 'priority', 'int'], ['description', 'description', 'text'],
-  ['timeout', 'timeout', 'float8'], ['resultTtl', 'result_ttl', 'int'], ['failureTtl', 'failure_ttl', 'int'],
-  ['ttl', 'ttl', 'int'], ['meta', 'meta', 'jsonb'], ['retryMax', 'retry_max', 'int'],
-  ['onSuccess', 'on_success', 'text'], ['onFailure', 'on_failure', 'text'],
-  ['allowDependencyFailure', 'allow_dependency_failure', 'boolean'], ['isolate', 'isolate', 'boolean'],
-  ['flowId', 'flow_id', 'text'], ['scheduleId', 'schedule_id', 'text'],
+  ['id', 'id', 'text'],
+  ['queue', 'queue', 'text'],
+  ['func', 'func', 'text'],
+  ['args', 'args', 'jsonb'],
+  ['kwargs', 'kwargs', 'jsonb'],
+  ['priority', 'priority', 'int'],
+  ['description', 'description', 'text'],
+  ['timeout', 'timeout', 'float8'],
+  ['resultTtl', 'result_ttl', 'int'],
+  ['failureTtl', 'failure_ttl', 'int'],
+  ['ttl', 'ttl', 'int'],
+  ['meta', 'meta', 'jsonb'],
+  ['retryMax', 'retry_max', 'int'],
+  ['onSuccess', 'on_success', 'text'],
+  ['onFailure', 'on_failure', 'text'],
+  ['allowDependencyFailure', 'allow_dependency_failure', 'boolean'],
+  ['isolate', 'isolate', 'boolean'],
+  ['flowId', 'flow_id', 'text'],
+  ['scheduleId', 'schedule_id', 'text'],
 ] as const satisfies readonly (readonly [keyof JobInsertRow, keyof JobRow, string])[]
 
 /** Insert-row fields that are not copied as they are: converted (retry intervals), or read by the statement. */
 type DecidedFields = 'atFront' | 'retryIntervals' | 'scheduledFor' | 'dependsOn'
 // Compile-time check that COPIED_COLUMNS names every other field of JobInsertRow.
-const _allCopied: Record<Exclude<keyof JobInsertRow, DecidedFields>, true> =
-  Object.fromEntries(COPIED_COLUMNS.map(([field]) => [field, true])) as Record<(typeof COPIED_COLUMNS)[number][0], true>
+const _allCopied: Record<Exclude<keyof JobInsertRow, DecidedFields>, true> = Object.fromEntries(
+  COPIED_COLUMNS.map(([field]) => [field, true]),
+) as Record<(typeof COPIED_COLUMNS)[number][0], true>
 void _allCopied
 
 /** The columns an insert decides, returned to complete the caller's row (nothing the caller sent comes back). */
-const DECIDED_COLUMNS = ['status', 'position', 'created_at', 'enqueued_at', 'scheduled_for', 'discard_at', 'exc_info', 'ended_at', 'expires_at', 'has_dependents'] as const
+const DECIDED_COLUMNS = [
+  'status',
+  'position',
+  'created_at',
+  'enqueued_at',
+  'scheduled_for',
+  'discard_at',
+  'exc_info',
+  'ended_at',
+  'expires_at',
+  'has_dependents',
+] as const
 type DecidedRow = Pick<JobRow, (typeof DECIDED_COLUMNS)[number]>
 
 const copiedColumnList = sql.join(COPIED_COLUMNS.map(([, column]) => sql.ref(column)))
@@ -70,12 +94,35 @@ const decidedColumnList = sql.join(DECIDED_COLUMNS.map((column) => sql.ref(colum
 /** The full row of a job just inserted: what the caller sent, with what the statement decided. */
 function insertedRow(x: JobInsertRow, d: DecidedRow): JobRow {
   return {
-    id: x.id, queue: x.queue, func: x.func, args: JSON.parse(x.args) as JobRow['args'], kwargs: JSON.parse(x.kwargs) as JobRow['kwargs'], priority: x.priority,
-    description: x.description, timeout: x.timeout, result_ttl: x.resultTtl, failure_ttl: x.failureTtl, ttl: x.ttl,
-    meta: JSON.parse(x.meta) as JobRow['meta'], retry_max: x.retryMax, retry_intervals: x.retryIntervals, on_success: x.onSuccess,
-    on_failure: x.onFailure, allow_dependency_failure: x.allowDependencyFailure, isolate: x.isolate, flow_id: x.flowId,
-    schedule_id: x.scheduleId, result: null, attempts: 0, began: false, crashes: 0, confirm_start: false, worker: null,
-    started_at: null, attempt_log: null, ...d,
+    id: x.id,
+    queue: x.queue,
+    func: x.func,
+    args: JSON.parse(x.args) as JobRow['args'],
+    kwargs: JSON.parse(x.kwargs) as JobRow['kwargs'],
+    priority: x.priority,
+    description: x.description,
+    timeout: x.timeout,
+    result_ttl: x.resultTtl,
+    failure_ttl: x.failureTtl,
+    ttl: x.ttl,
+    meta: JSON.parse(x.meta) as JobRow['meta'],
+    retry_max: x.retryMax,
+    retry_intervals: x.retryIntervals,
+    on_success: x.onSuccess,
+    on_failure: x.onFailure,
+    allow_dependency_failure: x.allowDependencyFailure,
+    isolate: x.isolate,
+    flow_id: x.flowId,
+    schedule_id: x.scheduleId,
+    result: null,
+    attempts: 0,
+    began: false,
+    crashes: 0,
+    confirm_start: false,
+    worker: null,
+    started_at: null,
+    attempt_log: null,
+    ...d,
   }
 }
 
@@ -149,7 +196,10 @@ const newPositionSql = (q: QueryContext, atFront: RawBuilder<unknown>) =>
  * Many jobs without dependencies (a bulk enqueue): arrays in, the decided columns out, in one
  * statement with none of the dependency CTEs. Notifies each queue that got runnable jobs once.
  */
-async function jobInsertPlain(q: QueryContext, p: { rows: JobInsertRow[]; queues: { name: string; serial: boolean }[]; now: DateTime | null }): Promise<JobRow[]> {
+async function jobInsertPlain(
+  q: QueryContext,
+  p: { rows: JobInsertRow[]; queues: { name: string; serial: boolean }[]; now: DateTime | null },
+): Promise<JobRow[]> {
   const r = p.rows
   // The input's columns, each sent as one parameter when every row has the same value (most
   // options, in a bulk enqueue), else as an array to unnest: fewer values to encode and decode.
@@ -159,14 +209,17 @@ async function jobInsertPlain(q: QueryContext, p: { rows: JobInsertRow[]; queues
     { name: 'retry_intervals', type: 'text', values: r.map((x) => intArrayText(x.retryIntervals)) },
     { name: 'scheduled_for', type: 'timestamptz', values: r.map((x) => timestampOrNull(x.scheduledFor)) },
   ]
-  const same = (values: unknown[]) => values.every((v) => v === values[0] || (v instanceof Date && values[0] instanceof Date && v.getTime() === values[0].getTime()))
+  const same = (values: unknown[]) =>
+    values.every((v) => v === values[0] || (v instanceof Date && values[0] instanceof Date && v.getTime() === values[0].getTime()))
   const uniform = inputs.filter((c) => same(c.values))
   const varying = inputs.filter((c) => !uniform.includes(c))
   const unnested = varying.length
     ? sql`unnest(${sql.join(varying.map((c) => sql`${c.values}::${sql.raw(c.type)}[]`))}) with ordinality as t(${sql.join(varying.map((c) => sql.ref(c.name)))}, ord)`
     : sql`generate_series(1, ${r.length}::int) as t(ord)`
   const scalars = uniform.map((c) => sql`, ${c.values[0]}::${sql.raw(c.type)} as ${sql.ref(c.name)}`)
-  const decided = await runSql(q, sql<DecidedRow>`
+  const decided = await runSql(
+    q,
+    sql<DecidedRow>`
     with new_queue as (${queueEnsureSql(q, p.queues)}),
     n as (select coalesce(${timestampOrNull(p.now)}::timestamptz, now()) as now),
     input as (
@@ -187,7 +240,8 @@ async function jobInsertPlain(q: QueryContext, p: { rows: JobInsertRow[]; queues
     notified as (
       ${wakeRunnableSql(q.schema, 'ins')}
     )
-    select ${decidedColumnList}, (select count(*) from notified) as notified from ins`)
+    select ${decidedColumnList}, (select count(*) from notified) as notified from ins`,
+  )
   // RETURNING gives the rows in insert order, which is the input's (order by ord).
   return r.map((row, i) => insertedRow(row, decided[i]!))
 }
@@ -204,7 +258,9 @@ async function jobInsertWithDependencies(q: QueryContext, p: JobInsertManyParams
   const batchIds = r.map((row) => row.id)
   const inBatch = new Set(batchIds)
   const dependedOnInBatch = allDeps.filter((id) => inBatch.has(id))
-  const decidedRows = await runSql(q, sql<DecidedRow & { id: string }>`
+  const decidedRows = await runSql(
+    q,
+    sql<DecidedRow & { id: string }>`
     with input as (
       select * from unnest(${copiedArrays(r)}, ${r.map((x) => x.atFront)}::boolean[],
         ${r.map((x) => intArrayText(x.retryIntervals))}::text[], ${r.map((x) => timestampOrNull(x.scheduledFor))}::timestamptz[],
@@ -217,11 +273,15 @@ async function jobInsertWithDependencies(q: QueryContext, p: JobInsertManyParams
       where id = any(${allDeps}::text[]) and cardinality(${allDeps}::text[]) > 0
       returning id, status
     ),
-    now_ as (select coalesce(${timestampOrNull(p.now ?? null)}::timestamptz, now()) as now),${p.flow ? sql`
+    now_ as (select coalesce(${timestampOrNull(p.now ?? null)}::timestamptz, now()) as now),${
+      p.flow
+        ? sql`
     new_flow as (
       insert into ${sql.id(q.schema, 'flow')} (id, name, queue, job_ids, created_at)
       select ${p.flow.id}, ${p.flow.name}, ${p.flow.queue}, ${p.flow.jobIds}::text[], now from now_
-    ),` : sql``}
+    ),`
+        : sql``
+    }
     -- MATERIALIZED: inlined, the status CASE (with its dependency subqueries) ran once per column
     -- that reads it, six times a row; computed once, a 1,000-job insert takes a third less time.
     decided as materialized (
@@ -259,7 +319,8 @@ async function jobInsertWithDependencies(q: QueryContext, p: JobInsertManyParams
     notified as (
       ${wakeRunnableSql(q.schema, 'ins')}
     )
-    select id, ${decidedColumnList}, (select count(*) from notified) as notified from ins`)
+    select id, ${decidedColumnList}, (select count(*) from notified) as notified from ins`,
+  )
   const byId = new Map(decidedRows.map(({ id, ...d }) => [id, d]))
   const result = r.map((row) => Object.assign(insertedRow(row, byId.get(row.id)!), { depends_on: row.dependsOn }))
   // A job canceled at insert (its dependency was canceled) leaves batch-mates that wait on it
@@ -267,10 +328,11 @@ async function jobInsertWithDependencies(q: QueryContext, p: JobInsertManyParams
   const canceled = result.filter((row) => row.status === 'canceled' && inBatch.has(row.id)).map((row) => row.id)
   if (canceled.length && dependedOnInBatch.length) {
     const also = new Set(await jobCancelDependents(q, { ids: canceled, reason: 'a dependency was canceled', now: p.now ?? null }))
-    if (also.size) return jobFetchMany(q, { ids: batchIds }).then((fresh) => {
-      const byFresh = new Map(fresh.map((row) => [row.id, row]))
-      return r.map((row) => byFresh.get(row.id)!)
-    })
+    if (also.size)
+      return jobFetchMany(q, { ids: batchIds }).then((fresh) => {
+        const byFresh = new Map(fresh.map((row) => [row.id, row]))
+        return r.map((row) => byFresh.get(row.id)!)
+      })
   }
   return result
 }
@@ -281,10 +343,15 @@ async function jobInsertWithDependencies(q: QueryContext, p: JobInsertManyParams
  * for this one. Same effects: the queue row if missing, the job, and its notification, in one round
  * trip; only the columns the statement decides come back.
  */
-async function jobInsertOne(q: QueryContext, p: { row: JobInsertRow; queues: { name: string; serial: boolean }[]; now: DateTime | null }): Promise<JobRow> {
+async function jobInsertOne(
+  q: QueryContext,
+  p: { row: JobInsertRow; queues: { name: string; serial: boolean }[]; now: DateTime | null },
+): Promise<JobRow> {
   const x = p.row
   const values = sql.join(COPIED_COLUMNS.map(([field, , type]) => sql`${x[field]}::${sql.raw(type)}`))
-  const rows = await runSql(q, sql<DecidedRow>`
+  const rows = await runSql(
+    q,
+    sql<DecidedRow>`
     with new_queue as (${queueEnsureSql(q, p.queues)}),
     v as (
       select coalesce(${timestampOrNull(p.now)}::timestamptz, now()) as now, ${timestampOrNull(x.scheduledFor)}::timestamptz as scheduled_for
@@ -305,6 +372,7 @@ async function jobInsertOne(q: QueryContext, p: { row: JobInsertRow; queues: { n
         then ${queueWakePayload} else ${dueWakePayload(sql`scheduled_for`)} end)
       from ins
     )
-    select ${decidedColumnList}, (select count(*) from notified) as notified from ins`)
+    select ${decidedColumnList}, (select count(*) from notified) as notified from ins`,
+  )
   return insertedRow(x, rows[0]!)
 }

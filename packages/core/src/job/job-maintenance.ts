@@ -59,10 +59,13 @@ export async function jobPromoteDue(q: QueryContext, p: { limit: number; now?: D
 
 /** When the earliest scheduled job falls due, or null when none waits. */
 export async function jobNextScheduled(q: QueryContext): Promise<Date | null> {
-  const row = await q.db.withSchema(q.schema).selectFrom('job')
+  const row = await q.db
+    .withSchema(q.schema)
+    .selectFrom('job')
     .select((eb) => eb.fn.min('scheduled_for').as('next'))
-    .where('status', '=', 'scheduled').executeTakeFirst()
-  return (row?.next) ?? null
+    .where('status', '=', 'scheduled')
+    .executeTakeFirst()
+  return row?.next ?? null
 }
 
 /**
@@ -112,7 +115,10 @@ export async function jobSweepExpired(q: QueryContext, p: { limit: number; now?:
  * outcome it could not record), once they are older than any claim in flight.
  * Deletes the dead workers' rows. Returns the recovered jobs.
  */
-export async function jobRescueLost(q: QueryContext, p: { heartbeatTimeoutSeconds: number; own?: JobRescueOwn; now?: DateTime | null }): Promise<{ id: string; status: string; worker: string }[]> {
+export async function jobRescueLost(
+  q: QueryContext,
+  p: { heartbeatTimeoutSeconds: number; own?: JobRescueOwn; now?: DateTime | null },
+): Promise<{ id: string; status: string; worker: string }[]> {
   const job = sql.id(q.schema, 'job')
   const worker = sql.id(q.schema, 'worker')
   const queue = sql.id(q.schema, 'queue')
@@ -153,9 +159,12 @@ export async function jobRescueLost(q: QueryContext, p: { heartbeatTimeoutSecond
         worker = case when j.began then j.worker end,
         exc_info = case when j.began then 'worker lost ' || (j.crashes + 1) || case when j.crashes = 0 then ' time: ' else ' times: ' end
           || coalesce(j.worker, '?') || ' stopped while running this job' end,
-        attempt_log = case when not j.began then j.attempt_log else ${attemptLogAppend(sql`j.attempt_log`, sql`jsonb_build_object(
+        attempt_log = case when not j.began then j.attempt_log else ${attemptLogAppend(
+          sql`j.attempt_log`,
+          sql`jsonb_build_object(
           'attempt', j.attempts, 'class', 'WorkerLost', 'message', coalesce(j.worker, '?') || ' stopped while running this job',
-          'stack', null, 'at', ${now}, 'worker', j.worker)`)} end,
+          'stack', null, 'at', ${now}, 'worker', j.worker)`,
+        )} end,
         position = case when not j.began then j.position when j.attempts <= j.retry_max then nextval(${positionSequence(q)}::regclass) else j.position end,
         enqueued_at = case when not j.began or j.attempts <= j.retry_max then ${now} else j.enqueued_at end,
         started_at = case when j.began then j.started_at end,

@@ -13,7 +13,10 @@ const T0 = DateTime.fromISO('2030-01-01T00:00:00Z')
 const inTx = (client: pg.PoolClient, name: string) => new Queue(name, { connection: db.url }).using(client)
 const rowOf = async (client: pg.PoolClient, id: string) => (await client.query<JobRow>('select * from pq.job where id = $1', [id])).rows[0]!
 const endAs = (client: pg.PoolClient, id: string, status: string) =>
-  client.query(`update pq.job set status = $2, exc_info = 'boom', attempts = 3, worker = 'w', ended_at = now(), expires_at = now() + interval '1 day' where id = $1`, [id, status])
+  client.query(
+    `update pq.job set status = $2, exc_info = 'boom', attempts = 3, worker = 'w', ended_at = now(), expires_at = now() + interval '1 day' where id = $1`,
+    [id, status],
+  )
 
 describe('jobCancelDependents', () => {
   it('cancels the waiting dependents of a job, transitively, saying why, and leaves the job and unrelated jobs alone', () =>
@@ -26,7 +29,11 @@ describe('jobCancelDependents', () => {
       const canceled = await jobCancelDependents(ctx, { ids: [root.id], reason: 'a dependency failed', now: T0 })
       expect(canceled.sort()).toEqual([child.id, grandchild.id].sort())
       for (const id of [child.id, grandchild.id]) {
-        expect(await rowOf(client, id)).toMatchObject({ status: 'canceled', exc_info: 'canceled: a dependency failed', ended_at: T0.toJSDate() })
+        expect(await rowOf(client, id)).toMatchObject({
+          status: 'canceled',
+          exc_info: 'canceled: a dependency failed',
+          ended_at: T0.toJSDate(),
+        })
         expect((await rowOf(client, id)).expires_at!.getTime()).toBeGreaterThan(T0.toMillis())
       }
       expect((await rowOf(client, root.id)).status).toBe('queued')
@@ -56,7 +63,13 @@ describe('jobRequeue', () => {
       expect(rows.map((r) => r.id).sort()).toEqual([failed!.id, stopped!.id, canceled!.id].sort())
       for (const id of [failed!.id, stopped!.id, canceled!.id]) {
         expect(await rowOf(client, id)).toMatchObject({
-          status: 'queued', attempts: 0, exc_info: null, worker: null, ended_at: null, expires_at: null, enqueued_at: T0.toJSDate(),
+          status: 'queued',
+          attempts: 0,
+          exc_info: null,
+          worker: null,
+          ended_at: null,
+          expires_at: null,
+          enqueued_at: T0.toJSDate(),
         })
       }
       // Requeued jobs go behind the job that was already waiting.

@@ -59,7 +59,8 @@ export async function jobCancel(q: QueryContext, p: { ids: string[]; now?: DateT
     where id = any(${p.ids}::text[]) and ${isWaitingSql(sql`status`)}
     returning id`.execute(q.db)
   const canceled = rows.map((x) => x.id)
-  if (canceled.length) canceled.push(...await jobCancelDependents(q, { ids: canceled, reason: 'a dependency was canceled', now: p.now ?? null }))
+  if (canceled.length)
+    canceled.push(...(await jobCancelDependents(q, { ids: canceled, reason: 'a dependency was canceled', now: p.now ?? null })))
   return canceled
 }
 
@@ -67,7 +68,10 @@ export async function jobCancel(q: QueryContext, p: { ids: string[]; now?: DateT
  * Puts ended jobs (failed, stopped, canceled) back in their queue, at the end, with their attempts
  * reset, and wakes workers. Returns the requeued ids.
  */
-export async function jobRequeue(q: QueryContext, p: { ids: string[]; statuses?: readonly JobStatus[]; now?: DateTime | null }): Promise<JobRow[]> {
+export async function jobRequeue(
+  q: QueryContext,
+  p: { ids: string[]; statuses?: readonly JobStatus[]; now?: DateTime | null },
+): Promise<JobRow[]> {
   const job = sql.id(q.schema, 'job')
   const statuses = p.statuses ?? REQUEUE_STATUSES
   const { rows } = await sql<JobRow>`
@@ -90,15 +94,26 @@ export async function jobRequeue(q: QueryContext, p: { ids: string[]; statuses?:
 
 /** Deletes every waiting job of a queue (RQ's `empty`), cancelling their dependents. Returns how many. */
 export async function jobEmptyQueue(q: QueryContext, p: { queue: string }): Promise<number> {
-  const ids = (await q.db.withSchema(q.schema).selectFrom('job').select('id')
-    .where('queue', '=', p.queue).where('status', 'in', WAITING_STATUSES as JobStatus[]).execute()).map((x) => x.id)
+  const ids = (
+    await q.db
+      .withSchema(q.schema)
+      .selectFrom('job')
+      .select('id')
+      .where('queue', '=', p.queue)
+      .where('status', 'in', WAITING_STATUSES as JobStatus[])
+      .execute()
+  ).map((x) => x.id)
   return (await jobDelete(q, { ids })).length
 }
 
 /** Replaces a job's meta (a running job's progress report). */
 export async function jobSaveMeta(q: QueryContext, p: { id: string; meta: string }): Promise<boolean> {
-  const res = await q.db.withSchema(q.schema).updateTable('job')
-    .set({ meta: sql`${p.meta}::jsonb` }).where('id', '=', p.id).executeTakeFirst()
+  const res = await q.db
+    .withSchema(q.schema)
+    .updateTable('job')
+    .set({ meta: sql`${p.meta}::jsonb` })
+    .where('id', '=', p.id)
+    .executeTakeFirst()
   return Number(res.numUpdatedRows) > 0
 }
 

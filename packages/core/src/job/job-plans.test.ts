@@ -44,17 +44,33 @@ async function planAll(pool: pg.Pool, schema: string, queue: string): Promise<Re
   await take('claim', () => jobClaim(ctx, { queue, limit: 500, worker: 'w' }))
   await take('claimAny', () => jobClaim(ctx, { queue: null, limit: 500, worker: 'w' }))
   await take('claimFrom', () => jobClaimFrom(ctx, { queues: [queue, 'other'], limit: 500, worker: 'w' }))
-  await take('finish', () => jobFinishMany(ctx, {
-    worker: 'w', releaseSerial: false,
-    outcomes: Array.from({ length: 100 }, (_, i) => ({ id: `${queue}-${i}`, status: 'finished' as const, result: 'null', excInfo: null, retryAt: null })),
-  }))
+  await take('finish', () =>
+    jobFinishMany(ctx, {
+      worker: 'w',
+      releaseSerial: false,
+      outcomes: Array.from({ length: 100 }, (_, i) => ({
+        id: `${queue}-${i}`,
+        status: 'finished' as const,
+        result: 'null',
+        excInfo: null,
+        retryAt: null,
+      })),
+    }),
+  )
   await take('release', () => jobReleaseDependents(ctx, { ids: Array.from({ length: 100 }, (_, i) => `${queue}-${i}`) }))
   await take('sweep', () => jobSweepExpired(ctx, { limit: 1000 }))
   await take('promote', () => jobPromoteDue(ctx, { limit: 1000 }))
   await take('discard', () => jobDiscardExpired(ctx, { limit: 1000 }))
   await take('rescue', () => jobRescueLost(ctx, { heartbeatTimeoutSeconds: 30, own: { worker: 'w', keep: [], olderThanSeconds: 60 } }))
   await take('stuck', () => jobReleaseStuckDependents(ctx, { limit: 1000 }))
-  await take('counts', () => statsQueueCounts(ctx, { queue: null, exact: ['queued', 'started', 'deferred', 'scheduled'], capped: ['finished', 'failed'], cap: 20_000 }))
+  await take('counts', () =>
+    statsQueueCounts(ctx, {
+      queue: null,
+      exact: ['queued', 'started', 'deferred', 'scheduled'],
+      capped: ['finished', 'failed'],
+      cap: 20_000,
+    }),
+  )
   await take('oldest', () => statsOldestQueued(ctx, { queue: null }))
   return out
 }
@@ -88,12 +104,16 @@ const INTENDED: Record<string, RegExp[]> = {
 function expectIndexScans(plans: Record<string, string>): void {
   for (const [name, patterns] of Object.entries(INTENDED)) {
     const plan = plans[name]!
-    for (const p of patterns) expect({ name, index: String(p), plan: p.test(plan) ? 'ok' : plan }).toEqual({ name, index: String(p), plan: 'ok' })
+    for (const p of patterns)
+      expect({ name, index: String(p), plan: p.test(plan) ? 'ok' : plan }).toEqual({ name, index: String(p), plan: 'ok' })
     expect({ name, seqScan: /Seq Scan on job\b/.test(plan) ? plan : 'none' }).toEqual({ name, seqScan: 'none' })
     // No statement sorts job rows it read in bulk: the only sorts allowed are of CTE output
     // (ids, queues) and the merge of the per-queue claim scans, each cut at the limit.
-    if (name !== 'promote' && name !== 'discard') expect({ name, sortsJob: /Sort[^\n]*\n\s+Sort Key[^\n]*\n\s+->\s+(Seq|Bitmap Heap|Index) Scan[^\n]* on job\b/.test(plan) ? plan : 'none' })
-      .toEqual({ name, sortsJob: 'none' })
+    if (name !== 'promote' && name !== 'discard')
+      expect({
+        name,
+        sortsJob: /Sort[^\n]*\n\s+Sort Key[^\n]*\n\s+->\s+(Seq|Bitmap Heap|Index) Scan[^\n]* on job\b/.test(plan) ? plan : 'none',
+      }).toEqual({ name, sortsJob: 'none' })
   }
   // The single-queue claim reads the index in claim order: nothing to sort.
   expect(plans.claim).not.toMatch(/Sort/)
@@ -128,7 +148,9 @@ describe('statement plans', () => {
   }, 60_000)
 
   it(`stay index scans on a never-analyzed table holding ${QUEUED.toLocaleString('en-US')} queued jobs`, async () => {
-    const { rows } = await db.pool.query(`select last_analyze, last_autoanalyze from pg_stat_user_tables where schemaname = 'pq_unanalyzed' and relname = 'job'`)
+    const { rows } = await db.pool.query(
+      `select last_analyze, last_autoanalyze from pg_stat_user_tables where schemaname = 'pq_unanalyzed' and relname = 'job'`,
+    )
     expect(rows[0]).toEqual({ last_analyze: null, last_autoanalyze: null })
     expectIndexScans(await planAll(db.pool, 'pq_unanalyzed', 'plan'))
   })

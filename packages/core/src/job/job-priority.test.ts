@@ -7,9 +7,12 @@ import { jobClaim, jobClaimFrom } from './job-claim.js'
 const db = useTestDatabase()
 
 describe('job priority', () => {
-  it('orders a queue\'s jobs by priority (lower first), then atFront and enqueue order', async () => {
+  it("orders a queue's jobs by priority (lower first), then atFront and enqueue order", async () => {
     const q = new Queue('prio', { connection: db.url })
-    const [late, early] = await q.enqueueMany([{ func: 'fixtures.add', args: [1], priority: 5 }, { func: 'fixtures.add', args: [2] }])
+    const [late, early] = await q.enqueueMany([
+      { func: 'fixtures.add', args: [1], priority: 5 },
+      { func: 'fixtures.add', args: [2] },
+    ])
     const urgent = await q.enqueueCall({ func: 'fixtures.add', args: [3], priority: -1 })
     const front = await q.enqueueCall({ func: 'fixtures.add', args: [4], atFront: true })
     const last = await q.enqueueCall({ func: 'fixtures.add', args: [5] })
@@ -23,9 +26,12 @@ describe('job priority', () => {
     expect((await q.fetchJob(late!.id))!.priority).toBe(5)
   })
 
-  it('takes the queue\'s default priority, which a job\'s own overrides', async () => {
+  it("takes the queue's default priority, which a job's own overrides", async () => {
     const q = new Queue('prio-default', { connection: db.url, priority: 10 })
-    const [plain, own] = await q.enqueueMany([{ func: 'fixtures.add', args: [1] }, { func: 'fixtures.add', args: [2], priority: 0 }])
+    const [plain, own] = await q.enqueueMany([
+      { func: 'fixtures.add', args: [1] },
+      { func: 'fixtures.add', args: [2], priority: 0 },
+    ])
     expect([plain!.priority, own!.priority]).toEqual([10, 0])
     expect(await q.jobIds()).toEqual([own!.id, plain!.id])
   })
@@ -43,11 +49,16 @@ describe('job priority', () => {
     expect((await jobClaim(db.ctx, { queue: null, limit: 5, worker: 'w' })).map((r) => r.id)).toEqual([a1.id])
   })
 
-  it.each([[1.5], ['high'], [2 ** 31], [-(2 ** 31) - 1]])('refuses priority %j with a one-line InvalidOption, writing nothing', async (priority) => {
-    const q = new Queue('prio-bad', { connection: db.url })
-    await expect(q.enqueueCall({ func: 'fixtures.add', args: [1], priority: priority as number })).rejects.toThrow(InvalidOption)
-    await expect(q.enqueueCall({ func: 'fixtures.add', args: [1], priority: priority as number })).rejects.toThrow(/^invalid priority .*: use a whole number from -2147483648 to 2147483647/)
-    expect(() => new Queue('prio-bad', { priority: priority as number })).toThrow(InvalidOption)
-    expect(await q.count()).toBe(0)
-  })
+  it.each([[1.5], ['high'], [2 ** 31], [-(2 ** 31) - 1]])(
+    'refuses priority %j with a one-line InvalidOption, writing nothing',
+    async (priority) => {
+      const q = new Queue('prio-bad', { connection: db.url })
+      await expect(q.enqueueCall({ func: 'fixtures.add', args: [1], priority: priority as number })).rejects.toThrow(InvalidOption)
+      await expect(q.enqueueCall({ func: 'fixtures.add', args: [1], priority: priority as number })).rejects.toThrow(
+        /^invalid priority .*: use a whole number from -2147483648 to 2147483647/,
+      )
+      expect(() => new Queue('prio-bad', { priority: priority as number })).toThrow(InvalidOption)
+      expect(await q.count()).toBe(0)
+    },
+  )
 })

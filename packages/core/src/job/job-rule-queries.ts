@@ -10,7 +10,8 @@ import { ATTEMPT_HISTORY_SIZE, ENDED_STATUSES, WAITING_STATUSES, type JobStatus 
 export const statusListSql = (statuses: readonly JobStatus[]): RawBuilder<unknown> => sql.join(statuses.map((s) => sql.lit(s)))
 
 /** `(<expr> in ('queued', 'deferred', 'scheduled'))`: the job still waits to run. */
-export const isWaitingSql = (status: RawBuilder<unknown>): RawBuilder<boolean> => sql<boolean>`(${status} in (${statusListSql(WAITING_STATUSES)}))`
+export const isWaitingSql = (status: RawBuilder<unknown>): RawBuilder<boolean> =>
+  sql<boolean>`(${status} in (${statusListSql(WAITING_STATUSES)}))`
 
 /** Ended but not finished: the states whose row keeps for `failure_ttl`. */
 const ENDED_UNFINISHED = ENDED_STATUSES.filter((s) => s !== 'finished')
@@ -27,7 +28,10 @@ export const ttlExpirySql = (ended: RawBuilder<unknown>, ttl: RawBuilder<unknown
  * ended ones (failed, stopped, canceled) by their failure TTL, and never (null) while it may run.
  */
 export const jobExpiresAtSql = (
-  status: RawBuilder<unknown>, ended: RawBuilder<unknown>, resultTtl: RawBuilder<unknown>, failureTtl: RawBuilder<unknown>,
+  status: RawBuilder<unknown>,
+  ended: RawBuilder<unknown>,
+  resultTtl: RawBuilder<unknown>,
+  failureTtl: RawBuilder<unknown>,
 ): RawBuilder<Date | null> => sql<Date | null>`(case
     when ${status} = 'finished' then ${ttlExpirySql(ended, resultTtl)}
     when ${status} in (${statusListSql(ENDED_UNFINISHED)}) then ${ttlExpirySql(ended, failureTtl)}
@@ -50,5 +54,9 @@ export const attemptLogAppend = (log: RawBuilder<unknown>, entry: RawBuilder<unk
  * payload of a done notification. Read by job_waited_ids (migration 0007) with a fresh snapshot,
  * after the statement locked the rows.
  */
-export const endedWaitedSql = (q: { schema: string }, relation: string, filter: RawBuilder<unknown>): RawBuilder<{ ids: string | null }> => sql`
+export const endedWaitedSql = (
+  q: { schema: string },
+  relation: string,
+  filter: RawBuilder<unknown>,
+): RawBuilder<{ ids: string | null }> => sql`
   select ${sql.id(q.schema, 'job_waited_ids')}(array_agg(t.id)) as ids from ${sql.id(relation)} t where ${filter}`

@@ -1,7 +1,16 @@
 import type { DateTime } from 'luxon'
 import type { Json, JobRow } from '../db/tables.js'
 import { InvalidState, NoSuchJob } from '../errors.js'
-import { jobFields, describeCall, toDateTime, type AttemptRecord, type JobData, type JobHome, type JobStatus, type RetryPolicy } from './job-data.js'
+import {
+  jobFields,
+  describeCall,
+  toDateTime,
+  type AttemptRecord,
+  type JobData,
+  type JobHome,
+  type JobStatus,
+  type RetryPolicy,
+} from './job-data.js'
 
 type TimeColumn = 'created_at' | 'enqueued_at' | 'scheduled_for' | 'discard_at' | 'started_at' | 'ended_at' | 'expires_at'
 import { jobFetch } from './job-read.js'
@@ -61,7 +70,15 @@ export class Job<Result = Json> implements Omit<JobData, 'result'> {
     const known = this.dependsOn ?? []
     Object.assign(this, data)
     if (!('depends_on' in row)) this.dependsOn = known
-    this.#times = { created_at: row.created_at, enqueued_at: row.enqueued_at, scheduled_for: row.scheduled_for, discard_at: row.discard_at, started_at: row.started_at, ended_at: row.ended_at, expires_at: row.expires_at }
+    this.#times = {
+      created_at: row.created_at,
+      enqueued_at: row.enqueued_at,
+      scheduled_for: row.scheduled_for,
+      discard_at: row.discard_at,
+      started_at: row.started_at,
+      ended_at: row.ended_at,
+      expires_at: row.expires_at,
+    }
     this.#dates = undefined
   }
 
@@ -78,13 +95,27 @@ export class Job<Result = Json> implements Omit<JobData, 'result'> {
     return this.#dates.get(column)!
   }
 
-  get createdAt(): DateTime { return this.#date('created_at')! }
-  get enqueuedAt(): DateTime | null { return this.#date('enqueued_at') }
-  get scheduledFor(): DateTime | null { return this.#date('scheduled_for') }
-  get discardAt(): DateTime | null { return this.#date('discard_at') }
-  get startedAt(): DateTime | null { return this.#date('started_at') }
-  get endedAt(): DateTime | null { return this.#date('ended_at') }
-  get expiresAt(): DateTime | null { return this.#date('expires_at') }
+  get createdAt(): DateTime {
+    return this.#date('created_at')!
+  }
+  get enqueuedAt(): DateTime | null {
+    return this.#date('enqueued_at')
+  }
+  get scheduledFor(): DateTime | null {
+    return this.#date('scheduled_for')
+  }
+  get discardAt(): DateTime | null {
+    return this.#date('discard_at')
+  }
+  get startedAt(): DateTime | null {
+    return this.#date('started_at')
+  }
+  get endedAt(): DateTime | null {
+    return this.#date('ended_at')
+  }
+  get expiresAt(): DateTime | null {
+    return this.#date('expires_at')
+  }
 
   /** The queue the job belongs to (RQ's `origin`). */
   get queue(): string {
@@ -96,13 +127,27 @@ export class Job<Result = Json> implements Omit<JobData, 'result'> {
     return describeCall(this.func, this.args, this.kwargs)
   }
 
-  get isQueued(): boolean { return this.status === 'queued' }
-  get isDeferred(): boolean { return this.status === 'deferred' }
-  get isScheduled(): boolean { return this.status === 'scheduled' }
-  get isStarted(): boolean { return this.status === 'started' }
-  get isFinished(): boolean { return this.status === 'finished' }
-  get isFailed(): boolean { return this.status === 'failed' }
-  get isCanceled(): boolean { return this.status === 'canceled' }
+  get isQueued(): boolean {
+    return this.status === 'queued'
+  }
+  get isDeferred(): boolean {
+    return this.status === 'deferred'
+  }
+  get isScheduled(): boolean {
+    return this.status === 'scheduled'
+  }
+  get isStarted(): boolean {
+    return this.status === 'started'
+  }
+  get isFinished(): boolean {
+    return this.status === 'finished'
+  }
+  get isFailed(): boolean {
+    return this.status === 'failed'
+  }
+  get isCanceled(): boolean {
+    return this.status === 'canceled'
+  }
 
   /** Reads the job's row again. Throws NoSuchJob when it is gone (deleted, or swept after its TTL). */
   async refresh(): Promise<this> {
@@ -115,7 +160,7 @@ export class Job<Result = Json> implements Omit<JobData, 'result'> {
   /** Writes `meta` (e.g. progress) to the database; a running job's way to report. */
   async saveMeta(): Promise<void> {
     const meta = JSON.stringify(toJson('meta', this.meta))
-    if (!await jobSaveMeta(this.#home.ctx, { id: this.id, meta })) throw new NoSuchJob(this.id)
+    if (!(await jobSaveMeta(this.#home.ctx, { id: this.id, meta }))) throw new NoSuchJob(this.id)
   }
 
   /** Cancels a waiting job (and jobs that depend on it). A started or ended job is refused. */

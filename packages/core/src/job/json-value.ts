@@ -66,7 +66,10 @@ export const MAX_JSON_CHARS = 64 * 1024 * 1024
 /** Refuses a field whose JSON text is too large, naming it. */
 export function checkJsonSize(path: string, json: string): string {
   if (json.length > MAX_JSON_CHARS) {
-    throw new InvalidArgument(path, `is ${(json.length / 1024 / 1024).toFixed(0)} MB as JSON; a job carries at most ${MAX_JSON_CHARS / 1024 / 1024} MB per field (store big data elsewhere and pass its key)`)
+    throw new InvalidArgument(
+      path,
+      `is ${(json.length / 1024 / 1024).toFixed(0)} MB as JSON; a job carries at most ${MAX_JSON_CHARS / 1024 / 1024} MB per field (store big data elsewhere and pass its key)`,
+    )
   }
   return json
 }
@@ -77,8 +80,10 @@ export function checkJsonSize(path: string, json: string): string {
  */
 export function checkText(path: string, text: string, kind: 'argument' | 'option' = 'argument'): string {
   let problem: string | undefined
-  if (text.includes('\u0000')) problem = 'it holds the character \\u0000, which Postgres cannot store; strip it, or encode the value (base64)'
-  else if (hasLoneSurrogate(text)) problem = 'it holds a lone UTF-16 surrogate (half of a character), which Postgres would store as U+FFFD; pass whole characters'
+  if (text.includes('\u0000'))
+    problem = 'it holds the character \\u0000, which Postgres cannot store; strip it, or encode the value (base64)'
+  else if (hasLoneSurrogate(text))
+    problem = 'it holds a lone UTF-16 surrogate (half of a character), which Postgres would store as U+FFFD; pass whole characters'
   if (problem === undefined) return text
   throw kind === 'option' ? new InvalidOption(path, `invalid ${path}: ${problem}`) : new InvalidArgument(path, problem)
 }

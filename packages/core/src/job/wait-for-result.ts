@@ -54,7 +54,10 @@ export async function waitForJob(home: JobHome, id: string, resultTtl: number, o
       if (left <= 0) throw new WaitTimeout(id, options.timeout ?? 0, row.status)
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, recheckMs))
-        wake = () => { clearTimeout(timer); resolve() }
+        wake = () => {
+          clearTimeout(timer)
+          resolve()
+        }
       })
       wake = undefined
     }
@@ -62,7 +65,10 @@ export async function waitForJob(home: JobHome, id: string, resultTtl: number, o
     client.off('notification', onNotification)
     try {
       if (registered) {
-        await client.query(`delete from ${pg.escapeIdentifier(home.ctx.schema)}.job_waiter where job_id = $1 and ctid = $2::tid`, [id, registered.ctid])
+        await client.query(`delete from ${pg.escapeIdentifier(home.ctx.schema)}.job_waiter where job_id = $1 and ctid = $2::tid`, [
+          id,
+          registered.ctid,
+        ])
       }
       await client.query(`unlisten ${pg.escapeIdentifier(channel)}`)
       client.release()

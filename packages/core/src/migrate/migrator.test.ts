@@ -5,14 +5,18 @@ import { useTestDatabase } from '@pq/core/testing'
 import type { Migration } from '@pq/core/internal'
 
 const db = useTestDatabase()
-const tables = async (schema: string) => (await db.pool.query(
-  `select table_name from information_schema.tables where table_schema = $1 order by 1`, [schema])).rows.map((r) => r.table_name as string)
+const tables = async (schema: string) =>
+  (await db.pool.query(`select table_name from information_schema.tables where table_schema = $1 order by 1`, [schema])).rows.map(
+    (r) => r.table_name as string,
+  )
 
 describe('migrate', () => {
   it('creates a fresh schema, then finds nothing to do on a rerun', async () => {
     const first = await migrate(db.pool, { schema: 'fresh' })
     expect(first).toEqual({ schema: 'fresh', applied: Array.from({ length: LATEST_VERSION }, (_, i) => i + 1), version: LATEST_VERSION })
-    expect(await tables('fresh')).toEqual(expect.arrayContaining(['flow', 'job', 'job_dependency', 'migration', 'queue', 'schedule', 'worker']))
+    expect(await tables('fresh')).toEqual(
+      expect.arrayContaining(['flow', 'job', 'job_dependency', 'migration', 'queue', 'schedule', 'worker']),
+    )
     expect(await migrate(db.pool, { schema: 'fresh' })).toEqual({ schema: 'fresh', applied: [], version: LATEST_VERSION })
   })
 
@@ -34,7 +38,9 @@ describe('migrate', () => {
     await db.pool.query(`insert into future.migration (version, name) values (${LATEST_VERSION + 1}, 'from_the_future')`)
     const err = await migrate(db.pool, { schema: 'future' }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(SchemaTooNew)
-    expect((err as Error).message).toBe(`schema "future" is at migration ${LATEST_VERSION + 1} but this pq knows only up to ${LATEST_VERSION}; upgrade pq on this machine`)
+    expect((err as Error).message).toBe(
+      `schema "future" is at migration ${LATEST_VERSION + 1} but this pq knows only up to ${LATEST_VERSION}; upgrade pq on this machine`,
+    )
     await expect(checkSchema(db.pool, 'future')).rejects.toThrow(SchemaTooNew)
   })
 
@@ -58,8 +64,12 @@ describe('migrate', () => {
 
   it('reports a schema that is behind, for workers started with --no-migrate', async () => {
     await expect(checkSchema(db.pool, 'never_migrated')).rejects.toThrow(SchemaNotMigrated)
-    await expect(checkSchema(db.pool, 'never_migrated')).rejects.toThrow(/^schema "never_migrated" has no pq tables; run pq-migrate --schema never_migrated/)
-    await expect(checkSchema(db.pool, 'pq', LATEST_VERSION + 2)).rejects.toThrow(`schema "pq" is at migration ${LATEST_VERSION} of ${LATEST_VERSION + 2}; run pq-migrate --schema pq`)
+    await expect(checkSchema(db.pool, 'never_migrated')).rejects.toThrow(
+      /^schema "never_migrated" has no pq tables; run pq-migrate --schema never_migrated/,
+    )
+    await expect(checkSchema(db.pool, 'pq', LATEST_VERSION + 2)).rejects.toThrow(
+      `schema "pq" is at migration ${LATEST_VERSION} of ${LATEST_VERSION + 2}; run pq-migrate --schema pq`,
+    )
     await expect(checkSchema(db.pool, 'pq')).resolves.toBeUndefined()
   })
 

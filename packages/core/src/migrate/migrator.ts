@@ -72,7 +72,8 @@ async function migrateOn(client: pg.PoolClient, schema: string, migrations: read
 export async function schemaVersion(pool: pg.Pool, schema: string): Promise<number> {
   try {
     const { rows } = await pool.query<{ version: number | null }>(
-      `select max(version) as version from ${pg.escapeIdentifier(schema)}.migration`)
+      `select max(version) as version from ${pg.escapeIdentifier(schema)}.migration`,
+    )
     return rows[0]?.version ?? 0
   } catch (err) {
     if (isPgError(err, UNDEFINED_TABLE) || isPgError(err, INVALID_SCHEMA_NAME)) return 0

@@ -11,7 +11,8 @@ export function queueName(name: unknown): string {
   const bytes = Buffer.byteLength(name, 'utf8')
   if (bytes > 63) throw new InvalidQueueName(name, `it is ${bytes} bytes long`)
   if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new InvalidQueueName(name, 'it holds a control character')
-  if (hasLoneSurrogate(name)) throw new InvalidQueueName(name, 'it holds a lone UTF-16 surrogate (half of a character), which Postgres would store as U+FFFD')
+  if (hasLoneSurrogate(name))
+    throw new InvalidQueueName(name, 'it holds a lone UTF-16 surrogate (half of a character), which Postgres would store as U+FFFD')
   if (RESERVED.has(name)) throw new InvalidQueueName(name, `"${name}" is reserved (failed jobs are a status, not a queue)`)
   return name
 }

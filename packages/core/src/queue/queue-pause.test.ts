@@ -49,7 +49,9 @@ describe('queue.pause() / resume()', () => {
     await serial.enqueue('fixtures.add', 1, 1)
     await paused.pause()
     await serial.pause()
-    expect((await jobClaimFrom(db.ctx, { queues: ['pz-a', 'pz-b', 'pz-serial'], limit: 10, worker: 'w' })).map((r) => r.id)).toEqual([kept.id])
+    expect((await jobClaimFrom(db.ctx, { queues: ['pz-a', 'pz-b', 'pz-serial'], limit: 10, worker: 'w' })).map((r) => r.id)).toEqual([
+      kept.id,
+    ])
     expect(await jobSerialQueuesReady(db.ctx, { limit: 10 })).not.toContain('pz-serial')
     expect(await jobClaim(db.ctx, { queue: 'pz-serial', limit: 1, worker: 'w' })).toEqual([])
     await Promise.all([paused.close(), open.close(), serial.close()])

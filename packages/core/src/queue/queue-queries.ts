@@ -8,7 +8,6 @@ export async function queueList(q: QueryContext, _p: Record<string, never>): Pro
   return q.db.withSchema(q.schema).selectFrom('queue').selectAll().orderBy('name').execute()
 }
 
-
 /**
  * Frees serial locks whose job is no longer running (deleted, or recovered from a lost worker).
  * Safe beside claims: a claim sets the lock and starts its job in one statement, so this never sees
@@ -23,7 +22,6 @@ export async function queueReleaseStaleSerialLocks(q: QueryContext): Promise<num
       and not exists (select 1 from ${job} j where j.id = q.serial_job_id and j.status = 'started')`.execute(q.db)
   return Number(res.numAffectedRows ?? 0)
 }
-
 
 /**
  * The CTE body that creates missing queue rows for an insert of jobs or schedules. Plain queues use
@@ -70,7 +68,11 @@ export async function queueResume(q: QueryContext, p: { name: string }): Promise
 
 /** Paused queues and since when, by name. */
 export async function queuePausedList(q: QueryContext): Promise<Map<string, Date>> {
-  const rows = await q.db.withSchema(q.schema).selectFrom('queue').select(['name', 'paused_at'])
-    .where('paused_at', 'is not', null).execute()
+  const rows = await q.db
+    .withSchema(q.schema)
+    .selectFrom('queue')
+    .select(['name', 'paused_at'])
+    .where('paused_at', 'is not', null)
+    .execute()
   return new Map(rows.map((r) => [r.name, r.paused_at!]))
 }

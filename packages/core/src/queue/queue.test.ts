@@ -1,6 +1,15 @@
 import { describe, expect, it } from '@jest/globals'
 import pg from 'pg'
-import { Queue, InvalidQueueName, InvalidArgument, InvalidDuration, DuplicateJobId, NoSuchJob, DependencyCycle, InvalidOption } from '@pq/core'
+import {
+  Queue,
+  InvalidQueueName,
+  InvalidArgument,
+  InvalidDuration,
+  DuplicateJobId,
+  NoSuchJob,
+  DependencyCycle,
+  InvalidOption,
+} from '@pq/core'
 import { useTestDatabase, FIXTURES_PATH } from '@pq/core/testing'
 import { workChannel } from '@pq/core/internal'
 
@@ -74,14 +83,34 @@ describe('enqueue', () => {
   it('takes every RQ option through enqueueCall', async () => {
     const dep = await queue('opts').enqueue('fixtures.add', 0, 0)
     const job = await queue('opts').enqueueCall({
-      func: 'fixtures.withKwargs', args: [2], kwargs: { times: 3 }, timeout: '1h', resultTtl: -1,
-      failureTtl: '2d', ttl: 30, jobId: 'my-id', description: 'triple two', dependsOn: dep, meta: { a: 1 },
-      retry: { max: 2, intervals: [5, 10] }, onSuccess: 'fixtures.add', onFailure: 'fixtures.fail',
+      func: 'fixtures.withKwargs',
+      args: [2],
+      kwargs: { times: 3 },
+      timeout: '1h',
+      resultTtl: -1,
+      failureTtl: '2d',
+      ttl: 30,
+      jobId: 'my-id',
+      description: 'triple two',
+      dependsOn: dep,
+      meta: { a: 1 },
+      retry: { max: 2, intervals: [5, 10] },
+      onSuccess: 'fixtures.add',
+      onFailure: 'fixtures.fail',
     })
     expect(job).toMatchObject({
-      id: 'my-id', kwargs: { times: 3 }, timeout: 3600, resultTtl: -1, failureTtl: 172800, ttl: 30,
-      description: 'triple two', meta: { a: 1 }, retry: { max: 2, intervals: [5, 10] },
-      onSuccess: 'fixtures.add', onFailure: 'fixtures.fail', status: 'deferred',
+      id: 'my-id',
+      kwargs: { times: 3 },
+      timeout: 3600,
+      resultTtl: -1,
+      failureTtl: 172800,
+      ttl: 30,
+      description: 'triple two',
+      meta: { a: 1 },
+      retry: { max: 2, intervals: [5, 10] },
+      onSuccess: 'fixtures.add',
+      onFailure: 'fixtures.fail',
+      status: 'deferred',
     })
     expect(job.discardAt!.diff(job.createdAt).as('seconds')).toBe(30)
   })
@@ -106,7 +135,9 @@ describe('enqueue', () => {
     [[new Map()], 'args[0]', 'Map'],
   ])('refuses a non-JSON argument %#, naming it, and writes nothing', async (args, path, what) => {
     const before = await countJobs()
-    const err = await queue().enqueueCall({ func: 'fixtures.add', args }).catch((e: unknown) => e)
+    const err = await queue()
+      .enqueueCall({ func: 'fixtures.add', args })
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(InvalidArgument)
     expect((err as Error).message).toContain(path)
     expect((err as Error).message).toContain(what)
@@ -141,7 +172,10 @@ describe('enqueue', () => {
 
   it('writes many jobs in one call, all or none', async () => {
     const q = queue('many')
-    const jobs = await q.enqueueMany([{ func: 'fixtures.add', args: [1] }, { func: 'fixtures.add', args: [2] }])
+    const jobs = await q.enqueueMany([
+      { func: 'fixtures.add', args: [1] },
+      { func: 'fixtures.add', args: [2] },
+    ])
     expect(jobs.map((j) => j.args)).toEqual([[1], [2]])
     expect(await q.count()).toBe(2)
     await expect(q.enqueueMany([{ func: 'fixtures.add' }, { func: 'fixtures.add', args: [() => 0] }])).rejects.toThrow(InvalidArgument)
@@ -150,10 +184,12 @@ describe('enqueue', () => {
 
   it('refuses a dependency on a job that does not exist, and a cycle', async () => {
     await expect(queue().enqueueCall({ func: 'fixtures.add', dependsOn: 'nope' })).rejects.toThrow(NoSuchJob)
-    await expect(queue().enqueueMany([
-      { func: 'fixtures.add', jobId: 'c1', dependsOn: 'c2' },
-      { func: 'fixtures.add', jobId: 'c2', dependsOn: 'c1' },
-    ])).rejects.toThrow(DependencyCycle)
+    await expect(
+      queue().enqueueMany([
+        { func: 'fixtures.add', jobId: 'c1', dependsOn: 'c2' },
+        { func: 'fixtures.add', jobId: 'c2', dependsOn: 'c1' },
+      ]),
+    ).rejects.toThrow(DependencyCycle)
     await expect(queue().enqueueCall({ func: 'fixtures.add', jobId: 'selfish', dependsOn: 'selfish' })).rejects.toThrow(DependencyCycle)
   })
 
@@ -207,7 +243,7 @@ describe('reading and managing a queue', () => {
   })
 })
 
-describe('enqueue inside the caller\'s transaction', () => {
+describe("enqueue inside the caller's transaction", () => {
   it('leaves no job and wakes no listener when the caller rolls back', async () => {
     const listener = await listen()
     const client = await db.pool.connect()
@@ -250,10 +286,12 @@ describe('enqueue inside the caller\'s transaction', () => {
     const kdb = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: db.pool }), plugins: [new CamelCasePlugin()] })
     const id = await kdb.transaction().execute(async (trx) => (await queue('kysely').using(trx).enqueue('fixtures.add', 5)).id)
     expect((await queue().fetchJob(id))?.args).toEqual([5])
-    await expect(kdb.transaction().execute(async (trx) => {
-      await queue('kysely').using(trx).enqueueCall({ func: 'fixtures.add', jobId: 'rolled-back' })
-      throw new Error('abort')
-    })).rejects.toThrow('abort')
+    await expect(
+      kdb.transaction().execute(async (trx) => {
+        await queue('kysely').using(trx).enqueueCall({ func: 'fixtures.add', jobId: 'rolled-back' })
+        throw new Error('abort')
+      }),
+    ).rejects.toThrow('abort')
     expect(await queue().fetchJob('rolled-back')).toBeUndefined()
   })
 })

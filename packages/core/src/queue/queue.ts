@@ -12,7 +12,15 @@ import type { JobRow } from '../db/tables.js'
 import { Job } from '../job/job.js'
 import type { JobHome, JobStatus } from '../job/job-data.js'
 import { JOB_STATUSES } from '../job/job-data.js'
-import { resolveEnqueueCall, toPriority, DEFAULT_FAILURE_TTL, DEFAULT_RESULT_TTL, type EnqueueCall, type TypedEnqueueCall, type QueueDefaults } from '../job/enqueue-options.js'
+import {
+  resolveEnqueueCall,
+  toPriority,
+  DEFAULT_FAILURE_TTL,
+  DEFAULT_RESULT_TTL,
+  type EnqueueCall,
+  type TypedEnqueueCall,
+  type QueueDefaults,
+} from '../job/enqueue-options.js'
 import { jobInsertMany, type JobInsertRow, type FlowInsert } from '../job/job-insert.js'
 import { jobStatuses, jobFetch, jobIdsInQueue, jobCount, jobList } from '../job/job-read.js'
 import { jobEmptyQueue, jobRecordOutcome } from '../job/job-operations.js'
@@ -89,7 +97,8 @@ export class Queue {
     this.path = options.path ?? env.path ?? process.cwd()
     this.defaults = Object.freeze({
       timeout: options.timeout === undefined ? null : toSeconds('timeout', options.timeout, MAX_TIMEOUT_SECONDS),
-      resultTtl: options.resultTtl === undefined ? Number(env.defaultResultTtl ?? DEFAULT_RESULT_TTL) : toTtlSeconds('resultTtl', options.resultTtl),
+      resultTtl:
+        options.resultTtl === undefined ? Number(env.defaultResultTtl ?? DEFAULT_RESULT_TTL) : toTtlSeconds('resultTtl', options.resultTtl),
       failureTtl: options.failureTtl === undefined ? DEFAULT_FAILURE_TTL : toTtlSeconds('failureTtl', options.failureTtl),
       isolate: options.isolate ?? null,
       priority: options.priority === undefined ? 0 : toPriority('priority', options.priority),
@@ -159,7 +168,11 @@ export class Queue {
   /**
    * Validates dependencies and writes prepared rows; flows and schedules reuse it. @internal
    */
-  async insertRows(rows: JobInsertRow[], extraQueues: { name: string; serial: boolean }[] = [], flow: FlowInsert | null = null): Promise<Job[]> {
+  async insertRows(
+    rows: JobInsertRow[],
+    extraQueues: { name: string; serial: boolean }[] = [],
+    flow: FlowInsert | null = null,
+  ): Promise<Job[]> {
     try {
       await this.#checkDependencies(rows)
       const queues = [{ name: this.name, serial: this.serial }, ...extraQueues.filter((x) => x.name !== this.name)]
@@ -208,18 +221,25 @@ export class Queue {
    */
   async jobIds(page: PageOptions = {}): Promise<string[]> {
     const limit = page.limit ?? null
-    if (limit !== null && (!Number.isInteger(limit) || limit < 1)) throw new InvalidOption('limit', `invalid limit ${JSON.stringify(limit)}: use a whole number from 1`)
+    if (limit !== null && (!Number.isInteger(limit) || limit < 1))
+      throw new InvalidOption('limit', `invalid limit ${JSON.stringify(limit)}: use a whole number from 1`)
     const offset = page.offset ?? 0
-    if (!Number.isInteger(offset) || offset < 0) throw new InvalidOption('offset', `invalid offset ${JSON.stringify(offset)}: use a whole number from 0`)
+    if (!Number.isInteger(offset) || offset < 0)
+      throw new InvalidOption('offset', `invalid offset ${JSON.stringify(offset)}: use a whole number from 0`)
     return jobIdsInQueue(this.#exec, { queue: this.name, statuses: ['queued'], offset, limit })
   }
 
   /** Jobs of this queue in the given states (queued by default), paginated, in the order workers take them. */
   async jobs(page: PageOptions & { statuses?: readonly JobStatus[] } = {}): Promise<Job[]> {
     const statuses = page.statuses ?? ['queued']
-    for (const s of statuses) if (!JOB_STATUSES.includes(s)) throw new InvalidOption('statuses', `unknown status "${s}"; use ${JOB_STATUSES.join(', ')}`)
+    for (const s of statuses)
+      if (!JOB_STATUSES.includes(s)) throw new InvalidOption('statuses', `unknown status "${s}"; use ${JOB_STATUSES.join(', ')}`)
     const rows = await jobList(this.#exec, {
-      queue: this.name, statuses, offset: page.offset ?? 0, limit: page.limit ?? 100, order: 'position',
+      queue: this.name,
+      statuses,
+      offset: page.offset ?? 0,
+      limit: page.limit ?? 100,
+      order: 'position',
     })
     return rows.map((row) => this.#job(row))
   }
@@ -280,7 +300,11 @@ export class Queue {
     if (external.length > 0) {
       const found = await jobStatuses(this.#exec, { ids: external })
       const missing = external.filter((id) => !found.has(id))
-      if (missing.length > 0) throw new NoSuchJob(missing[0]!, `dependsOn names ${missing.length === 1 ? 'a job that does' : `${missing.length.toLocaleString('en-US')} jobs that do`} not exist: ${listSome(missing)}`)
+      if (missing.length > 0)
+        throw new NoSuchJob(
+          missing[0]!,
+          `dependsOn names ${missing.length === 1 ? 'a job that does' : `${missing.length.toLocaleString('en-US')} jobs that do`} not exist: ${listSome(missing)}`,
+        )
     }
     const cycle = findCycle(batch)
     if (cycle) throw new DependencyCycle(cycle)
@@ -293,7 +317,12 @@ export class Queue {
     return inTransaction(this.#source.pool, (client) => this.#runEach(queryContext(client, this.schema), rows, queues, flow))
   }
 
-  async #runEach(ctx: QueryContext, rows: JobInsertRow[], queues: { name: string; serial: boolean }[], flow: FlowInsert | null): Promise<Job[]> {
+  async #runEach(
+    ctx: QueryContext,
+    rows: JobInsertRow[],
+    queues: { name: string; serial: boolean }[],
+    flow: FlowInsert | null,
+  ): Promise<Job[]> {
     const jobs: Job[] = []
     for (const [i, row] of rows.entries()) {
       const [inserted] = await jobInsertMany(ctx, { rows: [row], queues, flow: i === 0 ? flow : null })
@@ -307,7 +336,8 @@ export class Queue {
       const fn = await resolveFunction(row.func, this.path)
       const outcome = await runTask(fn, job)
       const recorded = await jobRecordOutcome(ctx, {
-        id: job.id, startedAt,
+        id: job.id,
+        startedAt,
         status: outcome.ok ? 'finished' : 'failed',
         result: outcome.ok ? JSON.stringify(outcome.result) : null,
         excInfo: outcome.ok ? null : formatError(outcome.error),

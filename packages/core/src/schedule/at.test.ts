@@ -72,7 +72,9 @@ describe('checkZone', () => {
 
   it('refuses an unknown zone, naming it and showing valid ones', () => {
     expect(() => checkZone('Mars/Olympus')).toThrow(InvalidSchedule)
-    expect(() => checkZone('Mars/Olympus')).toThrow('unknown time zone "Mars/Olympus": use an IANA zone such as "UTC", "Europe/London" or "America/New_York"')
+    expect(() => checkZone('Mars/Olympus')).toThrow(
+      'unknown time zone "Mars/Olympus": use an IANA zone such as "UTC", "Europe/London" or "America/New_York"',
+    )
     expect(() => checkZone('')).toThrow(InvalidSchedule)
   })
 })

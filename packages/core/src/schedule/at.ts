@@ -14,7 +14,10 @@ const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}(?:$|T)/
  */
 export function checkZone(tz: unknown): string {
   if (typeof tz !== 'string' || tz.trim() === '' || !IANAZone.isValidZone(tz)) {
-    throw new InvalidSchedule('tz', `unknown time zone ${JSON.stringify(tz)}: use an IANA zone such as "UTC", "Europe/London" or "America/New_York"`)
+    throw new InvalidSchedule(
+      'tz',
+      `unknown time zone ${JSON.stringify(tz)}: use an IANA zone such as "UTC", "Europe/London" or "America/New_York"`,
+    )
   }
   return tz
 }

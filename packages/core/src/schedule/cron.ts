@@ -2,7 +2,8 @@ import { CronExpressionParser, type CronExpression } from 'cron-parser'
 import { DateTime } from 'luxon'
 import { InvalidSchedule } from '../errors.js'
 
-const EXPECTED = 'use 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, e.g. "30 9 * * 1-5" or "*/10 * * * * *"'
+const EXPECTED =
+  'use 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, e.g. "30 9 * * 1-5" or "*/10 * * * * *"'
 
 /**
  * Reads a `cron` option into its normalised form (trimmed, single spaces), checking that it has 5
@@ -47,7 +48,10 @@ export class CronSlots {
       cron = CronExpressionParser.parse(this.#expression, { tz: this.#tz, currentDate: t.toJSDate() })
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err)
-      throw new InvalidSchedule('cron', `stored cron ${JSON.stringify(this.#expression)} is not readable (${detail}); resolve the rule again from its input`)
+      throw new InvalidSchedule(
+        'cron',
+        `stored cron ${JSON.stringify(this.#expression)} is not readable (${detail}); resolve the rule again from its input`,
+      )
     }
     return () => DateTime.fromMillis(cron.next().getTime(), { zone: 'utc' })
   }

@@ -46,7 +46,10 @@ describe('parseInterval', () => {
     ['-5m', 'invalid interval "-5m": must be more than zero'],
     [{ months: 1.5 }, 'months must be a whole number, not 1.5'],
     [{ fortnights: 1 }, 'invalid interval {"fortnights":1}: unknown unit'],
-    [{ days: 1, hours: -30 }, 'invalid interval {"days":1,"hours":-30}: must be more than zero (a negative part is allowed only after a month or year part'],
+    [
+      { days: 1, hours: -30 },
+      'invalid interval {"days":1,"hours":-30}: must be more than zero (a negative part is allowed only after a month or year part',
+    ],
     [{ months: -1 }, 'invalid interval {"months":-1}: years and months must not be negative'],
     [{ days: '1' }, 'days must be a finite number, not "1"'],
   ])('refuses %j with a message naming it', (input, message) => {
@@ -57,17 +60,24 @@ describe('parseInterval', () => {
 })
 
 describe('IntervalSlots', () => {
-  it('runs on the last day of each month for django-pq\'s { months: 1, days: -1 } anchored on the 1st', () => {
+  it("runs on the last day of each month for django-pq's { months: 1, days: -1 } anchored on the 1st", () => {
     const slots = new IntervalSlots(utc('2030-02-01T00:00'), 'P1M-1D', 'UTC')
     expect([0, 1, 2, 3, 4].map((k) => iso(slots.at(k)))).toEqual([
-      '2030-02-01T00:00:00Z', '2030-02-28T00:00:00Z', '2030-03-31T00:00:00Z', '2030-04-30T00:00:00Z', '2030-05-31T00:00:00Z',
+      '2030-02-01T00:00:00Z',
+      '2030-02-28T00:00:00Z',
+      '2030-03-31T00:00:00Z',
+      '2030-04-30T00:00:00Z',
+      '2030-05-31T00:00:00Z',
     ])
   })
 
   it('comes back to the 31st for P1M anchored on January 31st, since each run counts from the anchor', () => {
     const slots = new IntervalSlots(utc('2030-01-31T10:00'), 'P1M', 'UTC')
     expect([1, 2, 3, 4].map((k) => iso(slots.at(k)))).toEqual([
-      '2030-02-28T10:00:00Z', '2030-03-31T10:00:00Z', '2030-04-30T10:00:00Z', '2030-05-31T10:00:00Z',
+      '2030-02-28T10:00:00Z',
+      '2030-03-31T10:00:00Z',
+      '2030-04-30T10:00:00Z',
+      '2030-05-31T10:00:00Z',
     ])
     expect(iso(new IntervalSlots(utc('2032-01-31T10:00'), 'P1M', 'UTC').at(1))).toBe('2032-02-29T10:00:00Z')
   })

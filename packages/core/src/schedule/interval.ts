@@ -40,7 +40,11 @@ export function parseInterval(input: IntervalInput): string | null {
   const calendar = parts.years > 0 || parts.months > 0
   const small = [parts.days, parts.hours, parts.minutes, parts.seconds, parts.milliseconds]
   if (!calendar && small.some((n) => n < 0)) {
-    throw new InvalidDuration('interval', show(input), `must be more than zero (a negative part is allowed only after a month or year part, as in P1M-1D); ${INTERVAL_EXPECTED}`)
+    throw new InvalidDuration(
+      'interval',
+      show(input),
+      `must be more than zero (a negative part is allowed only after a month or year part, as in P1M-1D); ${INTERVAL_EXPECTED}`,
+    )
   }
   const nonZero = Object.fromEntries(Object.entries(parts).filter(([, n]) => n !== 0))
   return Object.keys(nonZero).length === 0 ? null : Duration.fromObject(nonZero).toISO()
@@ -48,7 +52,12 @@ export function parseInterval(input: IntervalInput): string | null {
 
 function readParts(input: IntervalInput): IntervalParts {
   if (typeof input === 'number') {
-    if (!Number.isFinite(input) || input < 0) throw new InvalidDuration('interval', Number.isFinite(input) ? input : String(input), `must be a positive number of seconds; ${INTERVAL_EXPECTED}`)
+    if (!Number.isFinite(input) || input < 0)
+      throw new InvalidDuration(
+        'interval',
+        Number.isFinite(input) ? input : String(input),
+        `must be a positive number of seconds; ${INTERVAL_EXPECTED}`,
+      )
     return secondsParts(input)
   }
   if (typeof input === 'string') {
@@ -80,7 +89,11 @@ function objectParts(input: unknown, object: object): IntervalParts {
   for (const [unit, value] of Object.entries(object)) {
     if (value === undefined) continue
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new InvalidDuration('interval', show(input), `${unit} must be a finite number, not ${JSON.stringify(value)}; ${INTERVAL_EXPECTED}`)
+      throw new InvalidDuration(
+        'interval',
+        show(input),
+        `${unit} must be a finite number, not ${JSON.stringify(value)}; ${INTERVAL_EXPECTED}`,
+      )
     }
     if (WHOLE_UNITS.has(unit) && !Number.isInteger(value)) {
       throw new InvalidDuration('interval', show(input), `${unit} must be a whole number, not ${value}; ${INTERVAL_EXPECTED}`)
@@ -91,7 +104,11 @@ function objectParts(input: unknown, object: object): IntervalParts {
     duration = Duration.fromObject(object)
   } catch {
     // luxon throws on an unknown unit name; its message ("Invalid unit foo") lacks the forms we accept.
-    throw new InvalidDuration('interval', show(input), `unknown unit (known: years, quarters, months, weeks, days, hours, minutes, seconds, milliseconds); ${INTERVAL_EXPECTED}`)
+    throw new InvalidDuration(
+      'interval',
+      show(input),
+      `unknown unit (known: years, quarters, months, weeks, days, hours, minutes, seconds, milliseconds); ${INTERVAL_EXPECTED}`,
+    )
   }
   const o = duration.toObject()
   return {
@@ -149,7 +166,11 @@ export class IntervalSlots {
     if (p === null) throw new RangeError(`a rule without an interval has only slot 0, not slot ${k}`)
     if (this.#fixedMs !== null) return DateTime.fromMillis(this.#anchor.toMillis() + k * this.#fixedMs, { zone: 'utc' })
     const { years, months, ...small } = p
-    if (years > 0 || months > 0) return this.#local.plus({ years: years * k, months: months * k }).plus(small).toUTC()
+    if (years > 0 || months > 0)
+      return this.#local
+        .plus({ years: years * k, months: months * k })
+        .plus(small)
+        .toUTC()
     return this.#local
       .plus({ days: p.days * k, hours: p.hours * k, minutes: p.minutes * k, seconds: p.seconds * k, milliseconds: p.milliseconds * k })
       .toUTC()
@@ -179,6 +200,10 @@ export class IntervalSlots {
 /** Reads an interval stored by {@link parseInterval} back into parts. */
 function storedParts(interval: string): IntervalParts {
   const duration = Duration.fromISO(interval)
-  if (!duration.isValid) throw new InvalidSchedule('interval', `stored interval ${JSON.stringify(interval)} is not an ISO 8601 duration; resolve the rule again from its input`)
+  if (!duration.isValid)
+    throw new InvalidSchedule(
+      'interval',
+      `stored interval ${JSON.stringify(interval)} is not an ISO 8601 duration; resolve the rule again from its input`,
+    )
   return objectParts(interval, duration.toObject())
 }

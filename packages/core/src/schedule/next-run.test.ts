@@ -21,7 +21,10 @@ function fireAll(r: ScheduleRule, limit: number): string[] {
 
 describe('nextRun for the first run', () => {
   it('gives slot 0 when it is still ahead', () => {
-    expect(show(nextRun(rule({ at: '2030-01-01T09:00', interval: 'P1D', repeat: -1 }), null, utc('2029-12-31T00:00')))).toEqual({ k: 0, at: '2030-01-01T09:00:00Z' })
+    expect(show(nextRun(rule({ at: '2030-01-01T09:00', interval: 'P1D', repeat: -1 }), null, utc('2029-12-31T00:00')))).toEqual({
+      k: 0,
+      at: '2030-01-01T09:00:00Z',
+    })
   })
 
   it('gives slot 0 at once for at "now"', () => {
@@ -51,7 +54,9 @@ describe('nextRun for the first run', () => {
   })
 
   it('gives null for a rule whose only run the window pushes past until', () => {
-    expect(nextRun(rule({ at: '2030-01-01T20:00', interval: 60, until: '2030-01-01T23:00', between: '9-17' }), null, utc('2029-12-01T00:00'))).toBeNull()
+    expect(
+      nextRun(rule({ at: '2030-01-01T20:00', interval: 60, until: '2030-01-01T23:00', between: '9-17' }), null, utc('2029-12-01T00:00')),
+    ).toBeNull()
   })
 })
 
@@ -60,7 +65,9 @@ describe('nextRun after a run fired', () => {
 
   it('gives exactly three runs for repeat 2, then null', () => {
     expect(fireAll(rule({ at: '2030-01-01T09:00', interval: 'P1D', repeat: 2 }), 10)).toEqual([
-      '2030-01-01T09:00:00Z', '2030-01-02T09:00:00Z', '2030-01-03T09:00:00Z',
+      '2030-01-01T09:00:00Z',
+      '2030-01-02T09:00:00Z',
+      '2030-01-03T09:00:00Z',
     ])
   })
 
@@ -99,7 +106,11 @@ describe('nextRun after a run fired', () => {
   // The jumps below span hundreds of millions of slots: stepping slot by slot would not end within
   // the test's timeout, so finishing at all shows the jump (no clock is read).
   it('jumps straight over ten years of missed every-second slots', () => {
-    const next = nextRun(rule({ at: '2030-01-01T00:00', interval: 1, repeat: -1 }), slot(0, '2030-01-01T00:00'), utc('2040-01-01T00:00:00.500'))
+    const next = nextRun(
+      rule({ at: '2030-01-01T00:00', interval: 1, repeat: -1 }),
+      slot(0, '2030-01-01T00:00'),
+      utc('2040-01-01T00:00:00.500'),
+    )
     expect(show(next)).toEqual({ k: 3652 * 86400 + 1, at: '2040-01-01T00:00:01Z' })
   })
 
@@ -146,7 +157,10 @@ describe('nextRun with a cron', () => {
 
   it('numbers the slots exactly while stepping over missed cron times', () => {
     const r = rule({ at: '2030-01-01T00:00', cron: '* * * * * *', repeat: 20_000 })
-    expect(show(nextRun(r, slot(0, '2030-01-01T00:00'), utc('2030-01-01T01:00:00.500'), 1))).toEqual({ k: 3601, at: '2030-01-01T01:00:01Z' })
+    expect(show(nextRun(r, slot(0, '2030-01-01T00:00'), utc('2030-01-01T01:00:00.500'), 1))).toEqual({
+      k: 3601,
+      at: '2030-01-01T01:00:01Z',
+    })
   })
 
   it('jumps over ten years of missed every-second times when no count bounds the rule', () => {
@@ -189,7 +203,11 @@ describe('nextRun against trying every slot', () => {
     ['45 minutes into a short window', { interval: 'PT45M', between: '8:15-8:40' }, 40],
     ['monthly last day, moved to a Monday', { interval: { months: 1, days: -1 }, weekdays: [0] }, 1500],
     ['7 minutes with nothing moved', { interval: 420 }, 20],
-    ['hourly into 1:30-2:30 on Sundays, in New York', { interval: 3600, between: '1:30/2:30', weekdays: ['SU'], tz: 'America/New_York' }, 40],
+    [
+      'hourly into 1:30-2:30 on Sundays, in New York',
+      { interval: 3600, between: '1:30/2:30', weekdays: ['SU'], tz: 'America/New_York' },
+      40,
+    ],
   ]
 
   it.each(rules)('agrees for %s, across the March DST change', (_, input, spanDays) => {

@@ -14,12 +14,17 @@ const EXPECTED = 'use 0 (run once), N (run N more times), -1 (forever) or an end
  * @internal
  */
 export function resolveRepeat(
-  input: number | AtInput | undefined, until: DateTime | null, repeatsByDefault: boolean, tz: string, now: DateTime,
+  input: number | AtInput | undefined,
+  until: DateTime | null,
+  repeatsByDefault: boolean,
+  tz: string,
+  now: DateTime,
 ): { repeat: number; until: DateTime | null } {
   if (input === undefined) return { repeat: repeatsByDefault ? -1 : 0, until }
   const count = typeof input === 'number' ? input : typeof input === 'string' && /^\s*-?\d+\s*$/.test(input) ? Number(input) : null
   if (count !== null) {
-    if (!Number.isInteger(count) || count < -1 || count > MAX_INT) throw new InvalidSchedule('repeat', `invalid repeat ${JSON.stringify(input)}: ${EXPECTED}, with N at most ${MAX_INT}`)
+    if (!Number.isInteger(count) || count < -1 || count > MAX_INT)
+      throw new InvalidSchedule('repeat', `invalid repeat ${JSON.stringify(input)}: ${EXPECTED}, with N at most ${MAX_INT}`)
     return { repeat: count, until }
   }
   let end: DateTime

@@ -17,7 +17,11 @@ const FIRE_BATCH = 50
  * that happened count toward `repeat`. Returns how many jobs it enqueued. `at` stands in for
  * the database clock in tests.
  */
-export async function fireDueSchedules(ctx: QueryContext, pool: { connect(): Promise<import('pg').PoolClient> }, at: DateTime | null = null): Promise<number> {
+export async function fireDueSchedules(
+  ctx: QueryContext,
+  pool: { connect(): Promise<import('pg').PoolClient> },
+  at: DateTime | null = null,
+): Promise<number> {
   let fired = 0
   for (;;) {
     const batch = await inTransaction(pool, async (client) => {
@@ -30,7 +34,12 @@ export async function fireDueSchedules(ctx: QueryContext, pool: { connect(): Pro
         for (let i = 0; i < due.length; i++) {
           const schedule = due[i]!
           // This run is the schedule's run_count + 1st: repeat counts runs that happened, not slots.
-          const next = nextRun(ruleFromRow(schedule), { k: schedule.next_k, at: DateTime.fromJSDate(schedule.next_run_at!).toUTC() }, now, schedule.run_count + 1)
+          const next = nextRun(
+            ruleFromRow(schedule),
+            { k: schedule.next_k, at: DateTime.fromJSDate(schedule.next_run_at!).toUTC() },
+            now,
+            schedule.run_count + 1,
+          )
           await scheduleAdvance(tx, { id: schedule.id, jobId: rows[i]!.id, nextK: next?.k ?? null, nextRunAt: next?.at ?? null, now: at })
         }
       }

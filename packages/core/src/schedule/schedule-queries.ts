@@ -62,18 +62,31 @@ export async function scheduleFetch(q: QueryContext, p: { id: string }): Promise
  * Schedules, soonest next run first (exhausted and canceled last), optionally of one queue; for
  * Schedule.list, pq-schedule list and the dashboard. The id breaks ties, so pages never overlap.
  */
-export async function scheduleList(q: QueryContext, p: { queue: string | null; includeEnded: boolean; offset: number; limit: number }): Promise<ScheduleRow[]> {
+export async function scheduleList(
+  q: QueryContext,
+  p: { queue: string | null; includeEnded: boolean; offset: number; limit: number },
+): Promise<ScheduleRow[]> {
   let query = q.db.withSchema(q.schema).selectFrom('schedule').selectAll()
   if (p.queue !== null) query = query.where('queue', '=', p.queue)
   if (!p.includeEnded) query = query.where('next_run_at', 'is not', null)
-  return query.orderBy(sql`next_run_at asc nulls last`).orderBy('created_at').orderBy('id').offset(p.offset).limit(p.limit).execute()
+  return query
+    .orderBy(sql`next_run_at asc nulls last`)
+    .orderBy('created_at')
+    .orderBy('id')
+    .offset(p.offset)
+    .limit(p.limit)
+    .execute()
 }
 
 /** Cancels a schedule: no further runs. Returns false when there is no such (live) schedule. */
 export async function scheduleCancel(q: QueryContext, p: { id: string }): Promise<boolean> {
-  const res = await q.db.withSchema(q.schema).updateTable('schedule')
+  const res = await q.db
+    .withSchema(q.schema)
+    .updateTable('schedule')
     .set({ canceled_at: sql`now()`, next_run_at: null })
-    .where('id', '=', p.id).where('canceled_at', 'is', null).executeTakeFirst()
+    .where('id', '=', p.id)
+    .where('canceled_at', 'is', null)
+    .executeTakeFirst()
   return Number(res.numUpdatedRows) > 0
 }
 
@@ -91,7 +104,10 @@ export async function scheduleLockDue(q: QueryContext, p: { limit: number; now?:
 }
 
 /** Records a fired run and where the schedule goes next (null: exhausted). */
-export async function scheduleAdvance(q: QueryContext, p: { id: string; jobId: string; nextK: number | null; nextRunAt: DateTime | null; now?: DateTime | null }): Promise<void> {
+export async function scheduleAdvance(
+  q: QueryContext,
+  p: { id: string; jobId: string; nextK: number | null; nextRunAt: DateTime | null; now?: DateTime | null },
+): Promise<void> {
   const schedule = sql.id(q.schema, 'schedule')
   await sql`
     update ${schedule} set run_count = run_count + 1, last_run_at = coalesce(${ts(p.now ?? null)}::timestamptz, now()),
@@ -101,8 +117,11 @@ export async function scheduleAdvance(q: QueryContext, p: { id: string; jobId: s
 
 /** When the earliest live schedule is due, or null. */
 export async function scheduleNextDue(q: QueryContext): Promise<Date | null> {
-  const row = await q.db.withSchema(q.schema).selectFrom('schedule')
+  const row = await q.db
+    .withSchema(q.schema)
+    .selectFrom('schedule')
     .select((eb) => eb.fn.min('next_run_at').as('next'))
-    .where('canceled_at', 'is', null).executeTakeFirst()
-  return (row?.next) ?? null
+    .where('canceled_at', 'is', null)
+    .executeTakeFirst()
+  return row?.next ?? null
 }

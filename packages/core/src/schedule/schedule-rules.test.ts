@@ -15,7 +15,14 @@ describe('resolveScheduleRule', () => {
   it('normalises every option into the stored form', () => {
     const r = rule({ at: '2030-01-01T9:00', interval: 86400, repeat: 3, between: '2-18:30', weekdays: ['tu', 0], tz: 'Europe/London' })
     expect({ ...r, anchor: iso(r.anchor) }).toEqual({
-      anchor: '2030-01-01T09:00:00Z', repeat: 3, until: null, interval: 'P1D', between: '02:00/18:30', weekdays: [0, 1], cron: null, tz: 'Europe/London',
+      anchor: '2030-01-01T09:00:00Z',
+      repeat: 3,
+      until: null,
+      interval: 'P1D',
+      between: '02:00/18:30',
+      weekdays: [0, 1],
+      cron: null,
+      tz: 'Europe/London',
     })
     expect(Object.isFrozen(r)).toBe(true)
   })
@@ -43,7 +50,10 @@ describe('resolveScheduleRule', () => {
 describe('runAt with an interval', () => {
   it('runs exactly three times for repeat 2, then gives null', () => {
     expect(runs(rule({ at: '2030-01-01T09:00', interval: 'P1D', repeat: 2 }), 4)).toEqual([
-      '2030-01-01T09:00:00Z', '2030-01-02T09:00:00Z', '2030-01-03T09:00:00Z', null,
+      '2030-01-01T09:00:00Z',
+      '2030-01-02T09:00:00Z',
+      '2030-01-03T09:00:00Z',
+      null,
     ])
   })
 
@@ -64,19 +74,28 @@ describe('runAt with an interval', () => {
 
   it('stops at whichever of repeat and until comes first', () => {
     expect(runs(rule({ at: '2030-01-01T09:00', interval: 'P1D', repeat: 5, until: '2030-01-02T12:00' }), 3)).toEqual([
-      '2030-01-01T09:00:00Z', '2030-01-02T09:00:00Z', null,
+      '2030-01-01T09:00:00Z',
+      '2030-01-02T09:00:00Z',
+      null,
     ])
   })
 
   it('runs on the last day of each month for { months: 1, days: -1 } anchored on February 1st', () => {
     expect(runs(rule({ at: '2030-02-01', interval: { months: 1, days: -1 }, repeat: -1 }), 5)).toEqual([
-      '2030-02-01T00:00:00Z', '2030-02-28T00:00:00Z', '2030-03-31T00:00:00Z', '2030-04-30T00:00:00Z', '2030-05-31T00:00:00Z',
+      '2030-02-01T00:00:00Z',
+      '2030-02-28T00:00:00Z',
+      '2030-03-31T00:00:00Z',
+      '2030-04-30T00:00:00Z',
+      '2030-05-31T00:00:00Z',
     ])
   })
 
   it('runs on the 28th, 31st and 30th for P1M anchored on January 31st', () => {
     expect(runs(rule({ at: '2030-01-31T08:00', interval: 'P1M', repeat: 3 }), 4)).toEqual([
-      '2030-01-31T08:00:00Z', '2030-02-28T08:00:00Z', '2030-03-31T08:00:00Z', '2030-04-30T08:00:00Z',
+      '2030-01-31T08:00:00Z',
+      '2030-02-28T08:00:00Z',
+      '2030-03-31T08:00:00Z',
+      '2030-04-30T08:00:00Z',
     ])
   })
 
@@ -88,7 +107,8 @@ describe('runAt with an interval', () => {
 
   it('keeps 09:00 Europe/London across the October change', () => {
     expect(runs(rule({ at: '2030-10-26T09:00', interval: 'P1D', repeat: 1, tz: 'Europe/London' }), 2)).toEqual([
-      '2030-10-26T08:00:00Z', '2030-10-27T09:00:00Z',
+      '2030-10-26T08:00:00Z',
+      '2030-10-27T09:00:00Z',
     ])
   })
 })
@@ -120,7 +140,7 @@ describe('runAt with a window', () => {
     expect(at('12:00')).toBe('2030-01-01T22:00:00Z')
   })
 
-  it('reads the window in the rule\'s zone', () => {
+  it("reads the window in the rule's zone", () => {
     expect(once({ at: '2030-07-01T07:00Z', between: '9:00/17:00', tz: 'Europe/London' })).toBe('2030-07-01T08:00:00Z')
   })
 
@@ -137,7 +157,10 @@ describe('runAt with a window', () => {
 
   it('moves each run of a repeating rule on its own, so several may land on one time', () => {
     expect(runs(rule({ at: '2030-01-01T16:00', interval: 3600, repeat: 3, between: '9-17:30' }), 4)).toEqual([
-      '2030-01-01T16:00:00Z', '2030-01-01T17:00:00Z', '2030-01-02T09:00:00Z', '2030-01-02T09:00:00Z',
+      '2030-01-01T16:00:00Z',
+      '2030-01-01T17:00:00Z',
+      '2030-01-02T09:00:00Z',
+      '2030-01-02T09:00:00Z',
     ])
   })
 })
@@ -161,16 +184,18 @@ describe('runAt with weekdays', () => {
     expect(once({ at: '2030-01-08T01:00', between: '22:00/02:00', weekdays: ['MO'] })).toBe('2030-01-14T01:00:00Z')
   })
 
-  it('reads days in the rule\'s zone', () => {
+  it("reads days in the rule's zone", () => {
     // 23:30 UTC on Friday is already Saturday 01:30 in Helsinki (UTC+2); Monday 01:30 there is Sunday 23:30 UTC.
     expect(once({ at: '2030-01-04T23:30Z', weekdays: [0, 1, 2, 3, 4], tz: 'Europe/Helsinki' })).toBe('2030-01-06T23:30:00Z')
   })
 })
 
 describe('runAt with a cron', () => {
-  it('runs at successive cron times in the rule\'s zone, from the first at or after at', () => {
+  it("runs at successive cron times in the rule's zone, from the first at or after at", () => {
     expect(runs(rule({ at: '2030-07-05T10:00', cron: '30 9 * * 1-5', tz: 'Europe/London' }), 3)).toEqual([
-      '2030-07-08T08:30:00Z', '2030-07-09T08:30:00Z', '2030-07-10T08:30:00Z',
+      '2030-07-08T08:30:00Z',
+      '2030-07-09T08:30:00Z',
+      '2030-07-10T08:30:00Z',
     ])
   })
 
@@ -180,19 +205,32 @@ describe('runAt with a cron', () => {
 
   it('reads six fields with seconds first', () => {
     expect(runs(rule({ at: '2030-01-01T00:00:05', cron: '*/15 * * * * *' }), 4)).toEqual([
-      '2030-01-01T00:00:15Z', '2030-01-01T00:00:30Z', '2030-01-01T00:00:45Z', '2030-01-01T00:01:00Z',
+      '2030-01-01T00:00:15Z',
+      '2030-01-01T00:00:30Z',
+      '2030-01-01T00:00:45Z',
+      '2030-01-01T00:01:00Z',
     ])
   })
 
   it('keeps 09:00 America/New_York across the March change', () => {
     expect(runs(rule({ at: '2030-03-09', cron: '0 9 * * *', tz: 'America/New_York' }), 3)).toEqual([
-      '2030-03-09T14:00:00Z', '2030-03-10T13:00:00Z', '2030-03-11T13:00:00Z',
+      '2030-03-09T14:00:00Z',
+      '2030-03-10T13:00:00Z',
+      '2030-03-11T13:00:00Z',
     ])
   })
 
   it('stops after repeat and at until', () => {
-    expect(runs(rule({ at: '2030-01-01', cron: '0 9 * * *', repeat: 1 }), 3)).toEqual(['2030-01-01T09:00:00Z', '2030-01-02T09:00:00Z', null])
-    expect(runs(rule({ at: '2030-01-01', cron: '0 9 * * *', until: '2030-01-02T09:00' }), 3)).toEqual(['2030-01-01T09:00:00Z', '2030-01-02T09:00:00Z', null])
+    expect(runs(rule({ at: '2030-01-01', cron: '0 9 * * *', repeat: 1 }), 3)).toEqual([
+      '2030-01-01T09:00:00Z',
+      '2030-01-02T09:00:00Z',
+      null,
+    ])
+    expect(runs(rule({ at: '2030-01-01', cron: '0 9 * * *', until: '2030-01-02T09:00' }), 3)).toEqual([
+      '2030-01-01T09:00:00Z',
+      '2030-01-02T09:00:00Z',
+      null,
+    ])
   })
 })
 
@@ -216,7 +254,13 @@ describe('runsLeft and describeRule', () => {
     expect(runsLeft(rule({ at: '2030-01-01', interval: 'P1D', repeat: 100, until: '2030-01-03' }), at(0, '2030-01-01'), 0)).toBe(3)
     expect(runsLeft(rule({ at: '2030-01-01', cron: '0 9 * * *', until: '2030-01-03T12:00' }), at(0, '2030-01-01T09:00'), 0)).toBe(3)
     // Windows fold several slots onto one time: hourly from 16:00 in 9-17:30 gives 16:00, 17:00, then 09:00 next day.
-    expect(runsLeft(rule({ at: '2030-01-01T16:00', interval: 3600, between: '9-17:30', until: '2030-01-02T09:30' }), at(0, '2030-01-01T16:00'), 0)).toBe(3)
+    expect(
+      runsLeft(
+        rule({ at: '2030-01-01T16:00', interval: 3600, between: '9-17:30', until: '2030-01-02T09:30' }),
+        at(0, '2030-01-01T16:00'),
+        0,
+      ),
+    ).toBe(3)
     // Beyond the counting limit: null rather than minutes of counting.
     expect(runsLeft(rule({ at: '2030-01-01', interval: 1, until: '2031-01-01' }), at(0, '2030-01-01'), 0)).toBeNull()
   })
@@ -227,7 +271,9 @@ describe('runsLeft and describeRule', () => {
     expect(describeRule(r)).toBe('every P1D from 2030-01-01T09:00:00Z between 02:00/18:30 on MO,TU in Europe/London, 10 runs')
     expect(describeRule(rule({ at: '2030-01-01', cron: '0 9 * * *' }))).toBe('cron "0 9 * * *" from 2030-01-01T00:00:00Z, forever')
     expect(describeRule(rule({ at: '2030-01-01' }))).toBe('once at 2030-01-01T00:00:00Z')
-    expect(describeRule(rule({ at: '2030-01-01', interval: 60, until: '2030-01-02' }))).toBe('every PT1M from 2030-01-01T00:00:00Z until 2030-01-02T00:00:00Z')
+    expect(describeRule(rule({ at: '2030-01-01', interval: 60, until: '2030-01-02' }))).toBe(
+      'every PT1M from 2030-01-01T00:00:00Z until 2030-01-02T00:00:00Z',
+    )
   })
 })
 
@@ -236,19 +282,54 @@ describe('resolveScheduleRule refusals', () => {
     ['an unreadable at', { at: 'soon' }, InvalidDate, 'invalid at "soon": use an ISO 8601 date'],
     ['a missing at', {} as ScheduleRuleInput, InvalidDate, 'invalid at undefined: use an ISO 8601 date'],
     ['an unreadable until', { at: 'now', interval: 60, until: '2030-02-30' }, InvalidDate, 'invalid until "2030-02-30"'],
-    ['an until before at', { at: '2030-01-02', interval: 60, until: '2030-01-01' }, InvalidSchedule, 'until 2030-01-01T00:00:00.000Z is before at 2030-01-02T00:00:00.000Z'],
+    [
+      'an until before at',
+      { at: '2030-01-02', interval: 60, until: '2030-01-01' },
+      InvalidSchedule,
+      'until 2030-01-01T00:00:00.000Z is before at 2030-01-02T00:00:00.000Z',
+    ],
     ['an unknown zone', { at: 'now', tz: 'Europe/Lodnon' }, InvalidSchedule, 'unknown time zone "Europe/Lodnon"'],
-    ['repeat -2', { at: 'now', interval: 60, repeat: -2 }, InvalidSchedule, 'invalid repeat -2: use 0 (run once), N (run N more times), -1 (forever) or an end date'],
+    [
+      'repeat -2',
+      { at: 'now', interval: 60, repeat: -2 },
+      InvalidSchedule,
+      'invalid repeat -2: use 0 (run once), N (run N more times), -1 (forever) or an end date',
+    ],
     ['repeat 1.5', { at: 'now', interval: 60, repeat: 1.5 }, InvalidSchedule, 'invalid repeat 1.5:'],
     ['repeat "abc"', { at: 'now', interval: 60, repeat: 'abc' }, InvalidSchedule, 'invalid repeat "abc":'],
     ['a repeat without an interval or a cron', { at: 'now', repeat: 3 }, InvalidSchedule, 'repeat 3 needs an interval or a cron'],
-    ['a dated repeat without an interval or a cron', { at: 'now', repeat: '2030-01-01' }, InvalidSchedule, 'repeat "2030-01-01" needs an interval or a cron'],
-    ['a zero interval with a repeat', { at: 'now', interval: 0, repeat: 3 }, InvalidDuration, 'invalid interval 0: must be more than zero when the rule repeats'],
+    [
+      'a dated repeat without an interval or a cron',
+      { at: 'now', repeat: '2030-01-01' },
+      InvalidSchedule,
+      'repeat "2030-01-01" needs an interval or a cron',
+    ],
+    [
+      'a zero interval with a repeat',
+      { at: 'now', interval: 0, repeat: 3 },
+      InvalidDuration,
+      'invalid interval 0: must be more than zero when the rule repeats',
+    ],
     ['a negative interval', { at: 'now', interval: -60 }, InvalidDuration, 'invalid interval -60'],
     ['an unreadable interval', { at: 'now', interval: 'every day', repeat: 3 }, InvalidDuration, 'invalid interval "every day"'],
-    ['an interval that moves back in time', { at: '2030-02-01', interval: { months: 1, days: -40 }, repeat: 3 }, InvalidDuration, 'invalid interval "P1M-40D": moves the second run to or before the first'],
-    ['an interval with a cron', { at: 'now', interval: 60, cron: '* * * * *' }, InvalidSchedule, 'interval "PT1M" cannot go with cron "* * * * *"'],
-    ['a window with a cron', { at: 'now', between: '9-17', cron: '* * * * *' }, InvalidSchedule, 'between "09:00/17:00" cannot go with a cron'],
+    [
+      'an interval that moves back in time',
+      { at: '2030-02-01', interval: { months: 1, days: -40 }, repeat: 3 },
+      InvalidDuration,
+      'invalid interval "P1M-40D": moves the second run to or before the first',
+    ],
+    [
+      'an interval with a cron',
+      { at: 'now', interval: 60, cron: '* * * * *' },
+      InvalidSchedule,
+      'interval "PT1M" cannot go with cron "* * * * *"',
+    ],
+    [
+      'a window with a cron',
+      { at: 'now', between: '9-17', cron: '* * * * *' },
+      InvalidSchedule,
+      'between "09:00/17:00" cannot go with a cron',
+    ],
     ['weekdays with a cron', { at: 'now', weekdays: [0], cron: '* * * * *' }, InvalidSchedule, 'weekdays MO cannot go with a cron'],
     ['a malformed window', { at: 'now', between: '9 to 5' }, InvalidSchedule, 'invalid between "9 to 5"'],
     ['an empty window', { at: 'now', between: '' }, InvalidSchedule, 'invalid between ""'],
@@ -258,7 +339,12 @@ describe('resolveScheduleRule refusals', () => {
     ['weekday -1', { at: 'now', weekdays: [-1] }, InvalidSchedule, 'invalid weekdays [-1]'],
     ['weekday XX', { at: 'now', weekdays: ['XX'] }, InvalidSchedule, 'invalid weekdays ["XX"]'],
     ['no weekdays', { at: 'now', weekdays: [] }, InvalidSchedule, 'invalid weekdays []'],
-    ['a cron field out of range', { at: 'now', cron: '61 * * * *' }, InvalidSchedule, 'invalid cron "61 * * * *": Constraint error, got value 61 expected range 0-59; use 5 fields'],
+    [
+      'a cron field out of range',
+      { at: 'now', cron: '61 * * * *' },
+      InvalidSchedule,
+      'invalid cron "61 * * * *": Constraint error, got value 61 expected range 0-59; use 5 fields',
+    ],
     ['a cron with too few fields', { at: 'now', cron: '* * *' }, InvalidSchedule, 'invalid cron "* * *": found 3 fields; use 5 fields'],
     ['a cron with too many fields', { at: 'now', cron: '* * * * * * *' }, InvalidSchedule, 'invalid cron "* * * * * * *": found 7 fields'],
     ['a cron that never fires', { at: 'now', cron: '0 0 30 2 *' }, InvalidSchedule, 'invalid cron "0 0 30 2 *":'],

@@ -88,13 +88,22 @@ export function resolveScheduleRule(input: ScheduleRuleInput, now: DateTime): Sc
   const between = input.between === undefined ? null : parseBetween(input.between)
   const weekdays = input.weekdays === undefined ? null : parseWeekdays(input.weekdays)
   if (cron !== null && input.interval !== undefined) {
-    throw new InvalidSchedule('interval', `interval ${JSON.stringify(interval)} cannot go with cron ${JSON.stringify(cron)}: the cron already says when each run is; pass one of them`)
+    throw new InvalidSchedule(
+      'interval',
+      `interval ${JSON.stringify(interval)} cannot go with cron ${JSON.stringify(cron)}: the cron already says when each run is; pass one of them`,
+    )
   }
   if (cron !== null && between !== null) {
-    throw new InvalidSchedule('between', `between ${JSON.stringify(between)} cannot go with a cron: put the hours in the cron's hour field, e.g. "0 2-18 * * *"`)
+    throw new InvalidSchedule(
+      'between',
+      `between ${JSON.stringify(between)} cannot go with a cron: put the hours in the cron's hour field, e.g. "0 2-18 * * *"`,
+    )
   }
   if (cron !== null && weekdays !== null) {
-    throw new InvalidSchedule('weekdays', `weekdays ${weekdayNames(weekdays)} cannot go with a cron: put the days in the cron's day-of-week field, e.g. "0 9 * * 1-5"`)
+    throw new InvalidSchedule(
+      'weekdays',
+      `weekdays ${weekdayNames(weekdays)} cannot go with a cron: put the days in the cron's day-of-week field, e.g. "0 9 * * 1-5"`,
+    )
   }
   const untilOption = input.until === undefined ? null : parseAt('until', input.until, tz, now)
   const repeatsByDefault = cron !== null || (interval !== null && untilOption !== null)
@@ -103,13 +112,23 @@ export function resolveScheduleRule(input: ScheduleRuleInput, now: DateTime): Sc
     if (input.interval !== undefined) {
       throw new InvalidDuration('interval', input.interval, `must be more than zero when the rule repeats; ${INTERVAL_EXPECTED}`)
     }
-    throw new InvalidSchedule('repeat', `repeat ${JSON.stringify(input.repeat)} needs an interval or a cron to say when the next runs are; pass interval (e.g. 86400 or "P1D") or cron`)
+    throw new InvalidSchedule(
+      'repeat',
+      `repeat ${JSON.stringify(input.repeat)} needs an interval or a cron to say when the next runs are; pass interval (e.g. 86400 or "P1D") or cron`,
+    )
   }
   if (until !== null && until.toMillis() < anchor.toMillis()) {
-    throw new InvalidSchedule('until', `until ${until.toISO()} is before at ${anchor.toISO()}, so no run could happen; pass an end after at`)
+    throw new InvalidSchedule(
+      'until',
+      `until ${until.toISO()} is before at ${anchor.toISO()}, so no run could happen; pass an end after at`,
+    )
   }
   if (interval !== null && new IntervalSlots(anchor, interval, tz).at(1).toMillis() <= anchor.toMillis()) {
-    throw new InvalidDuration('interval', interval, `moves the second run to or before the first (at ${anchor.toISO()}); make the month or year part outweigh the negative parts`)
+    throw new InvalidDuration(
+      'interval',
+      interval,
+      `moves the second run to or before the first (at ${anchor.toISO()}); make the month or year part outweigh the negative parts`,
+    )
   }
   if (interval !== null && cron === null) {
     // Slots are counted from the anchor in an integer column: one so far back that today's slot
@@ -117,7 +136,10 @@ export function resolveScheduleRule(input: ScheduleRuleInput, now: DateTime): Sc
     const step = new IntervalSlots(anchor, interval, tz).at(1).toMillis() - anchor.toMillis()
     const slotsToNow = (now.toMillis() - anchor.toMillis()) / step
     if (slotsToNow > 2 ** 31 - 1) {
-      throw new InvalidSchedule('at', `at ${anchor.toISO()} with an interval of ${interval} puts today's run past slot 2147483647; anchor the schedule nearer now (for example at: 'now')`)
+      throw new InvalidSchedule(
+        'at',
+        `at ${anchor.toISO()} with an interval of ${interval} puts today's run past slot 2147483647; anchor the schedule nearer now (for example at: 'now')`,
+      )
     }
   }
   return Object.freeze({ anchor, repeat, until, interval, between, weekdays, cron, tz })
@@ -139,7 +161,10 @@ function compile(rule: ScheduleRule): CompiledRule {
   const cached = compiled.get(rule)
   if (cached) return cached
   if (rule.repeat !== 0 && rule.interval === null && rule.cron === null) {
-    throw new InvalidSchedule('repeat', `a rule with repeat ${rule.repeat} needs an interval or a cron, and this one has neither; resolve it again from its input`)
+    throw new InvalidSchedule(
+      'repeat',
+      `a rule with repeat ${rule.repeat} needs an interval or a cron, and this one has neither; resolve it again from its input`,
+    )
   }
   const tz = checkZone(rule.tz)
   const window = rule.between === null ? null : windowOf(rule.between)
@@ -244,7 +269,13 @@ export function runsLeft(rule: ScheduleRule, next: ScheduleSlot | null, fired: n
  */
 export function describeRule(rule: ScheduleRule, left?: number | null): string {
   const iso = (t: DateTime) => t.toUTC().toISO({ suppressMilliseconds: true }) ?? String(t)
-  const parts = [rule.cron ? `cron "${rule.cron}" from ${iso(rule.anchor)}` : rule.interval && rule.repeat !== 0 ? `every ${rule.interval} from ${iso(rule.anchor)}` : `once at ${iso(rule.anchor)}`]
+  const parts = [
+    rule.cron
+      ? `cron "${rule.cron}" from ${iso(rule.anchor)}`
+      : rule.interval && rule.repeat !== 0
+        ? `every ${rule.interval} from ${iso(rule.anchor)}`
+        : `once at ${iso(rule.anchor)}`,
+  ]
   if (rule.between) parts.push(`between ${rule.between}`)
   if (rule.weekdays) parts.push(`on ${weekdayNames(rule.weekdays)}`)
   if (rule.tz !== 'UTC') parts.push(`in ${rule.tz}`)

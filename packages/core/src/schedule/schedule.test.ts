@@ -20,16 +20,31 @@ describe('queue.schedule', () => {
 
   it('stores a repeating rule with window, weekdays and zone, and its enqueue options', async () => {
     const s = await queue('reports').scheduleCall('2030-01-07T01:00', {
-      func: 'fixtures.add', args: [1], repeat: 10, interval: 86400, between: '2:00/18:30', weekdays: ['MO', 'TU'],
-      tz: 'Europe/London', timeout: '1m', resultTtl: 60, description: 'daily',
+      func: 'fixtures.add',
+      args: [1],
+      repeat: 10,
+      interval: 86400,
+      between: '2:00/18:30',
+      weekdays: ['MO', 'TU'],
+      tz: 'Europe/London',
+      timeout: '1m',
+      resultTtl: 60,
+      description: 'daily',
     })
     // 2030-01-07 is a Monday: 01:00 is before the window, so the run moves to 02:00 London (= UTC in January).
     expect(iso(s.nextRunAt)).toBe('2030-01-07T02:00:00Z')
     expect(s.runsLeft).toBe(11)
     expect(s.rule).toMatchObject({ repeat: 10, interval: 'P1D', between: '02:00/18:30', weekdays: [0, 1], tz: 'Europe/London' })
     expect(s.description).toMatch(/every P1D .*between 02:00\/18:30 on MO,TU/)
-    expect(s.jobOptions).toMatchObject({ timeout: 60, resultTtl: 60, failureTtl: 31536000, ttl: null, description: 'daily', retry: { max: 0, intervals: [] } })
-    expect(((await Schedule.get(s.id, lookup()))!).jobOptions).toEqual(s.jobOptions)
+    expect(s.jobOptions).toMatchObject({
+      timeout: 60,
+      resultTtl: 60,
+      failureTtl: 31536000,
+      ttl: null,
+      description: 'daily',
+      retry: { max: 0, intervals: [] },
+    })
+    expect((await Schedule.get(s.id, lookup()))!.jobOptions).toEqual(s.jobOptions)
   })
 
   it('takes a cron rule', async () => {
@@ -39,7 +54,7 @@ describe('queue.schedule', () => {
     expect(s.runsLeft).toBeNull()
   })
 
-  it('is written inside the caller\'s transaction, and gone with its rollback', async () => {
+  it("is written inside the caller's transaction, and gone with its rollback", async () => {
     const client = await db.pool.connect()
     try {
       await client.query('begin')
@@ -72,7 +87,9 @@ describe('queue.schedule', () => {
     [{ func: 'fixtures.add', cron: 'every day' }, InvalidSchedule, /every day/],
   ])('refuses %j before writing anything', async (call, errorClass, message) => {
     const before = (await Schedule.list({ ...lookup(), includeEnded: true, limit: 1000 })).length
-    const err = await queue().scheduleCall('now', call as never).catch((e: unknown) => e)
+    const err = await queue()
+      .scheduleCall('now', call as never)
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(errorClass)
     expect((err as Error).message).toMatch(message)
     expect((await Schedule.list({ ...lookup(), includeEnded: true, limit: 1000 })).length).toBe(before)
@@ -90,7 +107,7 @@ describe('firing schedules', () => {
     const s = await queue('fire').scheduleCall(start, { func: 'fixtures.add', args: [1, 1], repeat: 2, interval: 1 })
     const fired: string[] = []
     for (const late of [3000, 3500, 4000, 4500, 5000, 6000, 7000]) {
-      if (await fireDueSchedules(db.ctx, db.pool, start.plus({ milliseconds: late })) > 0) fired.push(`+${late}ms`)
+      if ((await fireDueSchedules(db.ctx, db.pool, start.plus({ milliseconds: late }))) > 0) fired.push(`+${late}ms`)
     }
     // The three slots missed collapse into the catch-up at +3 s; later runs stay on the whole seconds.
     expect(fired).toEqual(['+3000ms', '+4000ms', '+5000ms'])

@@ -7,10 +7,24 @@ import { queryContext } from '../db/query-context.js'
 import { schemaName } from '../db/schema-name.js'
 import { readEnv } from '../config/env.js'
 import { InvalidOption, NoSuchSchedule } from '../errors.js'
-import { resolveEnqueueCall, DEFAULT_FAILURE_TTL, DEFAULT_RESULT_TTL, type EnqueueOptions, type QueueDefaults } from '../job/enqueue-options.js'
+import {
+  resolveEnqueueCall,
+  DEFAULT_FAILURE_TTL,
+  DEFAULT_RESULT_TTL,
+  type EnqueueOptions,
+  type QueueDefaults,
+} from '../job/enqueue-options.js'
 import type { JobInsertRow } from '../job/job-insert.js'
 import { newJobId } from '../job/job-id.js'
-import { resolveScheduleRule, nextRun, runsLeft, describeRule, type ScheduleRule, type ScheduleRuleInput, type AtInput } from './schedule-rules.js'
+import {
+  resolveScheduleRule,
+  nextRun,
+  runsLeft,
+  describeRule,
+  type ScheduleRule,
+  type ScheduleRuleInput,
+  type AtInput,
+} from './schedule-rules.js'
 import { scheduleInsert, scheduleFetch, scheduleList, scheduleCancel, type ScheduleInsertRow } from './schedule-queries.js'
 
 /** A schedule's rule and the call each run enqueues (`at` is given separately). */
@@ -25,7 +39,10 @@ export interface ScheduleCall extends Omit<ScheduleRuleInput, 'at'>, Omit<Enqueu
 const RULE_KEYS = ['repeat', 'interval', 'until', 'between', 'weekdays', 'cron', 'tz'] as const
 
 /** The enqueue options a schedule stores for its runs' jobs. */
-type StoredOptions = Omit<JobInsertRow, 'id' | 'queue' | 'func' | 'args' | 'kwargs' | 'dependsOn' | 'scheduledFor' | 'flowId' | 'scheduleId'>
+type StoredOptions = Omit<
+  JobInsertRow,
+  'id' | 'queue' | 'func' | 'args' | 'kwargs' | 'dependsOn' | 'scheduledFor' | 'flowId' | 'scheduleId'
+>
 
 /** The job options every run of a schedule gets, as stored with it. */
 export interface ScheduleJobOptions {
@@ -102,10 +119,19 @@ export class Schedule {
   }
 
   /** Every schedule (live ones by default), soonest first. */
-  static async list(options: ScheduleLookup & { queue?: string; includeEnded?: boolean; offset?: number; limit?: number } = {}): Promise<Schedule[]> {
-    return withLookup(options, async (ctx) => (await scheduleList(ctx, {
-      queue: options.queue ?? null, includeEnded: options.includeEnded ?? false, offset: options.offset ?? 0, limit: options.limit ?? 100,
-    })).map((row) => new Schedule(row)))
+  static async list(
+    options: ScheduleLookup & { queue?: string; includeEnded?: boolean; offset?: number; limit?: number } = {},
+  ): Promise<Schedule[]> {
+    return withLookup(options, async (ctx) =>
+      (
+        await scheduleList(ctx, {
+          queue: options.queue ?? null,
+          includeEnded: options.includeEnded ?? false,
+          offset: options.offset ?? 0,
+          limit: options.limit ?? 100,
+        })
+      ).map((row) => new Schedule(row)),
+    )
   }
 
   /** One schedule; undefined when there is none, as every pq lookup (actions on a missing id throw). */
@@ -119,7 +145,7 @@ export class Schedule {
   /** Cancels a schedule: no further runs (jobs it already enqueued are left alone). */
   static async cancel(id: string, options: ScheduleLookup = {}): Promise<void> {
     await withLookup(options, async (ctx) => {
-      if (!await scheduleCancel(ctx, { id })) throw new NoSuchSchedule(id)
+      if (!(await scheduleCancel(ctx, { id }))) throw new NoSuchSchedule(id)
     })
   }
 }
@@ -179,7 +205,13 @@ export function ruleFromRow(row: ScheduleRow): ScheduleRule {
  * the rest are enqueue options checked as enqueue checks them.
  * @internal
  */
-export function resolveScheduleCall(queue: string, at: AtInput, call: ScheduleCall, defaults: QueueDefaults, now: DateTime = DateTime.utc()): ScheduleInsertRow {
+export function resolveScheduleCall(
+  queue: string,
+  at: AtInput,
+  call: ScheduleCall,
+  defaults: QueueDefaults,
+  now: DateTime = DateTime.utc(),
+): ScheduleInsertRow {
   if (typeof call !== 'object' || call === null) throw new InvalidOption('call', 'scheduleCall takes (at, { func, args, ... })')
   const ruleInput: ScheduleRuleInput = { at }
   const enqueue: Record<string, unknown> = {}
@@ -187,20 +219,37 @@ export function resolveScheduleCall(queue: string, at: AtInput, call: ScheduleCa
     if (value === undefined || key === 'id') continue
     if ((RULE_KEYS as readonly string[]).includes(key)) (ruleInput as unknown as Record<string, unknown>)[key] = value
     else if (key === 'at' || key === 'in' || key === 'dependsOn' || key === 'jobId') {
-      throw new InvalidOption(key, `"${key}" does not apply to a schedule: its runs start at the rule's times; give the first time as the first argument`)
+      throw new InvalidOption(
+        key,
+        `"${key}" does not apply to a schedule: its runs start at the rule's times; give the first time as the first argument`,
+      )
     } else enqueue[key] = value
   }
   const rule = resolveScheduleRule(ruleInput, now)
   const row = resolveEnqueueCall(queue, enqueue as never, defaults, now)
   const first = nextRun(rule, null, now)
   const id = call.id ?? randomUUID()
-  if (typeof id !== 'string' || id.length === 0 || id.length > 200) throw new InvalidOption('id', `invalid schedule id ${JSON.stringify(id)}: use 1-200 characters`)
+  if (typeof id !== 'string' || id.length === 0 || id.length > 200)
+    throw new InvalidOption('id', `invalid schedule id ${JSON.stringify(id)}: use 1-200 characters`)
   const { id: _id, queue: _q, func, args, kwargs, dependsOn: _d, scheduledFor: _s, flowId: _f, scheduleId: _sc, ...options } = row
   const stored: StoredOptions = options
   return {
-    id, queue, func, args, kwargs, options: JSON.stringify(stored),
-    anchorAt: rule.anchor, repeat: rule.repeat, untilAt: rule.until, interval: rule.interval, between: rule.between,
-    weekdays: rule.weekdays, cron: rule.cron, tz: rule.tz, nextK: first?.k ?? null, nextRunAt: first?.at ?? null,
+    id,
+    queue,
+    func,
+    args,
+    kwargs,
+    options: JSON.stringify(stored),
+    anchorAt: rule.anchor,
+    repeat: rule.repeat,
+    untilAt: rule.until,
+    interval: rule.interval,
+    between: rule.between,
+    weekdays: rule.weekdays,
+    cron: rule.cron,
+    tz: rule.tz,
+    nextK: first?.k ?? null,
+    nextRunAt: first?.at ?? null,
   }
 }
 

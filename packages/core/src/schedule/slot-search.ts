@@ -41,7 +41,13 @@ const beyondUntil = (bounds: SlotBounds, t: DateTime) => bounds.until !== null &
  * dozen steps, not millions.
  * @internal
  */
-export function firstSlotAfter(slots: IntervalSlots, allowed: AllowedTimes, bounds: SlotBounds, threshold: DateTime, kMin: number): ScheduleSlot | null {
+export function firstSlotAfter(
+  slots: IntervalSlots,
+  allowed: AllowedTimes,
+  bounds: SlotBounds,
+  threshold: DateTime,
+  kMin: number,
+): ScheduleSlot | null {
   if (beyondCount(bounds, kMin)) return null
   const start = Math.max(ms(slots.at(kMin)), ms(threshold) - maxShiftMs(allowed))
   let day = DateTime.fromMillis(start, { zone: allowed.tz }).startOf('day')
@@ -65,7 +71,12 @@ export function firstSlotAfter(slots: IntervalSlots, allowed: AllowedTimes, boun
 
 /** The first qualifying slot in one stretch; 'none' when the stretch has none; null when the rule ends here. */
 function searchSegment(
-  segment: DaySegment, slots: IntervalSlots, allowed: AllowedTimes, bounds: SlotBounds, threshold: DateTime, kMin: number,
+  segment: DaySegment,
+  slots: IntervalSlots,
+  allowed: AllowedTimes,
+  bounds: SlotBounds,
+  threshold: DateTime,
+  kMin: number,
 ): ScheduleSlot | null | 'none' {
   let lower = segment.from
   if (segment.at) {
@@ -111,7 +122,12 @@ export function lastSlot(slots: IntervalSlots, allowed: AllowedTimes, bounds: Sl
  * missed times, it jumps and k counts only the missed times it stepped over (k is then a label).
  * @internal
  */
-export function cronSlotAfter(cron: CronSlots, bounds: SlotBounds, from: ScheduleSlot, threshold: DateTime): { next: ScheduleSlot | null; last: ScheduleSlot } {
+export function cronSlotAfter(
+  cron: CronSlots,
+  bounds: SlotBounds,
+  from: ScheduleSlot,
+  threshold: DateTime,
+): { next: ScheduleSlot | null; last: ScheduleSlot } {
   const next = cron.after(from.at)
   let last = from
   for (let k = from.k + 1; ; k++) {
@@ -124,7 +140,13 @@ export function cronSlotAfter(cron: CronSlots, bounds: SlotBounds, from: Schedul
   }
 }
 
-function cronJump(cron: CronSlots, bounds: SlotBounds, k: number, threshold: DateTime, last: ScheduleSlot): { next: ScheduleSlot | null; last: ScheduleSlot } {
+function cronJump(
+  cron: CronSlots,
+  bounds: SlotBounds,
+  k: number,
+  threshold: DateTime,
+  last: ScheduleSlot,
+): { next: ScheduleSlot | null; last: ScheduleSlot } {
   const at = cron.after(threshold)()
   if (!bounds.until || !beyondUntil(bounds, at)) return { next: { k, at }, last }
   const final = cron.atOrBefore(bounds.until)

@@ -13,7 +13,8 @@ export interface DailyWindow {
 const DAY_MINUTES = 1440
 // hours[:.]minutes, then '/' or '-', then hours[:.]minutes; minutes optional, two digits when given.
 const WINDOW = /^(\d{1,2})(?:[:.](\d{2}))?\s*[/-]\s*(\d{1,2})(?:[:.](\d{2}))?$/
-const EXPECTED = 'use H:MM/H:MM or H.MM-H.MM in the rule\'s zone, such as "2:00/18:30", "22:00/02:00" across midnight, or "0-24" for the whole day'
+const EXPECTED =
+  'use H:MM/H:MM or H.MM-H.MM in the rule\'s zone, such as "2:00/18:30", "22:00/02:00" across midnight, or "0-24" for the whole day'
 
 /**
  * Reads a `between` option ('2:00/18:30', '2.00-18.30', '2-18:30', '0-24') into the normalised

@@ -21,7 +21,6 @@ export type CountMode = 'auto' | 'exact' | 'estimate'
 /** Where `auto` stops counting: 20,000 index entries cost a few milliseconds. */
 export const DEFAULT_COUNT_CAP = 20_000
 
-
 /** One queue's figures. */
 export interface QueueStats {
   name: string
@@ -76,9 +75,10 @@ async function collectInTransaction(q: QueryContext, options: CollectQueueStatsO
   const paused = await queuePausedList(q)
   const estimates = mode === 'exact' ? [] : await statsCountEstimates(q)
   const estimate = (name: string, status: string) => estimates.find((e: StatsEstimateRow) => e.queue === name && e.status === status)
-  const history = mode === 'estimate'
-    ? HISTORY_STATUSES.filter((s) => !estimates.some((e) => e.status === s)) // no statistic at all: count them
-    : [...HISTORY_STATUSES]
+  const history =
+    mode === 'estimate'
+      ? HISTORY_STATUSES.filter((s) => !estimates.some((e) => e.status === s)) // no statistic at all: count them
+      : [...HISTORY_STATUSES]
   const rows = await statsQueueCounts(q, { queue, exact: LIVE_STATUSES, capped: history, cap: mode === 'exact' ? null : cap })
   const byQueue = new Map<string, QueueStats>()
   const entry = (name: string): QueueStats => {
@@ -88,7 +88,14 @@ async function collectInTransaction(q: QueryContext, options: CollectQueueStatsO
       const counts = Object.fromEntries([...LIVE_STATUSES, ...HISTORY_STATUSES].map((x) => [x, 0])) as Record<JobStatus, number>
       const at = oldest.get(name)
       const pausedAt = paused.get(name)
-      s = { name, counts, estimated: [], workers: live, oldestQueuedAt: at ? DateTime.fromJSDate(at).toUTC() : null, pausedAt: pausedAt ? DateTime.fromJSDate(pausedAt).toUTC() : null }
+      s = {
+        name,
+        counts,
+        estimated: [],
+        workers: live,
+        oldestQueuedAt: at ? DateTime.fromJSDate(at).toUTC() : null,
+        pausedAt: pausedAt ? DateTime.fromJSDate(pausedAt).toUTC() : null,
+      }
       byQueue.set(name, s)
     }
     return s

@@ -8,7 +8,6 @@ import { timestampOrNull, type QueryContext } from '../db/query-context.js'
 import type { JobStatus } from '../job/job-data.js'
 import type { JobRow } from '../db/tables.js'
 
-
 /** One (queue, status) count; `capped` when counting stopped at the cap (there are more). */
 export interface StatsCountRow {
   queue: string
@@ -47,10 +46,11 @@ export async function statsQueueCounts(q: QueryContext, p: StatsQueueCountsParam
   const capped = new Set<string>(p.capped)
   const statuses = [...p.exact, ...p.capped]
   if (statuses.length === 0) return []
-  const count = (status: JobStatus) => capped.has(status) && limit !== null
-    ? sql`(select count(*) from (select 1 from ${job} j where j.queue = qs.name and j.status = ${sql.lit(status)}
+  const count = (status: JobStatus) =>
+    capped.has(status) && limit !== null
+      ? sql`(select count(*) from (select 1 from ${job} j where j.queue = qs.name and j.status = ${sql.lit(status)}
         order by j.created_at limit ${limit}::bigint) x)::int`
-    : sql`(select count(*) from ${job} j where j.queue = qs.name and j.status = ${sql.lit(status)})::int`
+      : sql`(select count(*) from ${job} j where j.queue = qs.name and j.status = ${sql.lit(status)})::int`
   const { rows } = await sql<{ queue: string; status: JobStatus; n: number }>`
     with qs as (select name from ${queue} where ${p.queue}::text is null or name = ${p.queue}::text)
     select qs.name as queue, s.status, s.n
@@ -117,7 +117,10 @@ export async function statsCountEstimates(q: QueryContext): Promise<StatsEstimat
 
 /** How many jobs match a listing's filter (for pagination); `queue`/`status` null match any. */
 export async function statsJobCount(q: QueryContext, p: { queue: string | null; status: JobStatus | null }): Promise<number> {
-  let query = q.db.withSchema(q.schema).selectFrom('job').select((eb) => eb.fn.countAll<number>().as('n'))
+  let query = q.db
+    .withSchema(q.schema)
+    .selectFrom('job')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
   if (p.queue !== null) query = query.where('queue', '=', p.queue)
   if (p.status !== null) query = query.where('status', '=', p.status)
   const row = await query.executeTakeFirstOrThrow()
@@ -127,10 +130,16 @@ export async function statsJobCount(q: QueryContext, p: { queue: string | null; 
 /** Jobs each worker is running now (status started), by worker name. */
 export async function statsStartedByWorker(q: QueryContext): Promise<Map<string, string[]>> {
   // job_started_idx is partial on status = 'started': this reads running jobs only.
-  const rows = await q.db.withSchema(q.schema).selectFrom('job').select(['worker', 'id'])
-    .where('status', '=', 'started').where('worker', 'is not', null).orderBy('started_at').execute()
+  const rows = await q.db
+    .withSchema(q.schema)
+    .selectFrom('job')
+    .select(['worker', 'id'])
+    .where('status', '=', 'started')
+    .where('worker', 'is not', null)
+    .orderBy('started_at')
+    .execute()
   const byWorker = new Map<string, string[]>()
-  for (const r of rows) byWorker.set(r.worker!, [...byWorker.get(r.worker!) ?? [], r.id])
+  for (const r of rows) byWorker.set(r.worker!, [...(byWorker.get(r.worker!) ?? []), r.id])
   return byWorker
 }
 
@@ -146,7 +155,10 @@ export interface StatsThroughputRow {
  * empty buckets are absent. No index covers ended_at (one would cost every completion an index
  * write), so this scans the table: about 150 ms per million rows here, paid once per dashboard refresh.
  */
-export async function statsThroughput(q: QueryContext, p: { minutes: number; bucketSeconds: number; queue: string | null; now?: DateTime | null }): Promise<StatsThroughputRow[]> {
+export async function statsThroughput(
+  q: QueryContext,
+  p: { minutes: number; bucketSeconds: number; queue: string | null; now?: DateTime | null },
+): Promise<StatsThroughputRow[]> {
   const job = sql.id(q.schema, 'job')
   const { rows } = await sql<StatsThroughputRow>`
     with t as (select coalesce(${timestampOrNull(p.now)}::timestamptz, now()) as now)

@@ -6,7 +6,10 @@ import { InvalidOption } from '../errors.js'
  */
 export function functionName(name: unknown, option = 'func'): string {
   if (typeof name !== 'string' || !/^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*\.[A-Za-z_$][\w$]*$/.test(name)) {
-    throw new InvalidOption(option, `invalid function name ${JSON.stringify(name)}: use 'module.export', e.g. 'tasks.add' or 'emails.welcome.send'`)
+    throw new InvalidOption(
+      option,
+      `invalid function name ${JSON.stringify(name)}: use 'module.export', e.g. 'tasks.add' or 'emails.welcome.send'`,
+    )
   }
   return name
 }

@@ -65,7 +65,9 @@ async function lookUp(name: string, root: string, packages: readonly string[], t
   const { module, where } = await loadModule(name, modulePath, resolve(root), packages, tasks)
   const fn = ownExport(module, exportName)
   if (typeof fn !== 'function') {
-    const available = Object.keys(module).filter((k) => typeof module[k] === 'function').sort()
+    const available = Object.keys(module)
+      .filter((k) => typeof module[k] === 'function')
+      .sort()
     const has = available.length ? `it has ${available.join(', ')}` : 'it exports no functions'
     const what = fn === undefined ? `has no export "${exportName}"` : `export "${exportName}" is a ${typeof fn}, not a function`
     throw new UnknownFunction(name, `${where} ${what} (${has})`)
@@ -83,7 +85,13 @@ function ownExport(module: Record<string, unknown>, exportName: string): unknown
   return undefined
 }
 
-async function loadModule(name: string, modulePath: string, root: string, packages: readonly string[], tasks: TaskMap | undefined): Promise<{ module: Record<string, unknown>; where: string }> {
+async function loadModule(
+  name: string,
+  modulePath: string,
+  root: string,
+  packages: readonly string[],
+  tasks: TaskMap | undefined,
+): Promise<{ module: Record<string, unknown>; where: string }> {
   if (name.startsWith(BUILTIN_PREFIX)) {
     const builtin = modulePath.slice(BUILTIN_PREFIX.length)
     if (builtin === 'utils') return { module: await import('./builtin-tasks.js'), where: 'pq.utils' }
@@ -102,7 +110,10 @@ async function loadModule(name: string, modulePath: string, root: string, packag
   }
   const tried = EXTENSIONS.map((e) => `${modulePath}${e}`).join(', ')
   const mapped = tasks ? ` and no task "${name}" in the tasks map (it has ${Object.keys(tasks).sort().join(', ') || 'none'})` : ''
-  throw new UnknownFunction(name, `no module ${tried} or ${modulePath}/index.* under ${root}${mapped}; set the tasks root with --path or PQ_PATH`)
+  throw new UnknownFunction(
+    name,
+    `no module ${tried} or ${modulePath}/index.* under ${root}${mapped}; set the tasks root with --path or PQ_PATH`,
+  )
 }
 
 function findModuleFile(base: string): string | undefined {
@@ -120,7 +131,7 @@ async function importFile(name: string, file: string, root: string): Promise<Rec
     cached = (async () => {
       // Before the import, never after a failure: Node caches a failed import() per URL.
       if (TYPESCRIPT.test(file)) await typeScriptLoader(root)
-      return await import(pathToFileURL(file).href) as Record<string, unknown>
+      return (await import(pathToFileURL(file).href)) as Record<string, unknown>
     })()
     moduleCache.set(file, cached)
     cached.catch(() => moduleCache.delete(file))
@@ -145,11 +156,13 @@ function typeScriptLoader(root: string): Promise<void> {
     if (import.meta.url.endsWith('.ts')) return
     const tsx = findTsx(root)
     // tsx's main entry is its `node --import tsx` hook: importing it registers the loader.
-    if (tsx) return void await import(tsx)
+    if (tsx) return void (await import(tsx))
     if ((process.features as { typescript?: unknown }).typescript) return
     throw new Error(`TypeScript task files need a loader: install tsx (npm install tsx) or run Node >= 22.18, which strips types itself`)
   })()
-  loader.catch(() => { loader = undefined })
+  loader.catch(() => {
+    loader = undefined
+  })
   return loader
 }
 

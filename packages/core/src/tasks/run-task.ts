@@ -5,9 +5,7 @@ import { toJson } from '../job/json-value.js'
 import type { TaskFunction } from './resolve-function.js'
 
 /** What a run of a task came to. */
-export type TaskOutcome =
-  | { ok: true; result: Json }
-  | { ok: false; error: unknown }
+export type TaskOutcome = { ok: true; result: Json } | { ok: false; error: unknown }
 
 /**
  * Calls a task with the job's arguments (its kwargs object last, when it has any) as the current

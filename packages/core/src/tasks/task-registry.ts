@@ -18,11 +18,11 @@ export interface PqTasks {}
 export type TaskName = Extract<keyof PqTasks, string>
 
 /** The arguments a task takes: its parameters when declared in PqTasks, else any. */
-export type TaskArgs<N extends string> = N extends TaskName
-  ? PqTasks[N] extends (...args: infer A) => unknown ? A : unknown[]
-  : unknown[]
+export type TaskArgs<N extends string> = N extends TaskName ? (PqTasks[N] extends (...args: infer A) => unknown ? A : unknown[]) : unknown[]
 
 /** What a job of the task holds as its result: the (awaited) return type when declared, else JSON. */
 export type TaskResult<N extends string> = N extends TaskName
-  ? PqTasks[N] extends (...args: never[]) => infer R ? Awaited<R> : Json
+  ? PqTasks[N] extends (...args: never[]) => infer R
+    ? Awaited<R>
+    : Json
   : Json

@@ -15,7 +15,8 @@ export interface PgBouncerHandle {
 
 /** Where pgbouncer is (PATH, or Debian's /usr/sbin), or undefined. */
 export function findPgBouncer(): string | undefined {
-  for (const candidate of ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer']) if (existsSync(candidate)) return candidate
+  for (const candidate of ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer'])
+    if (existsSync(candidate)) return candidate
   const which = spawnSync('sh', ['-c', 'command -v pgbouncer'], { encoding: 'utf8' })
   return which.status === 0 && which.stdout.trim() ? which.stdout.trim() : undefined
 }
@@ -31,10 +32,14 @@ async function freePort(): Promise<number> {
   })
 }
 
-const portOpen = (port: number) => new Promise<boolean>((resolve) => {
-  const socket = createConnection({ host: '127.0.0.1', port }, () => { socket.end(); resolve(true) })
-  socket.on('error', () => resolve(false))
-})
+const portOpen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => {
+      socket.end()
+      resolve(true)
+    })
+    socket.on('error', () => resolve(false))
+  })
 
 /**
  * Starts PgBouncer on a free loopback port in transaction mode (trust auth, any database), in front
@@ -50,22 +55,31 @@ export async function startPgBouncer(binary: string, serverUrl: string): Promise
   const auth = join(dir, 'users.txt')
   writeFileSync(auth, `"${user}" "${password}"\n`, { mode: 0o644 })
   const ini = join(dir, 'pgbouncer.ini')
-  writeFileSync(ini, [
-    '[databases]',
-    `* = host=${server.hostname || '127.0.0.1'} port=${server.port || 5432}${password ? ` password=${password}` : ''}`,
-    '[pgbouncer]',
-    'listen_addr = 127.0.0.1', `listen_port = ${port}`, 'unix_socket_dir =',
-    'auth_type = trust', `auth_file = ${auth}`,
-    'pool_mode = transaction', 'max_client_conn = 500', 'default_pool_size = 20',
-    'ignore_startup_parameters = extra_float_digits',
-    `logfile = ${join(dir, 'pgbouncer.log')}`,
-  ].join('\n') + '\n', { mode: 0o644 })
+  writeFileSync(
+    ini,
+    [
+      '[databases]',
+      `* = host=${server.hostname || '127.0.0.1'} port=${server.port || 5432}${password ? ` password=${password}` : ''}`,
+      '[pgbouncer]',
+      'listen_addr = 127.0.0.1',
+      `listen_port = ${port}`,
+      'unix_socket_dir =',
+      'auth_type = trust',
+      `auth_file = ${auth}`,
+      'pool_mode = transaction',
+      'max_client_conn = 500',
+      'default_pool_size = 20',
+      'ignore_startup_parameters = extra_float_digits',
+      `logfile = ${join(dir, 'pgbouncer.log')}`,
+    ].join('\n') + '\n',
+    { mode: 0o644 },
+  )
   const version = spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0]?.trim() ?? 'PgBouncer'
   const asRoot = process.getuid?.() === 0
   const child: ChildProcess = spawn(binary, [...(asRoot ? ['-u', 'postgres'] : []), ini], { stdio: 'ignore' })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const deadline = Date.now() + 10_000
-  while (!await portOpen(port)) {
+  while (!(await portOpen(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL')
       rmSync(dir, { recursive: true, force: true })

@@ -1,7 +1,11 @@
 import type { EventEmitter } from 'node:events'
 
 /** Resolves with the next `event` from `emitter` (its first argument), or rejects after timeoutMs. */
-export function nextEvent<T = unknown>(emitter: EventEmitter, event: string, options: { timeoutMs?: number; filter?: (value: T) => boolean } = {}): Promise<T> {
+export function nextEvent<T = unknown>(
+  emitter: EventEmitter,
+  event: string,
+  options: { timeoutMs?: number; filter?: (value: T) => boolean } = {},
+): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 5000
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -19,7 +23,10 @@ export function nextEvent<T = unknown>(emitter: EventEmitter, event: string, opt
 }
 
 /** Polls `check` until it returns a truthy value (returned), or throws after timeoutMs. */
-export async function waitFor<T>(check: () => Promise<T> | T, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => Promise<T> | T,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + (options.timeoutMs ?? 10000)
   for (;;) {
     const value = await check()

@@ -27,10 +27,18 @@ export interface WorkerInfo {
 /** Maps a worker row to WorkerInfo. */
 export function workerInfoFromRow(row: WorkerRow): WorkerInfo {
   return {
-    name: row.name, host: row.host, pid: row.pid, queues: row.queues, state: row.state,
-    concurrency: row.concurrency, birthAt: DateTime.fromJSDate(row.birth_at).toUTC(),
-    heartbeatAt: DateTime.fromJSDate(row.heartbeat_at).toUTC(), successfulCount: Number(row.successful_count),
-    failedCount: Number(row.failed_count), workingSeconds: row.working_seconds, stopRequested: row.stop_requested,
+    name: row.name,
+    host: row.host,
+    pid: row.pid,
+    queues: row.queues,
+    state: row.state,
+    concurrency: row.concurrency,
+    birthAt: DateTime.fromJSDate(row.birth_at).toUTC(),
+    heartbeatAt: DateTime.fromJSDate(row.heartbeat_at).toUTC(),
+    successfulCount: Number(row.successful_count),
+    failedCount: Number(row.failed_count),
+    workingSeconds: row.working_seconds,
+    stopRequested: row.stop_requested,
     listenMode: row.listen_mode,
   }
 }

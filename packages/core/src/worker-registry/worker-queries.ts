@@ -33,7 +33,10 @@ export interface WorkerRegisterParams {
  * worker (heartbeat within `liveSeconds`) already holds the name, unless it is the process
  * `replacesPid` on this same host, which the caller has found gone (a restart after kill -9).
  */
-export async function workerRegister(q: QueryContext, p: WorkerRegisterParams & { liveSeconds: number; replacesPid?: number }): Promise<boolean> {
+export async function workerRegister(
+  q: QueryContext,
+  p: WorkerRegisterParams & { liveSeconds: number; replacesPid?: number },
+): Promise<boolean> {
   const worker = sql.id(q.schema, 'worker')
   const { rows } = await sql<{ name: string }>`
     insert into ${worker} (name, host, pid, queues, state, concurrency, listen_mode)
@@ -125,8 +128,13 @@ export async function workerRequestStop(q: QueryContext, p: { names: string[] | 
  */
 export async function workerAlive(q: QueryContext, p: { names: string[]; liveSeconds: number }): Promise<string[]> {
   if (p.names.length === 0) return []
-  const rows = await q.db.withSchema(q.schema).selectFrom('worker').select('name')
-    .where('name', '=', sql<string>`any(${p.names}::text[])`).where(workerLiveSql(p.liveSeconds)).execute()
+  const rows = await q.db
+    .withSchema(q.schema)
+    .selectFrom('worker')
+    .select('name')
+    .where('name', '=', sql<string>`any(${p.names}::text[])`)
+    .where(workerLiveSql(p.liveSeconds))
+    .execute()
   return rows.map((r) => r.name)
 }
 

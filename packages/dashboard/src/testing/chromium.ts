@@ -7,8 +7,15 @@ import { chromium, type Browser } from 'playwright-core'
  * install paths. Outside CI a machine without one skips the browser tests with one line saying how
  * to run them; in CI (CI=true) a missing browser fails them, so the suite can't go quietly green.
  */
-const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable',
-  '/snap/bin/chromium', '/Applications/Chromium.app/Contents/MacOS/Chromium', '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome']
+const CHROMIUM_CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/snap/bin/chromium',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+]
 const CHROMIUM_SET = process.env.PQ_CHROMIUM || process.env.CHROMIUM_PATH || undefined
 const IN_CI = /^(1|true)$/i.test(process.env.CI ?? '')
 const HOW = 'install Chromium (Debian: apt-get install -y chromium) or set PQ_CHROMIUM to a Chromium or Chrome binary'
@@ -36,7 +43,15 @@ export function launchChromium(): Promise<Browser> {
   }
   return chromium.launch({
     executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   })
 }

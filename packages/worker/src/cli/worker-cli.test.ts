@@ -10,10 +10,14 @@ jest.setTimeout(60_000)
 const queue = (name: string, options: { serial?: boolean } = {}) => new Queue(name, { connection: db.url, ...options })
 const pqWorker = (...args: string[]) => spawnWorker(['--no-migrate', ...args], { DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH })
 const statusOf = async (job: Job) => (await job.refresh()).status
-const startedBy = (job: Job, worker?: string) => waitFor(async () => {
-  await job.refresh()
-  return job.status === 'started' && (worker === undefined || job.worker === worker)
-}, { what: `job ${job.id} to start`, timeoutMs: 15_000 })
+const startedBy = (job: Job, worker?: string) =>
+  waitFor(
+    async () => {
+      await job.refresh()
+      return job.status === 'started' && (worker === undefined || job.worker === worker)
+    },
+    { what: `job ${job.id} to start`, timeoutMs: 15_000 },
+  )
 
 afterEach(async () => {
   expect(await reapLeftovers(db.pool)).toEqual([])
@@ -25,8 +29,11 @@ describe('pq-worker output', () => {
     await queue('quiet').enqueue('fixtures.add', 1, 1)
     await queue('json').enqueue('fixtures.add', 1, 1)
     const failed = await queue('json').enqueue('fixtures.fail', 'broken\nsecond line')
-    const [plain, quiet, json] = [pqWorker('out', '--burst'), pqWorker('quiet', '--burst', '--quiet'),
-      pqWorker('json', '--burst', '--json', '--exception-handler', 'fixtures.handlerStop', '--exception-handler', 'fixtures.handlerNote')]
+    const [plain, quiet, json] = [
+      pqWorker('out', '--burst'),
+      pqWorker('quiet', '--burst', '--quiet'),
+      pqWorker('json', '--burst', '--json', '--exception-handler', 'fixtures.handlerStop', '--exception-handler', 'fixtures.handlerNote'),
+    ]
     for (const p of [plain, quiet, json]) expect((await p.exited).code).toBe(0)
 
     const out = plain.stdout()
@@ -42,7 +49,9 @@ describe('pq-worker output', () => {
 
     const lines = json.stdout().trimEnd().split('\n')
     const events = lines.map((line) => JSON.parse(line) as { event: string; error?: string })
-    expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['worker:listening', 'job:started', 'job:finished', 'job:failed', 'worker:stopped']))
+    expect(events.map((e) => e.event)).toEqual(
+      expect.arrayContaining(['worker:listening', 'job:started', 'job:finished', 'job:failed', 'worker:stopped']),
+    )
     expect(events.find((e) => e.event === 'job:failed')!.error).toBe('Error: broken')
     expect(json.stderr()).toBe('')
     // The handler chain ran in the worker process, and stopped where a handler returned false.

@@ -26,26 +26,45 @@ const EXAMPLES: [string, string][] = [
  * `pq-worker [queues...]`: runs a worker until stopped (or, with --burst, until no served queue has
  * runnable work). Returns the exit code.
  */
-export async function workerCli(argv: readonly string[], env: Record<string, string | undefined>, io: CliIo, proc: WorkerCliProcess): Promise<number> {
-  const parser = withConnectionOptions(commandParser('pq-worker', argv)
-    .command('$0 [queues..]', 'Run pq jobs: serve the queues listed (highest priority first), or every queue.', (y) =>
-      y.positional('queues', { type: 'string', array: true, describe: 'Queues to serve, highest priority first' }))
-    .option('burst', { type: 'boolean', alias: 'b', describe: 'Exit once the queues have nothing runnable' })
-    .option('concurrency', { type: 'string', alias: 'c', describe: 'Jobs at once in this process (default 1)' })
-    .option('name', { type: 'string', alias: 'n', describe: 'Worker name, unique among live workers (default host.pid)' })
-    .option('path', { type: 'string', alias: 'P', describe: 'Tasks root for module.fn names (else PQ_PATH, else the current directory)' })
-    .option('task-package', { type: 'string', array: true, describe: 'An installed package whose exports jobs may call (pkg.fn); repeatable' })
-    .option('worker-ttl', { type: 'string', describe: 'Seconds between polls while LISTEN works (else PQ_WORKER_TTL, default 420)' })
-    .option('heartbeat-timeout', { type: 'string', describe: 'Seconds without a heartbeat before a worker is declared lost (default 60)' })
-    .option('default-timeout', { type: 'string', describe: 'Default job timeout (else PQ_DEFAULT_JOB_TIMEOUT, default 600)' })
-    .option('exception-handler', { type: 'string', array: true, describe: 'module.fn called with (job, error) after a final failure; repeatable, in order' })
-    .option('isolate', { type: 'boolean', describe: 'Run each job in a thread that is killed at its timeout' })
-    .option('migrate', { type: 'boolean', default: true, describe: 'Apply pending migrations at start (--no-migrate to only check)' })
-    .option('listen', { type: 'boolean', default: true, describe: 'Use LISTEN/NOTIFY (--no-listen polls, for transaction-mode poolers)' })
-    .option('terminate', { type: 'boolean', describe: 'Ask every live worker to stop after its current jobs; wait until they have' })
-    .option('stop', { type: 'string', describe: 'Ask the worker NAME to stop after its current jobs; wait until it has' })
-    .option('quiet', { type: 'boolean', alias: 'q', describe: 'Print only warnings and errors' })
-    .option('json', { type: 'boolean', describe: 'Log one JSON object per line' }))
+export async function workerCli(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  io: CliIo,
+  proc: WorkerCliProcess,
+): Promise<number> {
+  const parser = withConnectionOptions(
+    commandParser('pq-worker', argv)
+      .command('$0 [queues..]', 'Run pq jobs: serve the queues listed (highest priority first), or every queue.', (y) =>
+        y.positional('queues', { type: 'string', array: true, describe: 'Queues to serve, highest priority first' }),
+      )
+      .option('burst', { type: 'boolean', alias: 'b', describe: 'Exit once the queues have nothing runnable' })
+      .option('concurrency', { type: 'string', alias: 'c', describe: 'Jobs at once in this process (default 1)' })
+      .option('name', { type: 'string', alias: 'n', describe: 'Worker name, unique among live workers (default host.pid)' })
+      .option('path', { type: 'string', alias: 'P', describe: 'Tasks root for module.fn names (else PQ_PATH, else the current directory)' })
+      .option('task-package', {
+        type: 'string',
+        array: true,
+        describe: 'An installed package whose exports jobs may call (pkg.fn); repeatable',
+      })
+      .option('worker-ttl', { type: 'string', describe: 'Seconds between polls while LISTEN works (else PQ_WORKER_TTL, default 420)' })
+      .option('heartbeat-timeout', {
+        type: 'string',
+        describe: 'Seconds without a heartbeat before a worker is declared lost (default 60)',
+      })
+      .option('default-timeout', { type: 'string', describe: 'Default job timeout (else PQ_DEFAULT_JOB_TIMEOUT, default 600)' })
+      .option('exception-handler', {
+        type: 'string',
+        array: true,
+        describe: 'module.fn called with (job, error) after a final failure; repeatable, in order',
+      })
+      .option('isolate', { type: 'boolean', describe: 'Run each job in a thread that is killed at its timeout' })
+      .option('migrate', { type: 'boolean', default: true, describe: 'Apply pending migrations at start (--no-migrate to only check)' })
+      .option('listen', { type: 'boolean', default: true, describe: 'Use LISTEN/NOTIFY (--no-listen polls, for transaction-mode poolers)' })
+      .option('terminate', { type: 'boolean', describe: 'Ask every live worker to stop after its current jobs; wait until they have' })
+      .option('stop', { type: 'string', describe: 'Ask the worker NAME to stop after its current jobs; wait until it has' })
+      .option('quiet', { type: 'boolean', alias: 'q', describe: 'Print only warnings and errors' })
+      .option('json', { type: 'boolean', describe: 'Log one JSON object per line' }),
+  )
   for (const [cmd, what] of EXAMPLES) parser.example(cmd, what)
   const args = await parseCommand(parser, argv, io)
   if (!args) return 0
@@ -55,19 +74,40 @@ export async function workerCli(argv: readonly string[], env: Record<string, str
   // Flag values are checked here, under their flag names, before the Worker sees them as options.
   const heartbeatTimeout = toSeconds('--heartbeat-timeout', args['heartbeat-timeout'] ?? DEFAULT_HEARTBEAT_TIMEOUT)
   if (args.terminate && args.stop !== undefined) {
-    throw new UsageError('--stop NAME and --terminate cannot go together: --stop asks one worker, --terminate every live worker; pass one of them')
+    throw new UsageError(
+      '--stop NAME and --terminate cannot go together: --stop asks one worker, --terminate every live worker; pass one of them',
+    )
   }
   if (args.terminate || args.stop !== undefined) return stopWorkers(args.stop ?? null, connection, schema, heartbeatTimeout, io)
   const queues = ((args.queues as string[] | undefined) ?? []).map(String)
   const concurrency = numberFlag('--concurrency', args.concurrency, { min: 1, max: 1000, integer: true, example: '4' })
-  const workerTtl = toSeconds(args['worker-ttl'] === undefined ? 'PQ_WORKER_TTL' : '--worker-ttl', args['worker-ttl'] ?? e.workerTtl ?? DEFAULT_WORKER_TTL)
-  const defaultTimeout = toSeconds(args['default-timeout'] === undefined ? 'PQ_DEFAULT_JOB_TIMEOUT' : '--default-timeout', args['default-timeout'] ?? e.defaultJobTimeout ?? DEFAULT_JOB_TIMEOUT)
+  const workerTtl = toSeconds(
+    args['worker-ttl'] === undefined ? 'PQ_WORKER_TTL' : '--worker-ttl',
+    args['worker-ttl'] ?? e.workerTtl ?? DEFAULT_WORKER_TTL,
+  )
+  const defaultTimeout = toSeconds(
+    args['default-timeout'] === undefined ? 'PQ_DEFAULT_JOB_TIMEOUT' : '--default-timeout',
+    args['default-timeout'] ?? e.defaultJobTimeout ?? DEFAULT_JOB_TIMEOUT,
+  )
   const path = checkedPath(args.path, e.path)
   // A handler that does not resolve would only show once a job fails: find out now.
   for (const handler of args['exception-handler'] ?? []) await resolveFunction(String(handler), path)
   const worker = new Worker({
-    queues, connection, schema, burst: args.burst, concurrency, name: args.name, path, taskPackages: args['task-package'] ?? [], workerTtl, heartbeatTimeout,
-    defaultTimeout, exceptionHandlers: args['exception-handler'], isolate: args.isolate, migrate: args.migrate, listen: args.listen,
+    queues,
+    connection,
+    schema,
+    burst: args.burst,
+    concurrency,
+    name: args.name,
+    path,
+    taskPackages: args['task-package'] ?? [],
+    workerTtl,
+    heartbeatTimeout,
+    defaultTimeout,
+    exceptionHandlers: args['exception-handler'],
+    isolate: args.isolate,
+    migrate: args.migrate,
+    listen: args.listen,
     logger: cliLogger(io, { level: args.quiet ? 'quiet' : args.verbose ? 'verbose' : 'normal', json: args.json ?? false }),
   })
   let signals = 0
@@ -97,7 +137,11 @@ function checkedPath(flag: string | undefined, fromEnv: string | undefined): str
   } catch {
     // missing or unreadable: reported below
   }
-  if (!isDirectory) throw new InvalidOption('path', `${source} ${JSON.stringify(path)} is not a directory (${resolve(path)}); give the folder your task modules live in`)
+  if (!isDirectory)
+    throw new InvalidOption(
+      'path',
+      `${source} ${JSON.stringify(path)} is not a directory (${resolve(path)}); give the folder your task modules live in`,
+    )
   return path
 }
 
@@ -105,7 +149,13 @@ function checkedPath(flag: string | undefined, fromEnv: string | undefined): str
  * --terminate / --stop NAME: ask, then block until the workers asked have deregistered. A worker
  * silent for the heartbeat timeout is dead (kill -9): it is neither asked nor waited for.
  */
-async function stopWorkers(name: string | null, connection: string | undefined, schema: string, liveSeconds: number, io: CliIo): Promise<number> {
+async function stopWorkers(
+  name: string | null,
+  connection: string | undefined,
+  schema: string,
+  liveSeconds: number,
+  io: CliIo,
+): Promise<number> {
   if (name === '') throw new UsageError('--stop needs a worker name; pq-admin workers lists them')
   const { pool, release } = acquirePool(connection, undefined)
   try {

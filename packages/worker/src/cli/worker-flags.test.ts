@@ -9,7 +9,20 @@ const db = useTestDatabase()
 async function run(...argv: string[]) {
   let out = ''
   let err = ''
-  const io = { out: { write: (t: string) => { out += t; return true } }, err: { write: (t: string) => { err += t; return true } } }
+  const io = {
+    out: {
+      write: (t: string) => {
+        out += t
+        return true
+      },
+    },
+    err: {
+      write: (t: string) => {
+        err += t
+        return true
+      },
+    },
+  }
   const proc = { onSignal: () => {} }
   const code = await runCli('pq-worker', () => workerCli(argv, { DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH }, io, proc), io, argv)
   return { code, out, err }
@@ -19,8 +32,14 @@ describe('pq-worker refuses bad flag values at start, naming the flag', () => {
   it.each([
     [['-c', 'abc'], 'pq-worker: invalid --concurrency "abc": use a whole number from 1 to 1000, e.g. --concurrency 4\n'],
     [['--concurrency', '0'], 'pq-worker: invalid --concurrency "0": use a whole number from 1 to 1000, e.g. --concurrency 4\n'],
-    [['--path', '/nonexistent/tasks'], 'pq-worker: --path "/nonexistent/tasks" is not a directory (/nonexistent/tasks); give the folder your task modules live in\n'],
-    [['--stop', 'x', '--terminate'], 'pq-worker: --stop NAME and --terminate cannot go together: --stop asks one worker, --terminate every live worker; pass one of them\n'],
+    [
+      ['--path', '/nonexistent/tasks'],
+      'pq-worker: --path "/nonexistent/tasks" is not a directory (/nonexistent/tasks); give the folder your task modules live in\n',
+    ],
+    [
+      ['--stop', 'x', '--terminate'],
+      'pq-worker: --stop NAME and --terminate cannot go together: --stop asks one worker, --terminate every live worker; pass one of them\n',
+    ],
   ])('%j', async (argv, message) => {
     expect(await run(...argv)).toEqual({ code: 2, out: '', err: message })
   })

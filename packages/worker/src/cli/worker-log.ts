@@ -11,22 +11,26 @@ export type LogLevel = 'quiet' | 'normal' | 'verbose'
  */
 export function cliLogger(io: CliIo, options: { level: LogLevel; json: boolean }): Logger {
   const { level, json } = options
-  const method = (kind: keyof Logger): LogMethod => (fields, message) => {
-    if (json) {
-      // The stack already travels in job:failed's excInfo field.
-      if (fields.event === 'job:stack') return
-      const { event, ...rest } = fields
-      io.out.write(`${JSON.stringify(event === 'warning' ? { ts: new Date().toISOString(), event, message } : { ts: new Date().toISOString(), event, ...rest })}\n`)
-      return
+  const method =
+    (kind: keyof Logger): LogMethod =>
+    (fields, message) => {
+      if (json) {
+        // The stack already travels in job:failed's excInfo field.
+        if (fields.event === 'job:stack') return
+        const { event, ...rest } = fields
+        io.out.write(
+          `${JSON.stringify(event === 'warning' ? { ts: new Date().toISOString(), event, message } : { ts: new Date().toISOString(), event, ...rest })}\n`,
+        )
+        return
+      }
+      if (fields.event === 'warning') {
+        io.err.write(`pq-worker: warning: ${message}\n`)
+        return
+      }
+      if (kind === 'debug' && level !== 'verbose') return
+      if (level === 'quiet' && kind !== 'error') return
+      if (fields.event === 'job:stack') io.out.write(`${message}\n`)
+      else io.out.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`)
     }
-    if (fields.event === 'warning') {
-      io.err.write(`pq-worker: warning: ${message}\n`)
-      return
-    }
-    if (kind === 'debug' && level !== 'verbose') return
-    if (level === 'quiet' && kind !== 'error') return
-    if (fields.event === 'job:stack') io.out.write(`${message}\n`)
-    else io.out.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`)
-  }
   return { debug: method('debug'), info: method('info'), warn: method('warn'), error: method('error') }
 }

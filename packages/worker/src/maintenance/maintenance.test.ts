@@ -9,7 +9,10 @@ describe('Maintenance', () => {
   it('runs the shared sweeps on one of many workers per interval, which sweeps every expired job once', async () => {
     const q = new Queue('leader', { connection: db.url })
     const jobs = await q.enqueueMany(Array.from({ length: 5 }, (_, i) => ({ func: 'fixtures.add', args: [i, i] })))
-    await db.pool.query(`update pq.job set status = 'finished', ended_at = now() - interval '1 hour', expires_at = now() - interval '1 hour' where id = any($1)`, [jobs.map((j) => j.id)])
+    await db.pool.query(
+      `update pq.job set status = 'finished', ended_at = now() - interval '1 hour', expires_at = now() - interval '1 hour' where id = any($1)`,
+      [jobs.map((j) => j.id)],
+    )
     const workers = Array.from({ length: 6 }, () => new Maintenance(db.ctx, db.pool, 30, 3600))
     const reports = await Promise.all(workers.map((m) => m.run()))
     expect(reports.filter((r) => r.sweptByThis)).toHaveLength(1)

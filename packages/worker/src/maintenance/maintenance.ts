@@ -1,9 +1,18 @@
 import type pg from 'pg'
 import type { QueryContext, JobRescueOwn } from '@pq/core/internal'
 import {
-  jobRescueLost, jobDiscardExpired, jobSweepExpired, jobReleaseStuckDependents, jobPromoteDue,
-  jobNextScheduled, jobCancelDependents, queueReleaseStaleSerialLocks, fireDueSchedules, nextScheduleDue,
-  maintenanceTakePass, jobWaiterPrune,
+  jobRescueLost,
+  jobDiscardExpired,
+  jobSweepExpired,
+  jobReleaseStuckDependents,
+  jobPromoteDue,
+  jobNextScheduled,
+  jobCancelDependents,
+  queueReleaseStaleSerialLocks,
+  fireDueSchedules,
+  nextScheduleDue,
+  maintenanceTakePass,
+  jobWaiterPrune,
 } from '@pq/core/internal'
 
 const SWEEP_BATCH = 1000
@@ -47,7 +56,7 @@ export class Maintenance {
    */
   async run(own?: JobRescueOwn): Promise<MaintenanceReport> {
     const rescued = await jobRescueLost(this.#ctx, { heartbeatTimeoutSeconds: this.#heartbeatTimeout, own })
-    if (!await maintenanceTakePass(this.#ctx, { name: 'sweep', intervalSeconds: this.#intervalSeconds })) {
+    if (!(await maintenanceTakePass(this.#ctx, { name: 'sweep', intervalSeconds: this.#intervalSeconds }))) {
       return { rescued, discarded: 0, swept: 0, released: 0, sweptByThis: false }
     }
     const discardedIds = await jobDiscardExpired(this.#ctx, { limit: SWEEP_BATCH })

@@ -58,13 +58,16 @@ export class BeganMarks {
   #schedule(): void {
     if (this.#timer || this.#pending.size === 0) return
     const oldest = Math.min(...this.#pending.values())
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined
-      this.#writing = this.#mark().finally(() => {
-        this.#writing = undefined
-        this.#schedule()
-      })
-    }, Math.max(0, oldest + MARK_AFTER_MS - Date.now()))
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined
+        this.#writing = this.#mark().finally(() => {
+          this.#writing = undefined
+          this.#schedule()
+        })
+      },
+      Math.max(0, oldest + MARK_AFTER_MS - Date.now()),
+    )
     this.#timer.unref()
   }
 

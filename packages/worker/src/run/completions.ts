@@ -3,7 +3,12 @@ import { jobFinishMany, jobReleaseDependents, jobCancelDependents, isRetryablePg
 import { retryWithBackoff } from '../backoff.js'
 
 /** `resolve(false)`: the statement found no started row of ours for the job (deleted, or rescued by another worker). */
-interface Pending { outcome: JobOutcome; serial: boolean; resolve: (recorded: boolean) => void; reject: (err: unknown) => void }
+interface Pending {
+  outcome: JobOutcome
+  serial: boolean
+  resolve: (recorded: boolean) => void
+  reject: (err: unknown) => void
+}
 
 const MAX_BATCH = 500
 /**
@@ -13,7 +18,7 @@ const MAX_BATCH = 500
  */
 const MAX_IN_FLIGHT = 2
 const RETRY_LIMIT = 5
-const UNRECORDABLE = 'pq could not record this job\'s outcome'
+const UNRECORDABLE = "pq could not record this job's outcome"
 
 /**
  * Batches job outcomes into one statement each: outcomes reported in the same turn of the event loop
@@ -54,9 +59,16 @@ export class Completions {
     this.#recording.add(id)
     return new Promise<boolean>((resolve, reject) => {
       this.#pending.push({
-        outcome, serial,
-        resolve: (recorded) => { this.#recording.delete(id); resolve(recorded) },
-        reject: (err) => { this.#recording.delete(id); reject(err instanceof Error ? err : new Error(String(err))) },
+        outcome,
+        serial,
+        resolve: (recorded) => {
+          this.#recording.delete(id)
+          resolve(recorded)
+        },
+        reject: (err) => {
+          this.#recording.delete(id)
+          reject(err instanceof Error ? err : new Error(String(err)))
+        },
       })
       this.#schedule()
     })
@@ -109,7 +121,10 @@ export class Completions {
         firstMs: 250,
         maxMs: 5000,
         retryIf: (err) => !isDataError(err) && !this.#closing,
-        onRetry: (err, ms) => this.#onTrouble(`recording ${batch.length} outcome${batch.length === 1 ? '' : 's'} failed, retrying in ${ms} ms: ${err instanceof Error ? err.message : String(err)}`),
+        onRetry: (err, ms) =>
+          this.#onTrouble(
+            `recording ${batch.length} outcome${batch.length === 1 ? '' : 's'} failed, retrying in ${ms} ms: ${err instanceof Error ? err.message : String(err)}`,
+          ),
       })
     } catch (err) {
       if (isDataError(err)) return this.#recordEach(batch, err)
@@ -136,11 +151,13 @@ export class Completions {
   }
 
   async #write(batch: Pending[]): Promise<Set<string>> {
-    const rows = await this.#withRetry(() => jobFinishMany(this.#ctx, {
-      worker: this.#worker,
-      outcomes: batch.map((b) => b.outcome),
-      releaseSerial: batch.some((b) => b.serial),
-    }))
+    const rows = await this.#withRetry(() =>
+      jobFinishMany(this.#ctx, {
+        worker: this.#worker,
+        outcomes: batch.map((b) => b.outcome),
+        releaseSerial: batch.some((b) => b.serial),
+      }),
+    )
     // A freed serial lock or a job put back makes work this worker may claim: wake it even when no
     // notification can (poll mode).
     if (batch.some((b) => b.serial || b.outcome.status === 'queued')) this.#onReleased(0)

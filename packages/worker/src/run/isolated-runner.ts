@@ -49,7 +49,9 @@ export class IsolatedRunner {
       this.#drop(thread)
       this.#warn(`an idle job thread failed and was terminated: ${error instanceof Error ? error.message : String(error)}`)
     })
-    thread.on('exit', () => { if (!this.#busy.has(thread)) this.#drop(thread) })
+    thread.on('exit', () => {
+      if (!this.#busy.has(thread)) this.#drop(thread)
+    })
     return thread
   }
 
@@ -90,7 +92,10 @@ export class IsolatedRunner {
       const onError = (error: unknown) => finish({ ok: false, error }, false)
       const onExit = (code: number) => finish({ ok: false, error: new Error(`the job's thread exited with code ${code}`) }, false)
       const onStop = () => finish({ ok: false, error: stopSignal.reason }, false)
-      const timer = setTimeout(() => finish({ ok: false, error: new JobTimeout(job.id, timeoutSeconds), timedOut: true }, false), timerMs(timeoutSeconds))
+      const timer = setTimeout(
+        () => finish({ ok: false, error: new JobTimeout(job.id, timeoutSeconds), timedOut: true }, false),
+        timerMs(timeoutSeconds),
+      )
       if (stopSignal.aborted) return onStop()
       stopSignal.addEventListener('abort', onStop, { once: true })
       thread.on('message', onMessage)
@@ -108,7 +113,10 @@ export class IsolatedRunner {
   }
 
   #terminate(thread: Thread): void {
-    const dying: Promise<unknown> = thread.terminate().catch(() => {}).finally(() => this.#dying.delete(dying))
+    const dying: Promise<unknown> = thread
+      .terminate()
+      .catch(() => {})
+      .finally(() => this.#dying.delete(dying))
     this.#dying.add(dying)
   }
 }
@@ -117,13 +125,38 @@ export class IsolatedRunner {
 function toRow(job: Job): Record<string, unknown> {
   const iso = (d: { toISO(): string | null } | null) => (d ? d.toISO() : null)
   return {
-    id: job.id, queue: job.origin, func: job.func, args: job.args, kwargs: job.kwargs, status: job.status,
-    position: '0', description: job.description, timeout: job.timeout, result_ttl: job.resultTtl,
-    failure_ttl: job.failureTtl, ttl: job.ttl, meta: job.meta, result: job.result, exc_info: job.excInfo,
-    retry_max: job.retry.max, retry_intervals: job.retry.intervals, attempts: job.attempts,
-    on_success: job.onSuccess, on_failure: job.onFailure, allow_dependency_failure: job.allowDependencyFailure,
-    has_dependents: false, isolate: job.isolate, worker: job.worker, flow_id: job.flowId, schedule_id: job.scheduleId,
-    created_at: iso(job.createdAt), enqueued_at: iso(job.enqueuedAt), scheduled_for: iso(job.scheduledFor),
-    discard_at: iso(job.discardAt), started_at: iso(job.startedAt), ended_at: iso(job.endedAt), expires_at: iso(job.expiresAt),
+    id: job.id,
+    queue: job.origin,
+    func: job.func,
+    args: job.args,
+    kwargs: job.kwargs,
+    status: job.status,
+    position: '0',
+    description: job.description,
+    timeout: job.timeout,
+    result_ttl: job.resultTtl,
+    failure_ttl: job.failureTtl,
+    ttl: job.ttl,
+    meta: job.meta,
+    result: job.result,
+    exc_info: job.excInfo,
+    retry_max: job.retry.max,
+    retry_intervals: job.retry.intervals,
+    attempts: job.attempts,
+    on_success: job.onSuccess,
+    on_failure: job.onFailure,
+    allow_dependency_failure: job.allowDependencyFailure,
+    has_dependents: false,
+    isolate: job.isolate,
+    worker: job.worker,
+    flow_id: job.flowId,
+    schedule_id: job.scheduleId,
+    created_at: iso(job.createdAt),
+    enqueued_at: iso(job.enqueuedAt),
+    scheduled_for: iso(job.scheduledFor),
+    discard_at: iso(job.discardAt),
+    started_at: iso(job.startedAt),
+    ended_at: iso(job.endedAt),
+    expires_at: iso(job.expiresAt),
   }
 }

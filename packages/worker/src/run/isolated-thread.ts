@@ -7,7 +7,12 @@ import pg from 'pg'
 import { Job, resolveFunction } from '@pq/core'
 import { queryContext, runTask, formatError, type JobRow } from '@pq/core/internal'
 
-interface ThreadData { path: string; packages: readonly string[]; databaseUrl: string | undefined; schema: string }
+interface ThreadData {
+  path: string
+  packages: readonly string[]
+  databaseUrl: string | undefined
+  schema: string
+}
 const data = workerData as ThreadData
 // Opened only if a task saves meta; pg connects lazily.
 const pool = new pg.Pool({ connectionString: data.databaseUrl, max: 2 })

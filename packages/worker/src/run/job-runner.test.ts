@@ -80,8 +80,15 @@ describe('the exception handler chain', () => {
   it('calls handlers in order after the final failure, goes on past one that throws, stops at one returning false', async () => {
     const job = await queue('handlers').enqueueCall({ func: 'fixtures.fail', args: ['boom'], retry: { max: 1 } })
     const w = worker({
-      queues: ['handlers'], burst: true,
-      exceptionHandlers: ['fixtures.handlerNote', 'fixtures.handlerThrow', 'fixtures.handlerNote', 'fixtures.handlerStop', 'fixtures.handlerNote'],
+      queues: ['handlers'],
+      burst: true,
+      exceptionHandlers: [
+        'fixtures.handlerNote',
+        'fixtures.handlerThrow',
+        'fixtures.handlerNote',
+        'fixtures.handlerStop',
+        'fixtures.handlerNote',
+      ],
     })
     const warnings: string[] = []
     w.on('warning', (m) => warnings.push(m))

@@ -30,7 +30,12 @@ export interface JobRunnerSettings {
  * decides finished, retry (queued now or scheduled after its interval) or failed, and calls its
  * callbacks and, after a final failure, the exception handler chain. Never throws.
  */
-export async function runJob(job: Job, taskRunner: TaskRunner, settings: JobRunnerSettings, stopSignal: AbortSignal): Promise<JobRunReport> {
+export async function runJob(
+  job: Job,
+  taskRunner: TaskRunner,
+  settings: JobRunnerSettings,
+  stopSignal: AbortSignal,
+): Promise<JobRunReport> {
   const started = performance.now()
   const seconds = () => (performance.now() - started) / 1000
   if (job.discardAt && job.discardAt <= DateTime.utc()) {
@@ -40,11 +45,18 @@ export async function runJob(job: Job, taskRunner: TaskRunner, settings: JobRunn
   const timeout = job.timeout ?? settings.defaultTimeout
   let result = await taskRunner.run(job, timeout, job.isolate ?? settings.isolate, stopSignal)
   // Stopped at once: the job goes back to its queue, so it neither succeeded nor failed; no callbacks.
-  if (stopSignal.aborted) return { job, error: null, seconds: seconds(), outcome: { id: job.id, status: 'queued', result: null, excInfo: null, retryAt: null } }
+  if (stopSignal.aborted)
+    return { job, error: null, seconds: seconds(), outcome: { id: job.id, status: 'queued', result: null, excInfo: null, retryAt: null } }
   const json = result.ok ? JSON.stringify(result.result) : null
   // jsonb refuses \u0000: such a result would make the whole completion batch fail, and every job in
   // it stay started. Fail this job instead, saying why.
-  if (json && NUL_ESCAPE.test(json)) result = { ok: false, error: new Error('the result cannot be stored: Postgres jsonb refuses the character \\u0000 in strings; encode it (base64, or strip it)') }
+  if (json && NUL_ESCAPE.test(json))
+    result = {
+      ok: false,
+      error: new Error(
+        'the result cannot be stored: Postgres jsonb refuses the character \\u0000 in strings; encode it (base64, or strip it)',
+      ),
+    }
   if (result.ok) {
     await callback(job.onSuccess, settings, [job, result.result])
     return { job, error: null, seconds: seconds(), outcome: { id: job.id, status: 'finished', result: json, excInfo: null, retryAt: null } }
@@ -58,7 +70,12 @@ export async function runJob(job: Job, taskRunner: TaskRunner, settings: JobRunn
     const intervals = job.retry.intervals
     const wait = intervals.length ? intervals[Math.min(job.attempts - 1, intervals.length - 1)]! : 0
     const retryAt = wait > 0 ? DateTime.utc().plus({ seconds: wait }) : null
-    return { job, error, seconds: seconds(), outcome: { id: job.id, status: retryAt ? 'scheduled' : 'queued', result: null, excInfo, retryAt, ...errorFields } }
+    return {
+      job,
+      error,
+      seconds: seconds(),
+      outcome: { id: job.id, status: retryAt ? 'scheduled' : 'queued', result: null, excInfo, retryAt, ...errorFields },
+    }
   }
   await callback(job.onFailure, settings, [job, error])
   await handleException(job, error, settings)
@@ -84,10 +101,9 @@ async function handleException(job: Job, error: unknown, settings: JobRunnerSett
   for (const name of settings.exceptionHandlers) {
     try {
       const fn = await resolveFunction(name, settings.path, settings.lookup)
-      if (await fn(job, error) === false) return
+      if ((await fn(job, error)) === false) return
     } catch (err) {
       settings.warn(`exception handler ${name} failed: ${err instanceof Error ? err.message : String(err)}`)
     }
   }
 }
-

@@ -33,7 +33,13 @@ export class TaskRunner {
     if (isolate) {
       // The thread loads tasks from files: a function of the worker's map cannot cross into it.
       if (this.#lookup.tasks && Object.hasOwn(this.#lookup.tasks, job.func)) {
-        return { ok: false, error: new UnknownFunction(job.func, `it is in the worker's tasks map, which isolated jobs cannot use (their thread loads tasks from files): run it without isolate, or move it into a module under the tasks root`) }
+        return {
+          ok: false,
+          error: new UnknownFunction(
+            job.func,
+            `it is in the worker's tasks map, which isolated jobs cannot use (their thread loads tasks from files): run it without isolate, or move it into a module under the tasks root`,
+          ),
+        }
       }
       return this.#isolated.run(job, timeoutSeconds, stopSignal)
     }
@@ -76,9 +82,13 @@ export class TaskRunner {
   #watchStop(stopSignal: AbortSignal): void {
     if (this.#watched.has(stopSignal)) return
     this.#watched.add(stopSignal)
-    stopSignal.addEventListener('abort', () => {
-      for (const interrupt of [...this.#strays.values()]) interrupt({ ok: false, error: stopSignal.reason }, stopSignal.reason)
-    }, { once: true })
+    stopSignal.addEventListener(
+      'abort',
+      () => {
+        for (const interrupt of [...this.#strays.values()]) interrupt({ ok: false, error: stopSignal.reason }, stopSignal.reason)
+      },
+      { once: true },
+    )
   }
 
   /** Fails the in-process run of job `id` with a stray error of its task; false when it is not running here. */

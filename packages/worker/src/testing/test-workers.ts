@@ -11,7 +11,10 @@ import type { StopMode } from '../worker.js'
 import { reapLeftovers } from './worker-process.js'
 
 /** Registers the cleanup and returns the factories; `stop` is how each test's workers are stopped. */
-export function useTestWorkers(db: TestDatabase, stop: StopMode = 'graceful'): {
+export function useTestWorkers(
+  db: TestDatabase,
+  stop: StopMode = 'graceful',
+): {
   queue: (name: string) => Queue
   worker: (options?: WorkerOptions) => Worker
 } {

@@ -31,8 +31,14 @@ export function spawnWorker(args: readonly string[], env: Record<string, string 
   let out = ''
   let err = ''
   const listeners = new Set<() => void>()
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); for (const l of listeners) l() })
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); for (const l of listeners) l() })
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString()
+    for (const l of listeners) l()
+  })
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString()
+    for (const l of listeners) l()
+  })
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => {
       children.delete(child)
@@ -45,7 +51,9 @@ export function spawnWorker(args: readonly string[], env: Record<string, string 
     stdout: () => out,
     stderr: () => err,
     exited,
-    kill: (signal) => { child.kill(signal) },
+    kill: (signal) => {
+      child.kill(signal)
+    },
     waitForOutput(pattern, options = {}) {
       // Generous: a bin started from source through tsx can take 15 s on a machine loaded 10x over.
       const timeoutMs = options.timeoutMs ?? 30000
@@ -60,12 +68,17 @@ export function spawnWorker(args: readonly string[], env: Record<string, string 
           done()
           reject(new Error(`pq-worker printed no ${pattern} within ${timeoutMs} ms; stdout:\n${out}\nstderr:\n${err}`))
         }, timeoutMs)
-        const onExit = () => setImmediate(() => {
-          if (pattern.test(text())) return
-          done()
-          reject(new Error(`pq-worker exited before printing ${pattern}; stdout:\n${out}\nstderr:\n${err}`))
-        })
-        const done = () => { clearTimeout(timer); listeners.delete(check); child.off('exit', onExit) }
+        const onExit = () =>
+          setImmediate(() => {
+            if (pattern.test(text())) return
+            done()
+            reject(new Error(`pq-worker exited before printing ${pattern}; stdout:\n${out}\nstderr:\n${err}`))
+          })
+        const done = () => {
+          clearTimeout(timer)
+          listeners.delete(check)
+          child.off('exit', onExit)
+        }
         listeners.add(check)
         child.on('exit', onExit)
         check()

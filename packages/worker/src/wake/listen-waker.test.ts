@@ -25,7 +25,9 @@ describe('ListenWaker', () => {
     const closed = new Promise<void>((resolve) => {
       // Close at the very moment pg-listen starts reconnecting: its own close() would end the old
       // client only, and the new one would connect afterwards and live on.
-      waker.on('mode', (mode) => { if (mode === 'poll') void waker.close().then(resolve) })
+      waker.on('mode', (mode) => {
+        if (mode === 'poll') void waker.close().then(resolve)
+      })
     })
     await db.pool.query(`select pg_terminate_backend(pid) from pg_stat_activity
       where datname = current_database() and application_name = 'lw-close'`)

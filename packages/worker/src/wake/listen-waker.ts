@@ -26,8 +26,8 @@ export interface ListenWakerOptions {
 // pg-listen is CommonJS with its function on `exports.default`: Node's ESM default import is the
 // whole exports object.
 type CreateSubscriber = (config: pg.ClientConfig, options: Record<string, unknown>) => Subscriber
-const createSubscriber: CreateSubscriber = (pgListen as unknown as { default?: CreateSubscriber }).default ?? (pgListen as unknown as CreateSubscriber)
-
+const createSubscriber: CreateSubscriber =
+  (pgListen as unknown as { default?: CreateSubscriber }).default ?? (pgListen as unknown as CreateSubscriber)
 
 /**
  * Wakes the loop on NOTIFY through one dedicated LISTEN connection (pg-listen), outside the pool.
@@ -124,7 +124,9 @@ export class ListenWaker extends EventEmitter implements Waker {
     })
     sub.events.on('error', () => this.#onLost(sub))
     // pg-listen reconnects by itself first: poll while it does, then claim at once when it is back.
-    sub.events.on('reconnect', () => { if (this.#subscriber === sub) this.#setMode('poll') })
+    sub.events.on('reconnect', () => {
+      if (this.#subscriber === sub) this.#setMode('poll')
+    })
     sub.events.on('connected', () => {
       // pg-listen's close() during its own reconnect ends the old client only; the new one connects
       // afterwards and would live on. Close such a subscriber again once it is back.
@@ -155,7 +157,10 @@ export class ListenWaker extends EventEmitter implements Waker {
     this.#probeToken = `probe:${process.pid}:${Math.random().toString(36).slice(2)}`
     const arrived = new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), this.#options.probeTimeoutMs ?? 1000)
-      this.#probeArrived = () => { clearTimeout(timer); resolve(true) }
+      this.#probeArrived = () => {
+        clearTimeout(timer)
+        resolve(true)
+      }
     })
     const send = this.#options.sendProbe ?? ((c: string, p: string) => sub.notify(c, p))
     await send(channel, this.#probeToken).catch(() => {})
@@ -176,12 +181,15 @@ export class ListenWaker extends EventEmitter implements Waker {
   #scheduleReconnect(): void {
     if (this.#closed) return
     this.#retryTimer = setTimeout(() => {
-      this.#connect().then(() => {
-        if (this.#closed) return
-        this.#backoff.reset()
-        this.#setMode('listen')
-        this.#latch.fire('reconnected')
-      }, () => this.#scheduleReconnect())
+      this.#connect().then(
+        () => {
+          if (this.#closed) return
+          this.#backoff.reset()
+          this.#setMode('listen')
+          this.#latch.fire('reconnected')
+        },
+        () => this.#scheduleReconnect(),
+      )
     }, this.#backoff.next())
     this.#retryTimer.unref?.()
   }
