@@ -46,6 +46,18 @@ describe('a job that kills its worker', () => {
         ),
       ])
       if (exit === null) {
+        // The life that saw the poison fail still runs the jobs put back behind it: let it finish
+        // them before stopping it (stopping at once left one queued on a slow machine).
+        const others = [...before, ...after].map((j) => j.id)
+        await waitFor(
+          async () =>
+            (
+              await db.pool.query<{ n: number }>(`select count(*)::int as n from pq.job where id = any($1) and status = 'finished'`, [
+                others,
+              ])
+            ).rows[0]!.n === others.length,
+          { timeoutMs: 30_000, what: 'the other jobs to finish' },
+        )
         w.kill('SIGTERM')
         await w.exited
         break

@@ -7,6 +7,7 @@ import { readEnv } from '../config/env.js'
 import { SchemaNotMigrated } from '../errors.js'
 import { isPgError, UNDEFINED_TABLE, INVALID_SCHEMA_NAME } from './pg-errors.js'
 import { LATEST_VERSION, schemaVersion } from '../migrate/migrator.js'
+import { holdClient } from './held-client.js'
 
 /** Runs a named (prepared) statement on pg directly. */
 type PreparedRunner = (config: { name: string; text: string; values: unknown[] }) => Promise<{ rows: unknown[] }>
@@ -159,9 +160,10 @@ export function kyselyOverPool(pool: pg.Pool, schema = 'pq'): Kysely<Database> {
     const leasing = {
       connect: async () => {
         const client = await pool.connect()
+        const held = holdClient(client)
         return {
           query: translatingQuery(client.query.bind(client) as (...args: unknown[]) => Promise<unknown>, schema, pool),
-          release: (err?: Error | boolean) => client.release(err),
+          release: () => held.release(),
         }
       },
       end: async () => {},

@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { holdClient } from './held-client.js'
 
 /**
  * Runs `fn` in a transaction of pq's own on a client checked out of `pool`: BEGIN, COMMIT when `fn`
@@ -8,6 +9,7 @@ import type pg from 'pg'
  */
 export async function inTransaction<T>(pool: { connect(): Promise<pg.PoolClient> }, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect()
+  const held = holdClient(client)
   try {
     await client.query('begin')
     const result = await fn(client)
@@ -18,6 +20,6 @@ export async function inTransaction<T>(pool: { connect(): Promise<pg.PoolClient>
     await client.query('rollback').catch(() => {})
     throw err
   } finally {
-    client.release()
+    held.release()
   }
 }

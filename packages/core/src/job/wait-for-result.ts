@@ -33,6 +33,10 @@ export async function waitForJob(home: JobHome, id: string, resultTtl: number, o
   }
   const channel = doneChannel(home.ctx.schema)
   client.on('notification', onNotification)
+  // A connection that dies while we wait must not be an uncaught 'error' (pg-pool does not listen on
+  // a client it lent): wake, so the next query fails with it and the wait ends with that error.
+  const onLost = () => wake?.()
+  client.on('error', onLost)
   let registered: { ctid: string } | undefined
   try {
     await client.query(`listen ${pg.escapeIdentifier(channel)}`)
@@ -71,8 +75,10 @@ export async function waitForJob(home: JobHome, id: string, resultTtl: number, o
         ])
       }
       await client.query(`unlisten ${pg.escapeIdentifier(channel)}`)
+      client.off('error', onLost)
       client.release()
     } catch (err) {
+      client.off('error', onLost)
       client.release(err as Error)
     }
   }
