@@ -1,5 +1,12 @@
 import { describeCall, JOB_STATUSES, ATTEMPT_HISTORY_SIZE, Schedule, describeRule, type JobData, type JobStatus } from '@pq/core'
-import type { QueueStats, FlowListRow, ScheduleRow, FlowRow, StatsTableHealthRow } from '@pq/core/internal'
+import {
+  QUEUE_STATS_COLUMNS,
+  type QueueStats,
+  type FlowListRow,
+  type ScheduleRow,
+  type FlowRow,
+  type StatsTableHealthRow,
+} from '@pq/core/internal'
 import { html, raw, type SafeHtml } from './html.js'
 import { layout, actionButton, jobPath, shortId, relative, duration, when, type PageContext } from './layout.js'
 
@@ -25,14 +32,7 @@ export interface HealthView {
   warnings: string[]
 }
 
-const COLUMNS: [string, JobStatus][] = [
-  ['Queued', 'queued'],
-  ['Active', 'started'],
-  ['Deferred', 'deferred'],
-  ['Scheduled', 'scheduled'],
-  ['Finished', 'finished'],
-  ['Failed', 'failed'],
-]
+const COLUMNS = QUEUE_STATS_COLUMNS
 /** A queue's page, below the mount point. */
 export const queuePath = (name: string, status?: JobStatus, page?: number) =>
   `/queues/${encodeURIComponent(name)}${status ? `?status=${status}${page && page > 1 ? `&page=${page}` : ''}` : ''}`

@@ -1,14 +1,8 @@
 import { renderTable } from '@pq/cli-kit'
-import type { QueueStats, RqQueueStats, StatsTableHealthRow } from '@pq/core/internal'
+import { QUEUE_STATS_COLUMNS, type QueueStats, type RqQueueStats, type StatsTableHealthRow } from '@pq/core/internal'
+import type { JobStatus } from '@pq/core'
 
-const COLUMNS = [
-  ['Queued', 'queued'],
-  ['Active', 'started'],
-  ['Deferred', 'deferred'],
-  ['Scheduled', 'scheduled'],
-  ['Finished', 'finished'],
-  ['Failed', 'failed'],
-] as const
+const COLUMNS = QUEUE_STATS_COLUMNS
 
 /**
  * rqstats' table: one row per queue. An estimated figure reads `~12,345` (see pq-stats --help for
@@ -16,8 +10,7 @@ const COLUMNS = [
  */
 export function renderStatsTable(stats: readonly QueueStats[]): string {
   const label = (s: QueueStats) => (s.pausedAt ? `${s.name} (paused)` : s.name)
-  const cell = (s: QueueStats, status: (typeof COLUMNS)[number][1]) =>
-    `${s.estimated.includes(status) ? '~' : ''}${s.counts[status].toLocaleString('en-US')}`
+  const cell = (s: QueueStats, status: JobStatus) => `${s.estimated.includes(status) ? '~' : ''}${s.counts[status].toLocaleString('en-US')}`
   return `${renderTable(
     {
       header: ['Name', ...COLUMNS.map(([title]) => title), 'Workers'],

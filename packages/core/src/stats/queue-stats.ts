@@ -6,6 +6,16 @@ import { workerList, DEFAULT_LIVE_SECONDS } from '../worker-registry/worker-quer
 import { statsQueueCounts, statsOldestQueued, statsCountEstimates, statsJitOff, type StatsEstimateRow } from './stats-queries.js'
 import { queuePausedList } from '../queue/queue-queries.js'
 
+/** The per-status columns of a queue listing (pq-stats, the dashboard), titled as RQ's tools title them. */
+export const QUEUE_STATS_COLUMNS: readonly (readonly [title: string, status: JobStatus])[] = [
+  ['Queued', 'queued'],
+  ['Active', 'started'],
+  ['Deferred', 'deferred'],
+  ['Scheduled', 'scheduled'],
+  ['Finished', 'finished'],
+  ['Failed', 'failed'],
+]
+
 /** States whose counts stay small (waiting or running): always counted exactly. */
 export const LIVE_STATUSES = ['queued', 'started', 'deferred', 'scheduled'] as const satisfies readonly JobStatus[]
 /** States that accumulate history: exact up to a cap, estimated above it (see `CountMode`). */
