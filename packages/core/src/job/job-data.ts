@@ -56,14 +56,13 @@ export interface JobHome {
   readonly pool: pg.Pool
 }
 
-/** A job's data as read from the database, camelCased, with luxon DateTimes. */
-export interface JobData {
+/**
+ * The fields an enqueue sets, with the same name and type whether written (JobInsertRow) or read
+ * back (JobData): declared once here, so a new enqueue-time column is one field for both.
+ */
+export interface JobEnqueueFields {
   id: string
   func: string
-  args: Json[]
-  kwargs: Record<string, Json>
-  origin: string
-  status: JobStatus
   /** Lower runs first within its queue, before enqueue order (0 by default). */
   priority: number
   description: string | null
@@ -71,26 +70,34 @@ export interface JobData {
   resultTtl: number
   failureTtl: number
   ttl: number | null
-  meta: Record<string, Json>
-  result: Json | null
-  excInfo: string | null
-  retry: RetryPolicy
-  attempts: number
   onSuccess: string | null
   onFailure: string | null
   allowDependencyFailure: boolean
   isolate: boolean | null
-  worker: string | null
   flowId: string | null
   scheduleId: string | null
+  scheduledFor: DateTime | null
   /**
    * Ids of the jobs this one waits (or waited) for. Read with the job (fetchJob, refresh, enqueue);
    * a worker's claimed copy leaves it empty, to keep the claim one cheap statement.
    */
   dependsOn: string[]
+}
+
+/** A job's data as read from the database, camelCased, with luxon DateTimes. */
+export interface JobData extends JobEnqueueFields {
+  args: Json[]
+  kwargs: Record<string, Json>
+  origin: string
+  status: JobStatus
+  meta: Record<string, Json>
+  result: Json | null
+  excInfo: string | null
+  retry: RetryPolicy
+  attempts: number
+  worker: string | null
   createdAt: DateTime
   enqueuedAt: DateTime | null
-  scheduledFor: DateTime | null
   discardAt: DateTime | null
   startedAt: DateTime | null
   endedAt: DateTime | null

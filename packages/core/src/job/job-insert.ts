@@ -3,6 +3,7 @@ import { sql, type RawBuilder } from 'kysely'
 import type { DateTime } from 'luxon'
 import { runSql, timestampOrNull, type QueryContext } from '../db/query-context.js'
 import type { JobRow } from '../db/tables.js'
+import type { JobEnqueueFields } from './job-data.js'
 import { workChannel, queueWakePayload, dueWakePayload, wakeRunnableSql } from '../db/channels.js'
 import { isPgError, UNIQUE_VIOLATION } from '../db/pg-errors.js'
 import { DuplicateJobId } from '../errors.js'
@@ -11,31 +12,15 @@ import { jobExpiresAtSql, positionSequence } from './job-rule-queries.js'
 import { jobFetchMany } from './job-read.js'
 import { jobCancelDependents } from './job-operations.js'
 
-/** One row for `jobInsertMany`, already validated and converted. */
-export interface JobInsertRow {
-  id: string
+/** One row for `jobInsertMany`, already validated and converted: the enqueue fields, and how they are sent. */
+export interface JobInsertRow extends JobEnqueueFields {
   queue: string
-  func: string
   args: string // JSON text
   kwargs: string // JSON text
-  atFront: boolean
-  priority: number
-  description: string | null
-  timeout: number | null
-  resultTtl: number
-  failureTtl: number
-  ttl: number | null
   meta: string // JSON text
+  atFront: boolean
   retryMax: number
   retryIntervals: number[]
-  onSuccess: string | null
-  onFailure: string | null
-  allowDependencyFailure: boolean
-  isolate: boolean | null
-  scheduledFor: DateTime | null
-  flowId: string | null
-  scheduleId: string | null
-  dependsOn: string[]
 }
 
 /**
@@ -91,39 +76,29 @@ type DecidedRow = Pick<JobRow, (typeof DECIDED_COLUMNS)[number]>
 const copiedColumnList = sql.join(COPIED_COLUMNS.map(([, column]) => sql.ref(column)))
 const decidedColumnList = sql.join(DECIDED_COLUMNS.map((column) => sql.ref(column)))
 
+/** The columns no insert writes, as a new row has them. */
+const UNWRITTEN_COLUMNS = {
+  result: null,
+  attempts: 0,
+  began: false,
+  crashes: 0,
+  confirm_start: false,
+  worker: null,
+  started_at: null,
+  attempt_log: null,
+} as const satisfies Partial<JobRow>
+
+type InsertedColumn =
+  (typeof COPIED_COLUMNS)[number][1] | (typeof DECIDED_COLUMNS)[number] | keyof typeof UNWRITTEN_COLUMNS | 'retry_intervals'
+// Compile-time check that insertedRow fills every job column: a new one must be copied, decided or listed unwritten.
+const _rowComplete: [Exclude<keyof JobRow, InsertedColumn>] extends [never] ? true : never = true
+void _rowComplete
+
 /** The full row of a job just inserted: what the caller sent, with what the statement decided. */
 function insertedRow(x: JobInsertRow, d: DecidedRow): JobRow {
-  return {
-    id: x.id,
-    queue: x.queue,
-    func: x.func,
-    args: JSON.parse(x.args) as JobRow['args'],
-    kwargs: JSON.parse(x.kwargs) as JobRow['kwargs'],
-    priority: x.priority,
-    description: x.description,
-    timeout: x.timeout,
-    result_ttl: x.resultTtl,
-    failure_ttl: x.failureTtl,
-    ttl: x.ttl,
-    meta: JSON.parse(x.meta) as JobRow['meta'],
-    retry_max: x.retryMax,
-    retry_intervals: x.retryIntervals,
-    on_success: x.onSuccess,
-    on_failure: x.onFailure,
-    allow_dependency_failure: x.allowDependencyFailure,
-    isolate: x.isolate,
-    flow_id: x.flowId,
-    schedule_id: x.scheduleId,
-    result: null,
-    attempts: 0,
-    began: false,
-    crashes: 0,
-    confirm_start: false,
-    worker: null,
-    started_at: null,
-    attempt_log: null,
-    ...d,
-  }
+  const row: Record<string, unknown> = { ...UNWRITTEN_COLUMNS, retry_intervals: x.retryIntervals, ...d }
+  for (const [field, column, type] of COPIED_COLUMNS) row[column] = type === 'jsonb' ? (JSON.parse(x[field]) as unknown) : x[field]
+  return row as JobRow
 }
 
 /** Parameters of `jobInsertMany`. */
