@@ -110,28 +110,33 @@ export function toPriority(option: string, input: unknown): number {
   return input
 }
 
-const KNOWN_OPTIONS = new Set([
-  'func',
-  'args',
-  'kwargs',
-  'timeout',
-  'resultTtl',
-  'failureTtl',
-  'ttl',
-  'jobId',
-  'atFront',
-  'priority',
-  'description',
-  'dependsOn',
-  'allowDependencyFailure',
-  'meta',
-  'retry',
-  'onSuccess',
-  'onFailure',
-  'isolate',
-  'at',
-  'in',
-])
+/**
+ * Every key an EnqueueCall may have. A record typed by the interface, so the compiler refuses a
+ * missing or unknown key: the interface is the one list, and this cannot drift from it.
+ */
+const CALL_KEYS: Record<keyof EnqueueCall, true> = {
+  func: true,
+  args: true,
+  kwargs: true,
+  timeout: true,
+  resultTtl: true,
+  failureTtl: true,
+  ttl: true,
+  jobId: true,
+  atFront: true,
+  priority: true,
+  description: true,
+  dependsOn: true,
+  allowDependencyFailure: true,
+  meta: true,
+  retry: true,
+  onSuccess: true,
+  onFailure: true,
+  isolate: true,
+  at: true,
+  in: true,
+}
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set(Object.keys(CALL_KEYS))
 
 /**
  * Validates one call and converts it to an insert row, before any I/O: a bad option or an argument
