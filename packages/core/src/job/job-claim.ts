@@ -193,6 +193,9 @@ const CLAIMED_COLUMNS = [
   'expires_at',
   'attempt_log',
 ] as const satisfies readonly (keyof JobRow)[]
+// Compile-time check that a claim returns every job column but `result`: a new column needs a decision here.
+const _allClaimed: [Exclude<keyof JobRow, (typeof CLAIMED_COLUMNS)[number] | 'result'>] extends [never] ? true : never = true
+void _allClaimed
 
 /**
  * The columns a claim returns: what a worker runs the job with. `result` is not read (a waiting job
