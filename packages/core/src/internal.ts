@@ -11,6 +11,7 @@ export type * from './db/tables.js'
 export { readEnv, describeConnection, redactConnectionString, type PqEnv } from './config/env.js'
 export { toSeconds, toTtlSeconds, MAX_TIMEOUT_SECONDS, type DurationInput } from './config/duration.js'
 export { jobDataFromRow } from './job/job-data.js'
+export { jobRow } from './job/job.js'
 export type { JobHome } from './job/job-data.js'
 export { jobInsertMany, type JobInsertRow, type JobInsertManyParams, type FlowInsert } from './job/job-insert.js'
 export {

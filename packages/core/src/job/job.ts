@@ -19,6 +19,9 @@ import { deleteJobs } from './job-delete.js'
 import { toJson } from './json-value.js'
 import { waitForJob, type WaitOptions } from './wait-for-result.js'
 
+// Set by Job's static block, which can read its private row.
+let jobRowOf: (job: Job<unknown>) => JobRow
+
 /**
  * A job as read from the database, with the actions RQ's Job has. Its fields are a snapshot:
  * `refresh()` reads them again.
@@ -57,6 +60,8 @@ export class Job<Result = Json> implements Omit<JobData, 'result'> {
   /** Aborted when a running job reaches its timeout or its worker stops at once; undefined outside a run. */
   signal: AbortSignal | undefined
   readonly #home: JobHome
+  /** The row the fields were last read from (see jobRow). */
+  #row!: JobRow
 
   /** @internal Jobs come from a Queue (enqueue, fetchJob), not from this constructor. */
   constructor(home: JobHome, row: JobRow) {
@@ -65,30 +70,21 @@ export class Job<Result = Json> implements Omit<JobData, 'result'> {
   }
 
   #assign(row: JobRow): void {
+    this.#row = row
     const data = jobFields(row)
     // A row from a statement that does not read the edges (requeue, claim) keeps what we knew.
     const known = this.dependsOn ?? []
     Object.assign(this, data)
     if (!('depends_on' in row)) this.dependsOn = known
-    this.#times = {
-      created_at: row.created_at,
-      enqueued_at: row.enqueued_at,
-      scheduled_for: row.scheduled_for,
-      discard_at: row.discard_at,
-      started_at: row.started_at,
-      ended_at: row.ended_at,
-      expires_at: row.expires_at,
-    }
     this.#dates = undefined
   }
 
   // Timestamps become luxon DateTimes when first read: a worker or a bulk enqueue builds thousands of
   // Jobs whose times nobody looks at, and eight DateTimes per job were most of that cost.
-  #times!: Record<TimeColumn, Date | string | null>
   #dates: Map<TimeColumn, DateTime | null> | undefined
 
   #date(column: TimeColumn): DateTime | null {
-    const value = this.#times[column]
+    const value = this.#row[column]
     if (value === null) return null
     this.#dates ??= new Map()
     if (!this.#dates.has(column)) this.#dates.set(column, toDateTime(value))
@@ -202,4 +198,15 @@ export class Job<Result = Json> implements Omit<JobData, 'result'> {
     if (row) this.#assign(row)
     return (row ? this.result : null) as Result
   }
+
+  static {
+    jobRowOf = (job) => job.#row
+  }
 }
+
+/**
+ * The row a job was last read from (claim, fetch, refresh), as the database gave it: how an isolated
+ * run hands the job to its thread, which builds its own Job from it. Fields changed on the object
+ * since (meta not yet saved) are not in it. @internal
+ */
+export const jobRow = (job: Job<unknown>): JobRow => jobRowOf(job)

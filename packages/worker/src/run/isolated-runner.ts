@@ -1,6 +1,7 @@
 import { Worker as Thread } from 'node:worker_threads'
 import type { Job, Json } from '@pq/core'
 import { JobTimeout } from '@pq/core'
+import { jobRow } from '@pq/core/internal'
 import type { RunResult } from './task-runner.js'
 import { timerMs } from './timer-ms.js'
 
@@ -71,7 +72,8 @@ export class IsolatedRunner {
   async run(job: Job, timeoutSeconds: number, stopSignal: AbortSignal): Promise<RunResult> {
     const thread = this.#idle.pop() ?? this.#spawn()
     this.#busy.add(thread)
-    const row = toRow(job)
+    // The claimed row as it is: structured clone carries its Dates, and the thread builds its Job from it.
+    const row = jobRow(job)
     return new Promise<RunResult>((resolve) => {
       let settled = false
       const finish = (result: RunResult, keep: boolean) => {
@@ -118,45 +120,5 @@ export class IsolatedRunner {
       .catch(() => {})
       .finally(() => this.#dying.delete(dying))
     this.#dying.add(dying)
-  }
-}
-
-/** The job as a row the thread can rebuild it from (structured-clone friendly). */
-function toRow(job: Job): Record<string, unknown> {
-  const iso = (d: { toISO(): string | null } | null) => (d ? d.toISO() : null)
-  return {
-    id: job.id,
-    queue: job.origin,
-    func: job.func,
-    args: job.args,
-    kwargs: job.kwargs,
-    status: job.status,
-    position: '0',
-    description: job.description,
-    timeout: job.timeout,
-    result_ttl: job.resultTtl,
-    failure_ttl: job.failureTtl,
-    ttl: job.ttl,
-    meta: job.meta,
-    result: job.result,
-    exc_info: job.excInfo,
-    retry_max: job.retry.max,
-    retry_intervals: job.retry.intervals,
-    attempts: job.attempts,
-    on_success: job.onSuccess,
-    on_failure: job.onFailure,
-    allow_dependency_failure: job.allowDependencyFailure,
-    has_dependents: false,
-    isolate: job.isolate,
-    worker: job.worker,
-    flow_id: job.flowId,
-    schedule_id: job.scheduleId,
-    created_at: iso(job.createdAt),
-    enqueued_at: iso(job.enqueuedAt),
-    scheduled_for: iso(job.scheduledFor),
-    discard_at: iso(job.discardAt),
-    started_at: iso(job.startedAt),
-    ended_at: iso(job.endedAt),
-    expires_at: iso(job.expiresAt),
   }
 }

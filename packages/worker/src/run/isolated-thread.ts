@@ -24,10 +24,6 @@ const home = { ctx: queryContext(pool, data.schema), pool }
 parentPort!.on('message', (msg: { row: JobRow }) => void runRow(msg.row))
 
 async function runRow(row: JobRow): Promise<void> {
-  for (const key of ['created_at', 'enqueued_at', 'scheduled_for', 'discard_at', 'started_at', 'ended_at', 'expires_at'] as const) {
-    const value = row[key] as unknown
-    if (typeof value === 'string') (row as Record<string, unknown>)[key] = new Date(value)
-  }
   try {
     const fn = await resolveFunction(row.func, data.path, { packages: data.packages })
     const outcome = await runTask(fn, new Job(home, row))
