@@ -21,6 +21,11 @@ export interface QueryContext {
    * statements, which each connection parses and plans once. Absent for a Kysely executor.
    */
   readonly prepared?: PreparedRunner
+  /**
+   * Present when the executor is a pg Pool: where pq may open a transaction of its own (inTransaction).
+   * Absent for a client or a Kysely, whose connection (and transaction) is the caller's.
+   */
+  readonly pool?: pg.Pool
 }
 
 /**
@@ -183,6 +188,7 @@ export function queryContext(executor: Executor, schema: string): QueryContext {
       db: kyselyOverPool(executor, schema),
       schema,
       prepared: translatingQuery<PreparedRunner>((config) => executor.query(config), schema, executor),
+      pool: executor,
     }
   if (isClient(executor))
     return {

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon'
-import type { QueryContext } from '../db/query-context.js'
+import { queryContext, type QueryContext } from '../db/query-context.js'
+import { inTransaction } from '../db/transaction.js'
 import type { WorkerRow } from '../db/tables.js'
 import { ENDED_STATUSES, type JobStatus } from '../job/job-data.js'
 import { workerList, DEFAULT_LIVE_SECONDS } from '../worker-registry/worker-queries.js'
@@ -67,10 +68,11 @@ export function servesQueue(row: Pick<WorkerRow, 'queues'>, queue: string): bool
  * workers per queue, and each queue's oldest waiting job. @internal
  */
 export async function collectQueueStats(q: QueryContext, options: CollectQueueStatsOptions = {}): Promise<QueueStats[]> {
-  // One read-only transaction of our own, only so that JIT can be turned off for it (see statsJitOff).
-  if (q.db.isTransaction) return collectInTransaction(q, options)
-  return q.db.transaction().execute(async (trx) => {
-    const ctx = { db: trx, schema: q.schema }
+  // A transaction of our own, only so that JIT can be turned off for it (see statsJitOff). On a
+  // caller's client or Kysely the connection is theirs: no BEGIN there, the statements run as they are.
+  if (!q.pool) return collectInTransaction(q, options)
+  return inTransaction(q.pool, async (client) => {
+    const ctx = queryContext(client, q.schema)
     await statsJitOff(ctx)
     return collectInTransaction(ctx, options)
   })
