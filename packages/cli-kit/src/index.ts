@@ -9,6 +9,8 @@ export {
   pqVersion,
   parseCommand,
   numberFlag,
+  liveSecondsOption,
+  liveSecondsFlag,
 } from './parser.js'
 export { relativeTime } from './relative-time.js'
 export { renderTable, cellText, type TextTable, type TableStyle } from './text-table.js'

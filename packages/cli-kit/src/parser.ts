@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import yargs, { type Argv, type ArgumentsCamelCase } from 'yargs'
 import type { CliIo } from './run-cli.js'
 import { UsageError } from '@pq/core'
+import { DEFAULT_LIVE_SECONDS } from '@pq/core/internal'
 
 /**
  * A yargs parser set up the way every pq command wants it: strict (unknown flags are errors), no
@@ -126,3 +127,14 @@ export function numberFlag(
   }
   return n
 }
+
+/** The --live-seconds flag of the commands that tell live workers from lost ones (pq-stats, pq-admin's worker commands). */
+export const liveSecondsOption = {
+  type: 'string',
+  default: String(DEFAULT_LIVE_SECONDS),
+  describe: 'A worker is live if it heartbeat within this many seconds',
+} as const
+
+/** Reads --live-seconds (declared with liveSecondsOption, so it has its default when absent). */
+export const liveSecondsFlag = (value: string | number | undefined): number =>
+  numberFlag('--live-seconds', value, { min: 1, max: 86400, example: '60' }) ?? DEFAULT_LIVE_SECONDS

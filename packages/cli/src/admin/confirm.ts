@@ -7,6 +7,9 @@ export interface AdminIo extends CliIo {
   in?: NodeJS.ReadableStream & { isTTY?: boolean }
 }
 
+/** The --yes flag that `confirm` reads, for every command that asks first. */
+export const yesOption = { type: 'boolean', alias: 'y', describe: 'Do not ask for confirmation' } as const
+
 /**
  * Asks before a destructive command. `--yes` skips the question; on a terminal the user answers
  * y/N; anywhere else (cron, a pipe) the command refuses, since nobody can answer.

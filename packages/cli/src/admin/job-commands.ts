@@ -15,7 +15,7 @@ import {
   type QueryContext,
 } from '@pq/core/internal'
 import type { AdminCommand } from './admin-cli.js'
-import { confirm, type AdminIo } from './confirm.js'
+import { confirm, yesOption, type AdminIo } from './confirm.js'
 
 const ids = (args: Record<string, unknown>): string[] => ((args.ids as (string | number)[] | undefined) ?? []).map(String)
 const when = (d: DateTime | null) => (d ? (d.toISO() ?? '') : '-')
@@ -146,7 +146,7 @@ const requeue: AdminCommand = {
       .positional('ids', { type: 'string', array: true })
       .option('all-failed', { type: 'boolean', describe: 'Every failed job (of --queue, else of every queue)' })
       .option('queue', { type: 'string', describe: 'With --all-failed: only this queue' })
-      .option('yes', { type: 'boolean', alias: 'y', describe: 'Do not ask for confirmation' })
+      .option('yes', yesOption)
       .example('pq-admin requeue 3f1c… 9ab2…', 'two jobs')
       .example('pq-admin requeue --all-failed --queue emails --yes', 'every failed job of a queue, from a script'),
   async run(ctx, args, io) {
@@ -170,7 +170,7 @@ const remove: AdminCommand = {
     p
       .command('$0 <ids..>', false)
       .positional('ids', { type: 'string', array: true, demandOption: true })
-      .option('yes', { type: 'boolean', alias: 'y', describe: 'Do not ask for confirmation' })
+      .option('yes', yesOption)
       .example('pq-admin delete 3f1c… --yes', 'delete one job without asking'),
   async run(ctx, args, io) {
     const list = ids(args)
@@ -209,7 +209,7 @@ const empty: AdminCommand = {
     p
       .command('$0 <queue>', false)
       .positional('queue', { type: 'string', demandOption: true })
-      .option('yes', { type: 'boolean', alias: 'y', describe: 'Do not ask for confirmation' })
+      .option('yes', yesOption)
       .example('pq-admin empty emails --yes', 'empty a queue from a script'),
   async run(ctx, args, io) {
     const queue = queueName(args.queue)

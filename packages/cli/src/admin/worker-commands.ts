@@ -1,4 +1,4 @@
-import { numberFlag, relativeTime, renderTable } from '@pq/cli-kit'
+import { liveSecondsFlag, liveSecondsOption, relativeTime, renderTable } from '@pq/cli-kit'
 import { NoSuchWorker } from '@pq/core'
 import {
   workerList,
@@ -10,21 +10,14 @@ import {
   statsPing,
   statsStartedByWorker,
   servesQueue,
-  DEFAULT_LIVE_SECONDS,
 } from '@pq/core/internal'
 import type { AdminCommand } from './admin-cli.js'
-
-const liveSecondsOption = {
-  type: 'string',
-  default: String(DEFAULT_LIVE_SECONDS),
-  describe: 'A worker is live if it heartbeat within this many seconds',
-} as const
 
 const workers: AdminCommand = {
   describe: 'List workers: state, queues, current jobs, heartbeat age',
   build: (p) => p.option('json', { type: 'boolean', describe: 'Print the workers as JSON' }).option('live-seconds', liveSecondsOption),
   async run(ctx, args, io) {
-    const liveSeconds = numberFlag('--live-seconds', args['live-seconds'] as string | number, { min: 1, max: 86400, example: '60' })!
+    const liveSeconds = liveSecondsFlag(args['live-seconds'] as string | number)
     const [now, rows, running] = await Promise.all([
       statsPing(ctx),
       workerList(ctx, { liveSeconds: liveSeconds }),
@@ -81,7 +74,7 @@ const stopWorker: AdminCommand = {
       .option('live-seconds', liveSecondsOption)
       .example('pq-admin stop-worker web-1.4242', 'the worker finishes what it runs, then exits'),
   async run(ctx, args, io) {
-    const liveSeconds = numberFlag('--live-seconds', args['live-seconds'] as string | number, { min: 1, max: 86400, example: '60' })!
+    const liveSeconds = liveSecondsFlag(args['live-seconds'] as string | number)
     const name = String(args.name)
     const asked = await workerRequestStop(ctx, { names: [name], liveSeconds: liveSeconds })
     if (!asked.length) {
@@ -106,7 +99,7 @@ const ping: AdminCommand = {
       .option('live-seconds', liveSecondsOption)
       .example('pq-admin ping emails reports || alert', 'from monitoring: exit 1 when a queue is unserved'),
   async run(ctx, args, io) {
-    const liveSeconds = numberFlag('--live-seconds', args['live-seconds'] as string | number, { min: 1, max: 86400, example: '60' })!
+    const liveSeconds = liveSecondsFlag(args['live-seconds'] as string | number)
     const given = ((args.queues as string[] | undefined) ?? []).map((q) => queueName(String(q)))
     const now = await statsPing(ctx)
     const [rows, known] = await Promise.all([

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DateTime } from 'luxon'
 import { UsageError } from '@pq/core'
-import { commandParser, withConnectionOptions, parseCommand, numberFlag, type CliIo } from '@pq/cli-kit'
+import { commandParser, withConnectionOptions, parseCommand, numberFlag, liveSecondsFlag, liveSecondsOption, type CliIo } from '@pq/cli-kit'
 import {
   readEnv,
   acquirePool,
@@ -43,7 +43,7 @@ export async function statsCli(
       .option('count', { type: 'string', describe: 'With --interval: stop after N draws' })
       .option('exact', { type: 'boolean', describe: 'Count finished/failed exactly however many there are (slow on millions)' })
       .option('estimate', { type: 'boolean', describe: 'Estimate finished/failed from statistics without counting' })
-      .option('live-seconds', { type: 'string', default: '60', describe: 'A worker is live if it heartbeat within this many seconds' })
+      .option('live-seconds', liveSecondsOption)
       .conflicts('json', 'yaml')
       .conflicts('exact', 'estimate')
       .example('pq-stats', 'the table, once')
@@ -54,7 +54,7 @@ export async function statsCli(
   if (!args) return 0
   const interval = numberFlag('--interval', args.interval, { min: 0.01, max: 86400, example: '5' })
   const count = numberFlag('--count', args.count, { min: 1, max: 1e9, integer: true, example: '3' })
-  const liveSeconds = numberFlag('--live-seconds', args['live-seconds'], { min: 1, max: 86400, example: '60' })!
+  const liveSeconds = liveSecondsFlag(args['live-seconds'])
   if (count !== undefined && interval === undefined) throw new UsageError('--count needs --interval; use e.g. --interval 5 --count 3')
   const queues = (args.queue ?? []).map((name) => queueName(String(name)))
   const mode: CountMode = args.exact ? 'exact' : args.estimate ? 'estimate' : 'auto'
