@@ -11,7 +11,20 @@ export async function inTransaction<T>(pool: { connect(): Promise<pg.PoolClient>
   const client = await pool.connect()
   const held = holdClient(client)
   try {
-    await client.query('begin')
+    return await inClientTransaction(client, fn)
+  } finally {
+    held.release()
+  }
+}
+
+/**
+ * BEGIN, `fn`, then COMMIT, or ROLLBACK when it throws, on a client pq has checked out itself and
+ * keeps afterwards (a waiter's LISTEN connection); never a caller's. inTransaction is this on a
+ * client of its own. @internal
+ */
+export async function inClientTransaction<C extends pg.ClientBase, T>(client: C, fn: (client: C) => Promise<T>): Promise<T> {
+  await client.query('begin')
+  try {
     const result = await fn(client)
     await client.query('commit')
     return result
@@ -19,7 +32,5 @@ export async function inTransaction<T>(pool: { connect(): Promise<pg.PoolClient>
     // The error that made us roll back is the one to report; a failed rollback adds nothing.
     await client.query('rollback').catch(() => {})
     throw err
-  } finally {
-    held.release()
   }
 }

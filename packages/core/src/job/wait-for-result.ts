@@ -1,6 +1,7 @@
 import pg from 'pg'
 import type { JobRow } from '../db/tables.js'
 import { doneChannel } from '../db/channels.js'
+import { inClientTransaction } from '../db/transaction.js'
 import { JobFailed, NoSuchJob, WaitTimeout } from '../errors.js'
 import { jobFetch } from './job-read.js'
 import { ENDED_STATUSES, type JobHome, type JobStatus } from './job-data.js'
@@ -92,14 +93,9 @@ export async function waitForJob(home: JobHome, id: string, resultTtl: number, o
  */
 async function registerWaiter(client: pg.PoolClient, schema: string, id: string): Promise<{ ctid: string }> {
   const s = pg.escapeIdentifier(schema)
-  await client.query('begin')
-  try {
+  return inClientTransaction(client, async () => {
     const { rows } = await client.query<{ ctid: string }>(`insert into ${s}.job_waiter (job_id) values ($1) returning ctid::text`, [id])
     await client.query(`select 1 from ${s}.job where id = $1 for share`, [id])
-    await client.query('commit')
     return rows[0]!
-  } catch (err) {
-    await client.query('rollback').catch(() => {})
-    throw err
-  }
+  })
 }
