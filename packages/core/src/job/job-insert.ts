@@ -90,8 +90,9 @@ const UNWRITTEN_COLUMNS = {
 
 type InsertedColumn =
   (typeof COPIED_COLUMNS)[number][1] | (typeof DECIDED_COLUMNS)[number] | keyof typeof UNWRITTEN_COLUMNS | 'retry_intervals'
-// Compile-time check that insertedRow fills every job column: a new one must be copied, decided or listed unwritten.
-const _rowComplete: [Exclude<keyof JobRow, InsertedColumn>] extends [never] ? true : never = true
+// Compile-time check that insertedRow fills every job column: a new one must be copied, decided or listed
+// unwritten, and the error names it ("Property 'x' is missing in type '{}'").
+const _rowComplete: Record<Exclude<keyof JobRow, InsertedColumn>, never> = {}
 void _rowComplete
 
 /** The full row of a job just inserted: what the caller sent, with what the statement decided. */
