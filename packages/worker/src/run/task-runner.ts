@@ -43,7 +43,7 @@ export class TaskRunner {
       }
       return this.#isolated.run(job, timeoutSeconds, stopSignal)
     }
-    const abort = lazyAbort(job)
+    const abort = job.beginRun()
     let interrupt!: (result: RunResult, reason: unknown) => void
     // One promise for every way a run is cut short (timeout, stop at once, a stray error of the
     // task): a no-op job then costs one timer and two promises beside its own, where an
@@ -105,33 +105,5 @@ export class TaskRunner {
 
   async close(): Promise<void> {
     await this.#isolated.close()
-  }
-}
-
-/**
- * Gives `job.signal` an AbortSignal made only when the task reads it (creating one per job cost more
- * than a no-op job's whole run); returns how to abort it, which also works before it is read.
- */
-function lazyAbort(job: Job): (reason: unknown) => void {
-  let controller: AbortController | undefined
-  let aborted: { reason: unknown } | undefined
-  Object.defineProperty(job, 'signal', {
-    configurable: true,
-    enumerable: true,
-    get: () => {
-      if (!controller) {
-        controller = new AbortController()
-        if (aborted) controller.abort(aborted.reason)
-      }
-      return controller.signal
-    },
-    set: (value: AbortSignal | undefined) => {
-      Object.defineProperty(job, 'signal', { configurable: true, enumerable: true, writable: true, value })
-    },
-  })
-  return (reason) => {
-    if (aborted) return
-    aborted = { reason }
-    controller?.abort(reason)
   }
 }
