@@ -1,4 +1,4 @@
-import { Job, JobTimeout, UnknownFunction, resolveFunction, type ResolveOptions } from '@pq/core'
+import { Job, JobTimeout, UnknownFunction, resolveFunction, type ResolveOptions, type TaskFunction } from '@pq/core'
 import { runTask, type TaskOutcome } from '@pq/core/internal'
 import { IsolatedRunner } from './isolated-runner.js'
 import { timerMs } from './timer-ms.js'
@@ -17,6 +17,8 @@ export class TaskRunner {
   readonly #isolated: IsolatedRunner
   /** In-process runs by job id: how to cut each short (a stray error of its task, a stop at once). */
   readonly #strays = new Map<string, (result: RunResult, reason: unknown) => void>()
+  /** Functions found, by name: the lookup is the same for every job of a name, so it runs once. */
+  readonly #resolved = new Map<string, TaskFunction>()
 
   constructor(
     path: string,
@@ -56,8 +58,12 @@ export class TaskRunner {
     })
     let timer: NodeJS.Timeout | undefined
     try {
-      const fn = await resolveFunction(job.func, this.#path, this.#lookup).catch((error: unknown) => error)
-      if (typeof fn !== 'function') return { ok: false, error: fn }
+      let fn = this.#resolved.get(job.func)
+      if (!fn) {
+        const found = await resolveFunction(job.func, this.#path, this.#lookup).catch((error: unknown) => error)
+        if (typeof found !== 'function') return { ok: false, error: found }
+        this.#resolved.set(job.func, (fn = found as TaskFunction))
+      }
       timer = setTimeout(() => {
         const error = new JobTimeout(job.id, timeoutSeconds)
         interrupt({ ok: false, error, timedOut: true }, error)
@@ -68,7 +74,7 @@ export class TaskRunner {
       this.#watchStop(stopSignal)
       // An error the task throws from a timer, or a rejection it leaves unhandled, fails the run.
       this.#strays.set(job.id, interrupt)
-      return await Promise.race([runTask(fn as Parameters<typeof runTask>[0], job), interrupted])
+      return await Promise.race([runTask(fn, job), interrupted])
     } finally {
       this.#strays.delete(job.id)
       clearTimeout(timer)
