@@ -48,7 +48,7 @@ export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<Clai
         order by x.priority, x.position limit ${p.limit}
       )
       update ${job} j set ${claimSet(p.worker, now)}
-      from pick where j.id = pick.id
+      where j.id = any(array(select id from pick))
       returning ${claimedRow}`,
     )
     return claimedRows(rows).sort(byClaimPosition)
@@ -78,7 +78,7 @@ export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<Clai
       where name in (select name from serial_lock) and exists (select 1 from pick)
     )
     update ${job} j set ${claimSet(p.worker, now)}
-    from pick where j.id = pick.id
+    where j.id = any(array(select id from pick))
     returning ${claimedRow}, (select serial from info) as serial_claim`,
   )
   return claimedRows(rows).sort(byClaimPosition)
@@ -140,8 +140,8 @@ export async function jobClaimFrom(q: QueryContext, p: JobClaimFromParams): Prom
       update ${queue} s set serial_job_id = pick.id from pick where s.name = pick.queue and pick.serial
     )
     update ${job} j set ${claimSet(p.worker, now)}
-    from pick where j.id = pick.id
-    returning ${claimedRow}, pick.serial as serial_claim`,
+    where j.id = any(array(select id from pick))
+    returning ${claimedRow}, (select serial from info where info.name = j.queue) as serial_claim`,
   )
   return claimedRows(rows).sort(byClaimOrder(p.queues))
 }
