@@ -52,6 +52,9 @@ export type StopMode = 'graceful' | 'now'
 const ORPHAN_AFTER_SECONDS = 60
 
 /** Workers of this process between start and stop. */
+/** A timestamp column's value in epoch milliseconds (pg gives Dates; a row read as JSON, strings). */
+const epochMs = (d: Date | string): number => (typeof d === 'string' ? Date.parse(d) : d.getTime())
+
 const liveWorkers = new Set<Worker>()
 
 /**
@@ -407,8 +410,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #startJob(row: ClaimedJobRow): void {
     const job = new Job({ ctx: this.#ctx, pool: this.#pool }, row)
     this.#setState('busy')
-    if (row.enqueued_at && row.started_at)
-      this.#claimWait.observe((new Date(row.started_at).getTime() - new Date(row.enqueued_at).getTime()) / 1000)
+    if (row.enqueued_at && row.started_at) this.#claimWait.observe((epochMs(row.started_at) - epochMs(row.enqueued_at)) / 1000)
     this.emit('job:started', job)
     const serial = row.serial_claim === true
     const settings = (this.#runSettings ??= {
@@ -430,21 +432,22 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     // The slot frees when the run ends, not when its outcome is recorded: the next job runs while
     // the completion batch is written, and outcomes of jobs ending close together share a batch.
-    this.#running.set(
-      row.id,
-      run
-        .then(
-          () => {},
-          () => {},
-        )
-        .finally(() => {
-          this.#began.ended(row.id)
-          this.#running.delete(row.id)
-          this.#heartbeat.stateChanged()
-          this.#wakeSlotWaiters()
-        }),
-    )
-    void run.then((report) => this.#record(row.id, report, serial))
+    this.#running.set(row.id, this.#afterRun(row.id, run, serial))
+  }
+
+  /** When a run ends: hands its outcome to the completion batch, then frees its slot (one promise per job, not four). */
+  async #afterRun(id: string, run: Promise<JobRunReport>, serial: boolean): Promise<void> {
+    try {
+      void this.#record(id, await run, serial)
+    } catch (err) {
+      // Only the start mark of a job a lost worker held can fail here: the job stays started until recovered.
+      this.#warn(`job ${id} could not start; it stays started until another worker recovers it`, err)
+    } finally {
+      this.#began.ended(id)
+      this.#running.delete(id)
+      this.#heartbeat.stateChanged()
+      this.#wakeSlotWaiters()
+    }
   }
 
   async #record(id: string, report: JobRunReport, serial: boolean): Promise<void> {

@@ -75,7 +75,10 @@ describe('jobClaim', () => {
       await enqueueIn(client, 'c-other', 2)
       const rows = await jobClaim(ctx, { queue: 'c-one', limit: 3, worker: 'w1', now: T0 })
       expect(rows.map((r) => r.id)).toEqual([urgent[0]!.id, jobs[0]!.id, jobs[1]!.id])
-      for (const r of rows) expect(r).toMatchObject({ status: 'started', worker: 'w1', attempts: 1, started_at: T0.toJSDate() })
+      for (const r of rows) {
+        expect(r).toMatchObject({ status: 'started', worker: 'w1', attempts: 1 })
+        expect(Date.parse(r.started_at!)).toBe(T0.toMillis()) // an ISO string: the claim's row comes as JSON
+      }
       expect((await jobClaim(ctx, { queue: 'c-one', limit: 3, worker: 'w2', now: T0 })).map((r) => r.id)).toEqual([jobs[2]!.id])
       expect(await jobClaim(ctx, { queue: 'c-one', limit: 3, worker: 'w2', now: T0 })).toEqual([])
     }))

@@ -10,7 +10,7 @@
  * - waker: how a waiting worker learns of new work (LISTEN/NOTIFY, else polling).
  */
 import { DateTime } from 'luxon'
-import type { Json, JobRow } from '../db/tables.js'
+import type { Json, JobRow, JobRowJson } from '../db/tables.js'
 import type { QueryContext } from '../db/query-context.js'
 import type pg from 'pg'
 
@@ -127,7 +127,7 @@ export function jobDataFromRow(row: JobRow): JobData {
 }
 
 /** Everything but the timestamps, for callers that convert those lazily (the Job class). @internal */
-export function jobFields(row: JobRow): Omit<JobData, JobTimes> {
+export function jobFields(row: JobRow | JobRowJson): Omit<JobData, JobTimes> {
   return {
     id: row.id,
     func: row.func,

@@ -4,7 +4,7 @@ import type { JobRow } from '../db/tables.js'
 import { Queue } from '../queue/queue.js'
 import { useTestDatabase, withRollback } from '../testing/index.js'
 import { jobClaimFrom } from './job-claim.js'
-import { jobMarkBegan, jobRelease } from './job-finish.js'
+import { jobFinishMany, jobMarkBegan, jobRelease } from './job-finish.js'
 
 // Each test runs in a transaction rolled back after it, so it sees only its own rows.
 const db = useTestDatabase()
@@ -45,5 +45,49 @@ describe('jobRelease', () => {
       const lock = await client.query(`select serial_job_id from pq.queue where name = 'release-serial'`)
       expect(lock.rows[0].serial_job_id).toBeNull()
       expect((await jobClaimFrom(ctx, { queues: ['release-serial'], limit: 5, worker: 'w2' })).map((r) => r.id)).toEqual([first!.id])
+    }))
+})
+
+describe('jobFinishMany', () => {
+  it('records a batch of outcomes, each as its worker reported it, and only for jobs that worker holds', () =>
+    withRollback(db.pool, async ({ client, ctx }) => {
+      const [ok, bad, retried, other] = await inTx(client, 'finish-batch').enqueueMany(
+        [1, 2, 3, 4].map((n) => ({ func: 'fixtures.add', args: [n], retry: n === 3 ? { max: 1 } : undefined })),
+      )
+      expect(await jobClaimFrom(ctx, { queues: ['finish-batch'], limit: 3, worker: 'w1' })).toHaveLength(3)
+      const touched = await jobFinishMany(ctx, {
+        worker: 'w1',
+        releaseSerial: false,
+        outcomes: [
+          { id: ok!.id, status: 'finished', result: '{"sum": 3}', excInfo: null, retryAt: null },
+          // A lone surrogate (a JS string may hold one; Postgres refuses it) is recorded as U+FFFD.
+          {
+            id: bad!.id,
+            status: 'failed',
+            result: null,
+            excInfo: 'Error: bad \udc00 byte',
+            retryAt: null,
+            errorClass: 'Error',
+            errorMessage: 'bad \udc00 byte',
+          },
+          {
+            id: retried!.id,
+            status: 'queued',
+            result: null,
+            excInfo: 'Error: again',
+            retryAt: null,
+            errorClass: 'Error',
+            errorMessage: 'again',
+          },
+          { id: other!.id, status: 'finished', result: null, excInfo: null, retryAt: null }, // never claimed by w1
+        ],
+      })
+      expect(touched.map((r) => r.id).sort()).toEqual([ok!.id, bad!.id, retried!.id].sort())
+      expect(await rowOf(client, ok!.id)).toMatchObject({ status: 'finished', result: { sum: 3 } })
+      const failed = await rowOf(client, bad!.id)
+      expect(failed).toMatchObject({ status: 'failed', exc_info: 'Error: bad \ufffd byte' })
+      expect(failed.attempt_log?.[0]).toMatchObject({ class: 'Error', message: 'bad \ufffd byte', worker: 'w1' })
+      expect(await rowOf(client, retried!.id)).toMatchObject({ status: 'queued', ended_at: null, exc_info: 'Error: again' })
+      expect(await rowOf(client, other!.id)).toMatchObject({ status: 'queued' })
     }))
 })

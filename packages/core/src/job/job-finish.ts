@@ -19,6 +19,10 @@ export interface JobOutcome {
   errorMessage?: string | null
 }
 
+/** Lone UTF-16 surrogates (which a JS string may hold) as U+FFFD: Postgres refuses them in JSON. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+const wellFormed = (text: string | null): string | null => (text === null ? null : text.replace(LONE_SURROGATE, '\ufffd'))
+
 /** A job a completion touched, as `jobFinishMany` reports it. */
 export interface JobFinished {
   id: string
@@ -45,15 +49,27 @@ export async function jobFinishMany(
   const queue = sql.id(q.schema, 'queue')
   // Lock rows in one order everywhere, so two batches can never deadlock on each other.
   const o = [...p.outcomes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-  const ids = o.map((x) => x.id)
+  // The batch goes as one JSON parameter: JSON.stringify is native, where seven arrays cost pg an
+  // escaping pass per element (a tenth of a worker's time on no-op jobs). `result` is JSON text
+  // already, so it travels as a string and is cast back.
+  const input = JSON.stringify(
+    o.map((x) => ({
+      id: x.id,
+      status: x.status,
+      result: x.result,
+      exc_info: wellFormed(x.excInfo),
+      retry_at: x.retryAt?.toISO() ?? null,
+      error_class: wellFormed(x.errorClass ?? null),
+      error_message: wellFormed(x.errorMessage ?? null),
+    })),
+  )
   const rows = await runSql(
     q,
     sql<JobFinished>`
-    with input as (
-      select * from unnest(${ids}::text[], ${o.map((x) => x.status)}::text[], ${o.map((x) => x.result)}::jsonb[],
-        ${o.map((x) => x.excInfo)}::text[], ${o.map((x) => timestampOrNull(x.retryAt))}::timestamptz[],
-        ${o.map((x) => x.errorClass ?? null)}::text[], ${o.map((x) => x.errorMessage ?? null)}::text[])
-        as t(id, status, result, exc_info, retry_at, error_class, error_message)
+    with input as materialized (
+      select t.id, t.status, t.result::jsonb as result, t.exc_info, t.retry_at, t.error_class, t.error_message
+      from json_to_recordset(${input}::json)
+        as t(id text, status text, result text, exc_info text, retry_at timestamptz, error_class text, error_message text)
     ),
     now_ as (select coalesce(${timestampOrNull(p.now)}::timestamptz, now()) as now),
     gone as (
@@ -86,7 +102,7 @@ export async function jobFinishMany(
     ),
     unlock as (
       update ${queue} set serial_job_id = null
-      where ${p.releaseSerial} and serial_job_id = any(${ids}::text[])
+      where ${p.releaseSerial} and serial_job_id in (select id from input)
       returning name
     ),
     touched as (select * from gone union all select * from changed),

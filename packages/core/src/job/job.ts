@@ -1,5 +1,5 @@
 import type { DateTime } from 'luxon'
-import type { Json, JobRow } from '../db/tables.js'
+import type { Json, JobRow, JobRowJson } from '../db/tables.js'
 import { InvalidState, NoSuchJob } from '../errors.js'
 import {
   jobFields,
@@ -20,7 +20,7 @@ import { toJson } from './json-value.js'
 import { waitForJob, type WaitOptions } from './wait-for-result.js'
 
 // Set by Job's static block, which can read its private row.
-let jobRowOf: (job: Job<unknown>) => JobRow
+let jobRowOf: (job: Job<unknown>) => JobRow | JobRowJson
 
 /**
  * A job as read from the database, with the actions RQ's Job has. Its fields are a snapshot:
@@ -57,19 +57,49 @@ export class Job<Result = Json> implements Omit<JobData, 'result'> {
   dependsOn: string[] = []
   /** Failed attempts, oldest first: error class, message, stack, when and which worker (the last ATTEMPT_HISTORY_SIZE, 10). */
   attemptHistory!: AttemptRecord[]
-  /** Aborted when a running job reaches its timeout or its worker stops at once; undefined outside a run. */
-  signal: AbortSignal | undefined
   readonly #home: JobHome
   /** The row the fields were last read from (see jobRow). */
-  #row!: JobRow
+  #row!: JobRow | JobRowJson
+  /** The run's abort state: its signal is made only when the task reads it (see `signal`). */
+  #run: { controller?: AbortController; aborted?: { reason: unknown } } | undefined
+  /** A signal set by hand (`job.signal = ...`), which wins over the run's. */
+  #signal: AbortSignal | undefined
+
+  /** Aborted when a running job reaches its timeout or its worker stops at once; undefined outside a run. */
+  get signal(): AbortSignal | undefined {
+    if (this.#signal || !this.#run) return this.#signal
+    // Made on first read: an AbortController per job cost more than a no-op job's whole run.
+    if (!this.#run.controller) {
+      this.#run.controller = new AbortController()
+      if (this.#run.aborted) this.#run.controller.abort(this.#run.aborted.reason)
+    }
+    return this.#run.controller.signal
+  }
+  set signal(value: AbortSignal | undefined) {
+    this.#signal = value
+  }
+
+  /**
+   * @internal Starts a run: from now on `signal` is the run's. Returns how to abort it, which works
+   * whether or not the task has read the signal yet (it then reads an aborted one).
+   */
+  beginRun(): (reason: unknown) => void {
+    const run: { controller?: AbortController; aborted?: { reason: unknown } } = {}
+    this.#run = run
+    return (reason) => {
+      if (run.aborted) return
+      run.aborted = { reason }
+      run.controller?.abort(reason)
+    }
+  }
 
   /** @internal Jobs come from a Queue (enqueue, fetchJob), not from this constructor. */
-  constructor(home: JobHome, row: JobRow) {
+  constructor(home: JobHome, row: JobRow | JobRowJson) {
     this.#home = home
     this.#assign(row)
   }
 
-  #assign(row: JobRow): void {
+  #assign(row: JobRow | JobRowJson): void {
     this.#row = row
     const data = jobFields(row)
     // A row from a statement that does not read the edges (requeue, claim) keeps what we knew.
@@ -209,4 +239,4 @@ export class Job<Result = Json> implements Omit<JobData, 'result'> {
  * run hands the job to its thread, which builds its own Job from it. Fields changed on the object
  * since (meta not yet saved) are not in it. @internal
  */
-export const jobRow = (job: Job<unknown>): JobRow => jobRowOf(job)
+export const jobRow = (job: Job<unknown>): JobRow | JobRowJson => jobRowOf(job)

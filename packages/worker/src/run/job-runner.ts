@@ -58,7 +58,7 @@ export async function runJob(
       ),
     }
   if (result.ok) {
-    await callback(job.onSuccess, settings, [job, result.result])
+    if (job.onSuccess) await callback(job.onSuccess, settings, [job, result.result])
     return { job, error: null, seconds: seconds(), outcome: { id: job.id, status: 'finished', result: json, excInfo: null, retryAt: null } }
   }
   const error = result.error

@@ -1,4 +1,4 @@
-import { Job, JobTimeout, UnknownFunction, resolveFunction, type ResolveOptions } from '@pq/core'
+import { Job, JobTimeout, UnknownFunction, resolveFunction, type ResolveOptions, type TaskFunction } from '@pq/core'
 import { runTask, type TaskOutcome } from '@pq/core/internal'
 import { IsolatedRunner } from './isolated-runner.js'
 import { timerMs } from './timer-ms.js'
@@ -17,6 +17,8 @@ export class TaskRunner {
   readonly #isolated: IsolatedRunner
   /** In-process runs by job id: how to cut each short (a stray error of its task, a stop at once). */
   readonly #strays = new Map<string, (result: RunResult, reason: unknown) => void>()
+  /** Functions found, by name: the lookup is the same for every job of a name, so it runs once. */
+  readonly #resolved = new Map<string, TaskFunction>()
 
   constructor(
     path: string,
@@ -43,7 +45,7 @@ export class TaskRunner {
       }
       return this.#isolated.run(job, timeoutSeconds, stopSignal)
     }
-    const abort = lazyAbort(job)
+    const abort = job.beginRun()
     let interrupt!: (result: RunResult, reason: unknown) => void
     // One promise for every way a run is cut short (timeout, stop at once, a stray error of the
     // task): a no-op job then costs one timer and two promises beside its own, where an
@@ -56,8 +58,12 @@ export class TaskRunner {
     })
     let timer: NodeJS.Timeout | undefined
     try {
-      const fn = await resolveFunction(job.func, this.#path, this.#lookup).catch((error: unknown) => error)
-      if (typeof fn !== 'function') return { ok: false, error: fn }
+      let fn = this.#resolved.get(job.func)
+      if (!fn) {
+        const found = await resolveFunction(job.func, this.#path, this.#lookup).catch((error: unknown) => error)
+        if (typeof found !== 'function') return { ok: false, error: found }
+        this.#resolved.set(job.func, (fn = found as TaskFunction))
+      }
       timer = setTimeout(() => {
         const error = new JobTimeout(job.id, timeoutSeconds)
         interrupt({ ok: false, error, timedOut: true }, error)
@@ -68,7 +74,7 @@ export class TaskRunner {
       this.#watchStop(stopSignal)
       // An error the task throws from a timer, or a rejection it leaves unhandled, fails the run.
       this.#strays.set(job.id, interrupt)
-      return await Promise.race([runTask(fn as Parameters<typeof runTask>[0], job), interrupted])
+      return await Promise.race([runTask(fn, job), interrupted])
     } finally {
       this.#strays.delete(job.id)
       clearTimeout(timer)
@@ -105,33 +111,5 @@ export class TaskRunner {
 
   async close(): Promise<void> {
     await this.#isolated.close()
-  }
-}
-
-/**
- * Gives `job.signal` an AbortSignal made only when the task reads it (creating one per job cost more
- * than a no-op job's whole run); returns how to abort it, which also works before it is read.
- */
-function lazyAbort(job: Job): (reason: unknown) => void {
-  let controller: AbortController | undefined
-  let aborted: { reason: unknown } | undefined
-  Object.defineProperty(job, 'signal', {
-    configurable: true,
-    enumerable: true,
-    get: () => {
-      if (!controller) {
-        controller = new AbortController()
-        if (aborted) controller.abort(aborted.reason)
-      }
-      return controller.signal
-    },
-    set: (value: AbortSignal | undefined) => {
-      Object.defineProperty(job, 'signal', { configurable: true, enumerable: true, writable: true, value })
-    },
-  })
-  return (reason) => {
-    if (aborted) return
-    aborted = { reason }
-    controller?.abort(reason)
   }
 }
