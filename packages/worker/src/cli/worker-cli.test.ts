@@ -1,7 +1,7 @@
-import { describe, expect, it, jest, afterEach } from '@jest/globals'
+import { describe, expect, it, jest } from '@jest/globals'
 import { Queue, type Job } from '@pq/core'
 import { useTestDatabase, FIXTURES_PATH, waitFor } from '@pq/core/testing'
-import { spawnWorker, reapLeftovers } from '../testing/worker-process.js'
+import { spawnWorker } from '../testing/worker-process.js'
 
 // The real pq-worker bin on the test database: its output, signals, --terminate and --stop.
 const db = useTestDatabase()
@@ -18,10 +18,6 @@ const startedBy = (job: Job, worker?: string) =>
     },
     { what: `job ${job.id} to start`, timeoutMs: 15_000 },
   )
-
-afterEach(async () => {
-  expect(await reapLeftovers(db.pool)).toEqual([])
-})
 
 describe('pq-worker output', () => {
   it("prints RQ's lines, nothing with --quiet, and one JSON object per line with --json", async () => {

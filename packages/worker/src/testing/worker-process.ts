@@ -1,15 +1,16 @@
 /**
  * Helpers for the worker's process tests: spawn the real `pq-worker` bin, read its output, signal
- * it, and check that a test left no worker, thread or child process behind.
+ * it. The jest environment checks that a test left none running.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import type pg from 'pg'
 import { sourceBin } from '@pq/core/testing'
-import { runningWorkers } from '../worker.js'
 
 // The bin's TypeScript source (through tsx), so a test runs the code as it is, without a build.
 const BIN = sourceBin('worker', 'pq-worker')
 const children = new Set<ChildProcess>()
+// pq's jest environment (scripts/jest/test-environment.mjs) fails a test that leaves one running.
+;(globalThis as Record<symbol, unknown>)[Symbol.for('pq.testing.workerProcesses')] = () =>
+  [...children].map((child) => ({ child, what: `pq-worker process ${child.pid} (${child.spawnargs.slice(1 + BIN.length).join(' ')})` }))
 
 /** A spawned pq-worker. */
 export interface WorkerProcess {
@@ -85,36 +86,4 @@ export function spawnWorker(args: readonly string[], env: Record<string, string 
       })
     },
   }
-}
-
-/**
- * Kills whatever a test left running (workers in this process, spawned pq-workers) and returns a
- * description of each, so an afterEach can fail the test that leaked them. With a pool, it also waits
- * (briefly) for every LISTEN connection of a pq worker on that database to be gone.
- */
-export async function reapLeftovers(pool?: pg.Pool): Promise<string[]> {
-  const left: string[] = []
-  for (const worker of runningWorkers()) {
-    left.push(`worker ${worker.name} still running`)
-    await worker.stop('now')
-  }
-  for (const child of [...children]) {
-    left.push(`pq-worker process ${child.pid} (${child.spawnargs.slice(1 + BIN.length).join(' ')}) still running`)
-    child.kill('SIGKILL')
-    await new Promise((resolve) => child.once('exit', resolve))
-  }
-  if (pool) {
-    const deadline = Date.now() + 3000
-    for (;;) {
-      const { rows } = await pool.query<{ name: string }>(`select application_name as name from pg_stat_activity
-        where datname = current_database() and application_name like 'pq-listen %'`)
-      if (rows.length === 0) break
-      if (Date.now() > deadline) {
-        left.push(...rows.map((r) => `LISTEN connection "${r.name}" still open`))
-        break
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-  }
-  return left
 }
