@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process'
-import { PassThrough } from 'node:stream'
-import { useTestDatabase, useSchemaPerTest } from '@pq/core/testing'
+import { useTestDatabase, useSchemaPerTest, runCaptured } from '@pq/core/testing'
 import { runCli } from '@pq/cli-kit'
 import { adminCli } from './admin-cli.js'
 
@@ -9,32 +8,8 @@ const db = useTestDatabase()
 const schema = useSchemaPerTest(db, 'admin')
 
 /** Runs pq-admin in-process; `answer` makes stdin a terminal that types it. */
-async function admin(argv: string[], answer?: string): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  let input: (PassThrough & { isTTY?: boolean }) | undefined
-  if (answer !== undefined) {
-    input = Object.assign(new PassThrough(), { isTTY: true })
-    input.end(`${answer}\n`)
-  }
-  const io = {
-    out: {
-      write: (t: string) => {
-        out += t
-      },
-    },
-    err: {
-      write: (t: string) => {
-        err += t
-      },
-      on: () => {},
-      once: () => {},
-    },
-    in: input,
-  }
-  const code = await runCli('pq-admin', () => adminCli(argv, { DATABASE_URL: db.url, PQ_SCHEMA: schema.name }, io), io, argv)
-  return { code, out, err }
-}
+const admin = (argv: string[], answer?: string) =>
+  runCaptured((io) => runCli('pq-admin', () => adminCli(argv, { DATABASE_URL: db.url, PQ_SCHEMA: schema.name }, io), io, argv), { answer })
 
 async function insertJob(
   id: string,
@@ -230,19 +205,7 @@ describe('pq-admin pause / resume and attempts', () => {
     expect(paused).toMatchObject({ code: 0, err: '' })
     expect(paused.out).toMatch(/^Queue "held" is paused \(since .+\)\. Resume it with pq-admin resume held\n$/)
     const { statsCli } = await import('../stats/stats-cli.js')
-    let out = ''
-    await statsCli(
-      ['--json'],
-      { DATABASE_URL: db.url, PQ_SCHEMA: schema.name },
-      {
-        out: {
-          write: (t: string) => {
-            out += t
-          },
-        },
-        err: { write: () => {} },
-      },
-    )
+    const { out } = await runCaptured((io) => statsCli(['--json'], { DATABASE_URL: db.url, PQ_SCHEMA: schema.name }, io))
     expect(JSON.parse(out).queues[0]).toMatchObject({ name: 'held', jobs: 1, paused: true })
     expect(await admin(['resume', 'held'])).toMatchObject({ code: 0, out: 'Queue "held" resumed.\n' })
     expect(await admin(['resume', 'held'])).toMatchObject({ code: 1, err: 'pq-admin: queue "held" is not paused\n' })

@@ -3,21 +3,18 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { Queue } from '@pq/core'
 import { runCli } from '@pq/cli-kit'
-import { useTestDatabase, useSchemaPerTest, FIXTURES_PATH } from '@pq/core/testing'
+import { useTestDatabase, useSchemaPerTest, FIXTURES_PATH, runCaptured } from '@pq/core/testing'
 import { Worker } from '@pq/worker'
 import { enqueueCli } from './enqueue-cli.js'
-import { captureIo } from '../testing/capture-io.js'
 
 const db = useTestDatabase()
 // Each test its own schema: counts of whole tables are then the test's own.
 const schema = useSchemaPerTest(db)
 
 /** Runs pq-enqueue as its bin would (runCli turns errors into one line and an exit code). */
-async function run(...argv: string[]) {
-  const io = captureIo()
+function run(...argv: string[]) {
   const env = { DATABASE_URL: db.url, PQ_SCHEMA: schema.name, PQ_PATH: FIXTURES_PATH }
-  const code = await runCli('pq-enqueue', () => enqueueCli(argv, env, io), io, argv)
-  return { code, out: io.stdout(), err: io.stderr() }
+  return runCaptured((io) => runCli('pq-enqueue', () => enqueueCli(argv, env, io), io, argv))
 }
 
 const jobCount = async () => (await db.pool.query(`select count(*)::int as n from ${schema.name}.job`)).rows[0].n as number
