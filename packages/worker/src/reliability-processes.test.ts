@@ -1,17 +1,14 @@
-import { describe, expect, it, jest, beforeAll, afterEach } from '@jest/globals'
+import { describe, expect, it, jest } from '@jest/globals'
 import { Queue } from '@pq/core'
-import { useTestDatabase, useSchemaPerTest, FIXTURES_PATH, waitFor } from '@pq/core/testing'
+import { useTestDatabase, FIXTURES_PATH, waitFor } from '@pq/core/testing'
 import { Worker } from './worker.js'
-import { spawnWorker, type WorkerProcess } from './testing/worker-process.js'
+import { useWorkerProcesses, type WorkerProcess } from './testing/worker-process.js'
 
 // Real pq-worker processes whose tasks kill, block or break them (issue 13, items 1, 2 and 4).
 const db = useTestDatabase()
-// Each test its own schema: a worker's sweeps and counts then see only the test's jobs.
-const schema = useSchemaPerTest(db)
+// Each test on its own schema: a worker's sweeps and counts then see only the test's jobs.
+const { schema, queue, pqWorker } = useWorkerProcesses(db, { runLog: true })
 jest.setTimeout(120_000)
-const queue = (name: string) => new Queue(name, { connection: db.url, schema: schema.name })
-const pqWorker = (...args: string[]) =>
-  spawnWorker(['--no-migrate', ...args], { DATABASE_URL: db.url, PQ_SCHEMA: schema.name, PQ_PATH: FIXTURES_PATH })
 const row = async (id: string) =>
   (
     await db.pool.query<{ status: string; attempts: number; exc_info: string | null }>(
@@ -19,16 +16,6 @@ const row = async (id: string) =>
       [id],
     )
   ).rows[0]!
-
-beforeAll(async () => {
-  await db.pool.query(
-    `create table fixture_run (job_id text not null, pid int not null, started_at timestamptz not null, ended_at timestamptz not null)`,
-  )
-})
-
-afterEach(async () => {
-  await db.pool.query('truncate fixture_run')
-})
 
 describe('a job that kills its worker', () => {
   it('fails "worker lost N times" once its attempts are spent; jobs claimed ahead beside it go back unspent', async () => {

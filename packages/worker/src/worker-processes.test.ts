@@ -1,35 +1,13 @@
-import { describe, expect, it, jest, beforeAll, afterEach } from '@jest/globals'
-import { Queue, type Job } from '@pq/core'
-import { useTestDatabase, useSchemaPerTest, FIXTURES_PATH, waitFor } from '@pq/core/testing'
-import { spawnWorker, type WorkerProcess } from './testing/worker-process.js'
+import { describe, expect, it, jest } from '@jest/globals'
+import { useTestDatabase, waitFor } from '@pq/core/testing'
+import { useWorkerProcesses, type WorkerProcess } from './testing/worker-process.js'
 
 // Real pq-worker processes on the test database: kill -9, several processes sharing queues.
 const db = useTestDatabase()
-// Each test its own schema: a worker's sweeps and counts then see only the test's jobs.
-const schema = useSchemaPerTest(db)
+// Each test on its own schema: a worker's sweeps and counts then see only the test's jobs.
+const { schema, queue, pqWorker, startedBy } = useWorkerProcesses(db, { runLog: true })
 // Spawned bins start in a second or two, slower on a loaded 2-core box: room beyond jest's 30 s.
 jest.setTimeout(60_000)
-const queue = (name: string, options: { serial?: boolean } = {}) => new Queue(name, { connection: db.url, schema: schema.name, ...options })
-const pqWorker = (...args: string[]) =>
-  spawnWorker(['--no-migrate', ...args], { DATABASE_URL: db.url, PQ_SCHEMA: schema.name, PQ_PATH: FIXTURES_PATH })
-const startedBy = (job: Job, worker?: string) =>
-  waitFor(
-    async () => {
-      await job.refresh()
-      return job.status === 'started' && (worker === undefined || job.worker === worker)
-    },
-    { what: `job ${job.id} to start`, timeoutMs: 15_000 },
-  )
-
-beforeAll(async () => {
-  await db.pool.query(
-    `create table fixture_run (job_id text not null, pid int not null, started_at timestamptz not null, ended_at timestamptz not null)`,
-  )
-})
-
-afterEach(async () => {
-  await db.pool.query('truncate fixture_run')
-})
 
 describe('crash recovery', () => {
   it('recovers the jobs of a worker killed with -9: retried if attempts remain, else failed "worker lost"', async () => {

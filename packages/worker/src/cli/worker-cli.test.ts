@@ -1,26 +1,15 @@
 import { describe, expect, it, jest } from '@jest/globals'
-import { Queue, type Job } from '@pq/core'
-import { useTestDatabase, useSchemaPerTest, FIXTURES_PATH, waitFor } from '@pq/core/testing'
-import { spawnWorker } from '../testing/worker-process.js'
+import type { Job } from '@pq/core'
+import { useTestDatabase } from '@pq/core/testing'
+import { useWorkerProcesses } from '../testing/worker-process.js'
 
 // The real pq-worker bin on the test database: its output, signals, --terminate and --stop.
 const db = useTestDatabase()
-// Each test its own schema: a worker's sweeps and counts then see only the test's jobs.
-const schema = useSchemaPerTest(db)
+// Each test on its own schema: a worker's sweeps and counts then see only the test's jobs.
+const { schema, queue, pqWorker, startedBy } = useWorkerProcesses(db)
 // Spawned bins start in a second or two, slower on a loaded 2-core box: room beyond jest's 30 s.
 jest.setTimeout(60_000)
-const queue = (name: string, options: { serial?: boolean } = {}) => new Queue(name, { connection: db.url, schema: schema.name, ...options })
-const pqWorker = (...args: string[]) =>
-  spawnWorker(['--no-migrate', ...args], { DATABASE_URL: db.url, PQ_SCHEMA: schema.name, PQ_PATH: FIXTURES_PATH })
 const statusOf = async (job: Job) => (await job.refresh()).status
-const startedBy = (job: Job, worker?: string) =>
-  waitFor(
-    async () => {
-      await job.refresh()
-      return job.status === 'started' && (worker === undefined || job.worker === worker)
-    },
-    { what: `job ${job.id} to start`, timeoutMs: 15_000 },
-  )
 
 describe('pq-worker output', () => {
   it("prints RQ's lines, nothing with --quiet, and one JSON object per line with --json", async () => {

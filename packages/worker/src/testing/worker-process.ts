@@ -1,9 +1,11 @@
 /**
  * Helpers for the worker's process tests: spawn the real `pq-worker` bin, read its output, signal
- * it. The jest environment checks that a test left none running.
+ * it; the setup those tests share. The jest environment checks that a test left none running.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { sourceBin } from '@pq/core/testing'
+import { afterEach, beforeAll } from '@jest/globals'
+import { Queue, type Job } from '@pq/core'
+import { sourceBin, useSchemaPerTest, waitFor, FIXTURES_PATH, type TestDatabase, type TestSchema } from '@pq/core/testing'
 
 // The bin's TypeScript source (through tsx), so a test runs the code as it is, without a build.
 const BIN = sourceBin('worker', 'pq-worker')
@@ -86,4 +88,50 @@ export function spawnWorker(args: readonly string[], env: Record<string, string 
       })
     },
   }
+}
+
+/** What the process tests share, for a file's test database: see useWorkerProcesses. */
+export interface WorkerProcessTests {
+  /** The current test's own schema. */
+  readonly schema: TestSchema
+  /** A Queue in the test's schema. */
+  readonly queue: (name: string, options?: { serial?: boolean }) => Queue
+  /** `pq-worker --no-migrate args...` on the test's schema, with the fixtures as tasks root. */
+  readonly pqWorker: (...args: string[]) => WorkerProcess
+  /** Resolves once `job` is started (by `worker`, when named). */
+  readonly startedBy: (job: Job, worker?: string) => Promise<unknown>
+}
+
+/**
+ * The process tests' setup: each test on a fresh schema, served by real pq-worker processes. With
+ * `runLog`, the file gets table fixture_run (where fixtures.logRun records each run), emptied after
+ * each test.
+ */
+export function useWorkerProcesses(db: TestDatabase, options: { runLog?: boolean } = {}): WorkerProcessTests {
+  const schema = useSchemaPerTest(db)
+  if (options.runLog) useRunLog(db)
+  return {
+    schema,
+    queue: (name, options = {}) => new Queue(name, { connection: db.url, schema: schema.name, ...options }),
+    pqWorker: (...args) => spawnWorker(['--no-migrate', ...args], { DATABASE_URL: db.url, PQ_SCHEMA: schema.name, PQ_PATH: FIXTURES_PATH }),
+    startedBy: (job, worker) =>
+      waitFor(
+        async () => {
+          await job.refresh()
+          return job.status === 'started' && (worker === undefined || job.worker === worker)
+        },
+        { what: `job ${job.id} to start`, timeoutMs: 15_000 },
+      ),
+  }
+}
+
+function useRunLog(db: TestDatabase): void {
+  beforeAll(async () => {
+    await db.pool.query(
+      `create table fixture_run (job_id text not null, pid int not null, started_at timestamptz not null, ended_at timestamptz not null)`,
+    )
+  })
+  afterEach(async () => {
+    await db.pool.query('truncate fixture_run')
+  })
 }
