@@ -1,6 +1,7 @@
 // Tests run on the TypeScript sources, as ESM, through SWC (no type-check here: `pnpm test` runs tsc first).
 export default {
-  testEnvironment: 'node',
+  // node's, plus a guard that fails a test leaving a worker running (scripts/jest/test-environment.mjs).
+  testEnvironment: '<rootDir>/scripts/jest/test-environment.mjs',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': [

@@ -1,23 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
+import { runCaptured } from '@pq/core/testing'
 import { benchCli } from './bench-cli.js'
 
-async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const code = await benchCli(argv, env, {
-    out: {
-      write: (t: string) => {
-        out += t
-      },
-    },
-    err: {
-      write: (t: string) => {
-        err += t
-      },
-    },
-  })
-  return { code, out, err }
-}
+const run = (argv: string[], env: NodeJS.ProcessEnv = {}) => runCaptured((io) => benchCli(argv, env, io))
 
 describe('pq-bench arguments', () => {
   it.each([

@@ -1,20 +1,16 @@
 import { describe, expect, it } from '@jest/globals'
 import { runCli, type CliIo } from '@pq/cli-kit'
-import { useTestDatabase, FIXTURES_PATH } from '@pq/core/testing'
+import { useTestDatabase, FIXTURES_PATH, runCaptured } from '@pq/core/testing'
 import { enqueueCli } from './enqueue/enqueue-cli.js'
 import { statsCli } from './stats/stats-cli.js'
 import { adminCli } from './admin/admin-cli.js'
 import { migrateCli } from './migrate/migrate-cli.js'
-import { captureIo } from './testing/capture-io.js'
 
 const db = useTestDatabase()
 type Main = (argv: readonly string[], env: Record<string, string | undefined>, io: CliIo) => Promise<number>
 
-async function run(name: string, main: Main, argv: string[], env: Record<string, string> = {}) {
-  const io = captureIo()
-  const code = await runCli(name, () => main(argv, { DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH, ...env }, io), io, argv)
-  return { code, out: io.stdout(), err: io.stderr() }
-}
+const run = (name: string, main: Main, argv: string[], env: Record<string, string> = {}) =>
+  runCaptured((io) => runCli(name, () => main(argv, { DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH, ...env }, io), io, argv))
 
 const jobCount = async () => (await db.pool.query('select count(*)::int as n from pq.job')).rows[0].n as number
 

@@ -1,22 +1,19 @@
 import { describe, expect, it } from '@jest/globals'
 import { Queue, Schedule, SchemaNotMigrated, LATEST_VERSION, migrate } from '@pq/core'
 import { runCli, type CliIo } from '@pq/cli-kit'
-import { useTestDatabase, FIXTURES_PATH } from '@pq/core/testing'
+import { useTestDatabase, FIXTURES_PATH, runCaptured } from '@pq/core/testing'
 import { enqueueCli } from './enqueue/enqueue-cli.js'
 import { scheduleCli } from './schedule/schedule-cli.js'
 import { statsCli } from './stats/stats-cli.js'
 import { adminCli } from './admin/admin-cli.js'
-import { captureIo } from './testing/capture-io.js'
 
 const db = useTestDatabase()
 
 type Main = (argv: readonly string[], env: Record<string, string | undefined>, io: CliIo) => Promise<number>
 
-async function run(name: string, main: Main, ...argv: string[]) {
-  const io = Object.assign(captureIo(), { in: process.stdin })
+function run(name: string, main: Main, ...argv: string[]) {
   const env = { DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH }
-  const code = await runCli(name, () => main(argv, env, io), io, argv)
-  return { code, out: io.stdout(), err: io.stderr() }
+  return runCaptured((io) => runCli(name, () => main(argv, env, io), io, argv), { stdin: process.stdin })
 }
 
 const NO_TABLES = 'schema "never_migrated" has no pq tables; run pq-migrate --schema never_migrated (or call migrate()) to install them'

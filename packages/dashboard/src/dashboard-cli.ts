@@ -42,7 +42,11 @@ export async function dashboardCli(
     metrics: args.metrics,
     onError: (line) => io.err.write(`pq-dashboard: ${line}\n`),
   })
-  const url = await dashboard.listen()
+  const url = await dashboard.listen().catch(async (err: unknown) => {
+    // The pool that checked the schema would keep the process alive for its idle timeout (10 s).
+    await dashboard.close()
+    throw err
+  })
   io.out.write(
     `pq-dashboard: serving ${url}${(args['auth-token'] ?? e.dashboardToken) ? ' (token required: open it once with ?token=…)' : ''}\n`,
   )

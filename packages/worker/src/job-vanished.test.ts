@@ -1,6 +1,6 @@
 import { describe, expect, it, afterEach } from '@jest/globals'
 import { Queue, type Job } from '@pq/core'
-import { useTestDatabase, FIXTURES_PATH, nextEvent } from '@pq/core/testing'
+import { useTestDatabase, FIXTURES_PATH, nextEvent, captureIo } from '@pq/core/testing'
 import { Worker } from './worker.js'
 import { cliLogger } from './cli/worker-log.js'
 
@@ -11,24 +11,12 @@ afterEach(async () => {
 })
 
 function startWorker(queue: string): { worker: Worker; log: () => string } {
-  let out = ''
-  const io = {
-    out: {
-      write: (t: string) => {
-        out += t
-      },
-    },
-    err: {
-      write: (t: string) => {
-        out += t
-      },
-    },
-  }
+  const io = captureIo()
   const logger = cliLogger(io, { level: 'normal', json: false })
   const worker = new Worker({ queues: [queue], connection: db.url, path: FIXTURES_PATH, migrate: false, heartbeatTimeout: 5, logger })
   workers.push(worker)
   void worker.work()
-  return { worker, log: () => out }
+  return { worker, log: () => io.stdout() + io.stderr() }
 }
 
 describe('a running job whose row vanished', () => {

@@ -1,32 +1,21 @@
-import { describe, expect, it, jest, beforeAll, afterEach } from '@jest/globals'
+import { describe, expect, it, jest } from '@jest/globals'
 import { Queue } from '@pq/core'
 import { useTestDatabase, FIXTURES_PATH, waitFor } from '@pq/core/testing'
 import { Worker } from './worker.js'
-import { spawnWorker, reapLeftovers, type WorkerProcess } from './testing/worker-process.js'
+import { useWorkerProcesses, type WorkerProcess } from './testing/worker-process.js'
 
 // Real pq-worker processes whose tasks kill, block or break them (issue 13, items 1, 2 and 4).
 const db = useTestDatabase()
+// Each test on its own schema: a worker's sweeps and counts then see only the test's jobs.
+const { schema, queue, pqWorker } = useWorkerProcesses(db, { runLog: true })
 jest.setTimeout(120_000)
-const queue = (name: string) => new Queue(name, { connection: db.url })
-const pqWorker = (...args: string[]) => spawnWorker(['--no-migrate', ...args], { DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH })
 const row = async (id: string) =>
   (
     await db.pool.query<{ status: string; attempts: number; exc_info: string | null }>(
-      'select status, attempts, exc_info from pq.job where id = $1',
+      `select status, attempts, exc_info from ${schema.name}.job where id = $1`,
       [id],
     )
   ).rows[0]!
-
-beforeAll(async () => {
-  await db.pool.query(
-    `create table fixture_run (job_id text not null, pid int not null, started_at timestamptz not null, ended_at timestamptz not null)`,
-  )
-})
-
-afterEach(async () => {
-  expect(await reapLeftovers(db.pool)).toEqual([])
-  await db.pool.query('truncate fixture_run')
-})
 
 describe('a job that kills its worker', () => {
   it('fails "worker lost N times" once its attempts are spent; jobs claimed ahead beside it go back unspent', async () => {
@@ -52,9 +41,10 @@ describe('a job that kills its worker', () => {
         await waitFor(
           async () =>
             (
-              await db.pool.query<{ n: number }>(`select count(*)::int as n from pq.job where id = any($1) and status = 'finished'`, [
-                others,
-              ])
+              await db.pool.query<{ n: number }>(
+                `select count(*)::int as n from ${schema.name}.job where id = any($1) and status = 'finished'`,
+                [others],
+              )
             ).rows[0]!.n === others.length,
           { timeoutMs: 30_000, what: 'the other jobs to finish' },
         )
@@ -72,7 +62,7 @@ describe('a job that kills its worker', () => {
     expect(deaths.every((code) => code === 7)).toBe(true)
     // Every other job ran and finished on its first attempt: none was failed as "worker lost".
     const { rows } = await db.pool.query<{ status: string; attempts: number; n: number }>(
-      `select status, attempts, count(*)::int as n from pq.job where id = any($1) group by 1, 2`,
+      `select status, attempts, count(*)::int as n from ${schema.name}.job where id = any($1) group by 1, 2`,
       [[...before, ...after].map((j) => j.id)],
     )
     expect(rows).toEqual([{ status: 'finished', attempts: 1, n: 60 }])
@@ -152,7 +142,14 @@ describe('stray errors from task code', () => {
 describe('a stray error no job can be blamed for', () => {
   it('stops the worker in good order, puts its jobs back, and rejects work()', async () => {
     const job = await queue('orphan-error').enqueueCall({ func: 'fixtures.sleepAbortable', args: [30_000] })
-    const w = new Worker({ queues: ['orphan-error'], connection: db.url, migrate: false, name: 'orphan-error', path: FIXTURES_PATH })
+    const w = new Worker({
+      queues: ['orphan-error'],
+      connection: db.url,
+      schema: schema.name,
+      migrate: false,
+      name: 'orphan-error',
+      path: FIXTURES_PATH,
+    })
     const started = new Promise((resolve) => w.once('job:started', resolve))
     const done = w.work()
     await started
@@ -173,7 +170,7 @@ describe('a worker restarted under the same --name', () => {
   it('takes over its row at once when the previous process is gone, and rescues its jobs', async () => {
     const job = await queue('reborn-proc').enqueueCall({ func: 'fixtures.sleep', args: [60_000], retry: { max: 1 } })
     const first = pqWorker('reborn-proc', '--name', 'fixed-name')
-    await waitFor(async () => (await db.pool.query('select began from pq.job where id = $1', [job.id])).rows[0].began, {
+    await waitFor(async () => (await db.pool.query(`select began from ${schema.name}.job where id = $1`, [job.id])).rows[0].began, {
       what: 'the job to begin',
     })
     first.kill('SIGKILL')
@@ -201,8 +198,8 @@ describe('a claim that fails', () => {
     // A real failure: the worker's role may not update jobs until the grant comes back.
     const role = `pq_claim_${Math.random().toString(36).slice(2, 8)}`
     // With a password: the embedded server (unlike this machine's) asks for one.
-    await db.pool.query(`create role ${role} login password '${role}'; grant usage on schema pq to ${role};
-      grant all on all tables in schema pq to ${role}; grant all on all sequences in schema pq to ${role}`)
+    await db.pool.query(`create role ${role} login password '${role}'; grant usage on schema ${schema.name} to ${role};
+      grant all on all tables in schema ${schema.name} to ${role}; grant all on all sequences in schema ${schema.name} to ${role}`)
     try {
       const u = new URL(db.url)
       u.username = role
@@ -210,6 +207,7 @@ describe('a claim that fails', () => {
       const w = new Worker({
         queues: ['claim-fails'],
         connection: u.toString(),
+        schema: schema.name,
         migrate: false,
         path: FIXTURES_PATH,
         maintenanceInterval: 60,
@@ -229,10 +227,10 @@ describe('a claim that fails', () => {
           throw new Error('the worker ended before it was idle')
         }),
       ])
-      await db.pool.query(`revoke update on pq.job from ${role}`)
+      await db.pool.query(`revoke update on ${schema.name}.job from ${role}`)
       const job = await queue('claim-fails').enqueueCall({ func: 'fixtures.add', args: [1, 1] })
       await failed
-      await db.pool.query(`grant update on pq.job to ${role}`)
+      await db.pool.query(`grant update on ${schema.name}.job to ${role}`)
       const t0 = Date.now()
       expect(await job.waitForResult({ timeout: 20 })).toBe(2)
       // The pause is half a second; the next maintenance tick (which used to bring the retry) is a minute away.

@@ -5,7 +5,6 @@ import { join } from 'node:path'
 import { Queue, InvalidOption } from '@pq/core'
 import { useTestDatabase } from '@pq/core/testing'
 import { Worker, type WorkerOptions } from '@pq/worker'
-import { reapLeftovers } from './testing/worker-process.js'
 
 const db = useTestDatabase()
 const workers: Worker[] = []
@@ -19,7 +18,6 @@ const worker = (options: WorkerOptions) => {
 
 afterEach(async () => {
   await Promise.all(workers.splice(0).map((w) => w.stop('now')))
-  expect(await reapLeftovers(db.pool)).toEqual([])
 })
 
 afterAll(() => rmSync(empty, { recursive: true, force: true }))

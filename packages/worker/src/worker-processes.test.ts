@@ -1,33 +1,13 @@
-import { describe, expect, it, jest, beforeAll, afterEach } from '@jest/globals'
-import { Queue, type Job } from '@pq/core'
-import { useTestDatabase, FIXTURES_PATH, waitFor } from '@pq/core/testing'
-import { spawnWorker, reapLeftovers, type WorkerProcess } from './testing/worker-process.js'
+import { describe, expect, it, jest } from '@jest/globals'
+import { useTestDatabase, waitFor } from '@pq/core/testing'
+import { useWorkerProcesses, type WorkerProcess } from './testing/worker-process.js'
 
 // Real pq-worker processes on the test database: kill -9, several processes sharing queues.
 const db = useTestDatabase()
+// Each test on its own schema: a worker's sweeps and counts then see only the test's jobs.
+const { schema, queue, pqWorker, startedBy } = useWorkerProcesses(db, { runLog: true })
 // Spawned bins start in a second or two, slower on a loaded 2-core box: room beyond jest's 30 s.
 jest.setTimeout(60_000)
-const queue = (name: string, options: { serial?: boolean } = {}) => new Queue(name, { connection: db.url, ...options })
-const pqWorker = (...args: string[]) => spawnWorker(['--no-migrate', ...args], { DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH })
-const startedBy = (job: Job, worker?: string) =>
-  waitFor(
-    async () => {
-      await job.refresh()
-      return job.status === 'started' && (worker === undefined || job.worker === worker)
-    },
-    { what: `job ${job.id} to start`, timeoutMs: 15_000 },
-  )
-
-beforeAll(async () => {
-  await db.pool.query(
-    `create table fixture_run (job_id text not null, pid int not null, started_at timestamptz not null, ended_at timestamptz not null)`,
-  )
-})
-
-afterEach(async () => {
-  expect(await reapLeftovers(db.pool)).toEqual([])
-  await db.pool.query('truncate fixture_run')
-})
 
 describe('crash recovery', () => {
   it('recovers the jobs of a worker killed with -9: retried if attempts remain, else failed "worker lost"', async () => {
@@ -40,8 +20,8 @@ describe('crash recovery', () => {
     // that never began would go back to its queue with its attempt unspent instead.
     await waitFor(
       async () =>
-        (await db.pool.query('select count(*)::int as n from pq.job where id = any($1) and began', [[retried.id, lost.id]])).rows[0].n ===
-        2,
+        (await db.pool.query(`select count(*)::int as n from ${schema.name}.job where id = any($1) and began`, [[retried.id, lost.id]]))
+          .rows[0].n === 2,
       { what: 'both jobs to be marked as begun' },
     )
     victim.kill('SIGKILL')
@@ -73,7 +53,7 @@ describe('several worker processes', () => {
     await waitFor(
       async () => {
         const { rows } = await db.pool.query<{ n: number }>(
-          `select count(*)::int as n from pq.job where id = any($1) and status = 'finished'`,
+          `select count(*)::int as n from ${schema.name}.job where id = any($1) and status = 'finished'`,
           [jobs.map((j) => j.id)],
         )
         return rows[0]!.n === jobs.length
@@ -102,7 +82,7 @@ describe('several worker processes', () => {
     for (const p of procs) expect((await p.exited).code).toBe(0)
     const seconds = (Date.now() - t0) / 1000
     const { rows: statuses } = await db.pool.query<{ status: string; attempts: number; n: number; exc: string | null }>(
-      `select status, attempts, count(*)::int as n, min(exc_info) as exc from pq.job where queue = 'bulk' group by 1, 2`,
+      `select status, attempts, count(*)::int as n, min(exc_info) as exc from ${schema.name}.job where queue = 'bulk' group by 1, 2`,
     )
     expect(statuses).toEqual([{ status: 'finished', attempts: 1, n: 5000, exc: null }])
     const {

@@ -3,7 +3,6 @@ import pg from 'pg'
 import { Queue, migrate, type Job } from '@pq/core'
 import { useTestDatabase, FIXTURES_PATH, nextEvent, waitFor } from '@pq/core/testing'
 import { Worker, type WorkerOptions } from '@pq/worker'
-import { reapLeftovers } from './testing/worker-process.js'
 
 const db = useTestDatabase()
 const workers: Worker[] = []
@@ -22,7 +21,6 @@ const ownSchema = async (schema: string) => {
 
 afterEach(async () => {
   await Promise.all(workers.splice(0).map((w) => w.stop('now')))
-  expect(await reapLeftovers(db.pool)).toEqual([])
 })
 
 /** A pool that counts checkouts: every statement a worker sends takes one (a round trip). */

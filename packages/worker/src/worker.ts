@@ -94,6 +94,9 @@ function trackLive(worker: Worker, live: boolean): void {
 export function runningWorkers(): readonly Worker[] {
   return [...liveWorkers]
 }
+// pq's jest environment (scripts/jest/test-environment.mjs) sits outside the test's module registry:
+// it finds the list here to fail a test that leaves a worker running.
+;(globalThis as Record<symbol, unknown>)[Symbol.for('pq.runningWorkers')] = runningWorkers
 
 /**
  * A pq worker: claims jobs from its queues in priority order, runs them (up to `concurrency` at

@@ -1,39 +1,15 @@
 import { spawn } from 'node:child_process'
-import { PassThrough } from 'node:stream'
-import { migrate } from '@pq/core'
-import { useTestDatabase } from '@pq/core/testing'
+import { useTestDatabase, useSchemaPerTest, runCaptured } from '@pq/core/testing'
 import { runCli } from '@pq/cli-kit'
 import { adminCli } from './admin-cli.js'
 
 const db = useTestDatabase()
+// Each test its own schema (PQ_SCHEMA): pq-admin lists and empties whole tables.
+const schema = useSchemaPerTest(db, 'admin')
 
 /** Runs pq-admin in-process; `answer` makes stdin a terminal that types it. */
-async function admin(argv: string[], answer?: string): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  let input: (PassThrough & { isTTY?: boolean }) | undefined
-  if (answer !== undefined) {
-    input = Object.assign(new PassThrough(), { isTTY: true })
-    input.end(`${answer}\n`)
-  }
-  const io = {
-    out: {
-      write: (t: string) => {
-        out += t
-      },
-    },
-    err: {
-      write: (t: string) => {
-        err += t
-      },
-      on: () => {},
-      once: () => {},
-    },
-    in: input,
-  }
-  const code = await runCli('pq-admin', () => adminCli(argv, { DATABASE_URL: db.url, PQ_SCHEMA: schema }, io), io, argv)
-  return { code, out, err }
-}
+const admin = (argv: string[], answer?: string) =>
+  runCaptured((io) => runCli('pq-admin', () => adminCli(argv, { DATABASE_URL: db.url, PQ_SCHEMA: schema.name }, io), io, argv), { answer })
 
 async function insertJob(
   id: string,
@@ -41,27 +17,18 @@ async function insertJob(
   status: string,
   extra: { args?: unknown; exc_info?: string; created?: string } = {},
 ): Promise<void> {
-  await db.pool.query(`insert into ${schema}.queue (name) values ($1) on conflict do nothing`, [queue])
+  await db.pool.query(`insert into ${schema.name}.queue (name) values ($1) on conflict do nothing`, [queue])
   await db.pool.query(
     `
-    insert into ${schema}.job (id, queue, func, args, status, position, exc_info, created_at, ended_at)
-    values ($1, $2, 'fixtures.add', $3, $4, nextval('${schema}.job_position_seq'), $5, coalesce($6::timestamptz, now()),
+    insert into ${schema.name}.job (id, queue, func, args, status, position, exc_info, created_at, ended_at)
+    values ($1, $2, 'fixtures.add', $3, $4, nextval('${schema.name}.job_position_seq'), $5, coalesce($6::timestamptz, now()),
       case when $4 in ('finished', 'failed') then now() end)`,
     [id, queue, JSON.stringify(extra.args ?? [1, 2]), status, extra.exc_info ?? null, extra.created ?? null],
   )
 }
 
 const statusOf = async (id: string): Promise<string | undefined> =>
-  (await db.pool.query<{ status: string }>(`select status from ${schema}.job where id = $1`, [id])).rows[0]?.status
-
-// Each test gets a fresh schema (PQ_SCHEMA): pq-admin lists and empties whole tables, so a test must
-// see only its own rows.
-let schema = ''
-let schemas = 0
-beforeEach(async () => {
-  schema = `admin_${++schemas}`
-  await migrate(db.pool, { schema })
-})
+  (await db.pool.query<{ status: string }>(`select status from ${schema.name}.job where id = $1`, [id])).rows[0]?.status
 
 describe('pq-admin', () => {
   it('lists jobs newest first, filtered and paginated', async () => {
@@ -95,7 +62,7 @@ describe('pq-admin', () => {
     expect(out).toContain('excInfo:\n  Error: boom\n      at task (tasks.ts:1:1)')
     expect(JSON.parse((await admin(['show', 'x1', '--json'])).out)).toMatchObject({ id: 'x1', args: [1, 'two'], attempts: 0 })
     await insertJob('x2', 'q1', 'deferred', {})
-    await db.pool.query(`insert into ${schema}.job_dependency (job_id, depends_on) values ('x2', 'x1')`)
+    await db.pool.query(`insert into ${schema.name}.job_dependency (job_id, depends_on) values ('x2', 'x1')`)
     expect((await admin(['show', 'x2'])).out).toMatch(/depends on:\s+x1\n/)
     expect(JSON.parse((await admin(['show', 'x2', '--json'])).out)).toMatchObject({ id: 'x2', dependsOn: ['x1'] })
     const missing = await admin(['show', 'nope'])
@@ -169,11 +136,11 @@ describe('pq-admin', () => {
   })
 
   it('lists workers with state, queues, current jobs and heartbeat age', async () => {
-    await db.pool.query(`insert into ${schema}.worker (name, host, pid, queues, state, heartbeat_at) values
+    await db.pool.query(`insert into ${schema.name}.worker (name, host, pid, queues, state, heartbeat_at) values
       ('w1', 'h', 1, '{q1,q2}', 'busy', now() - interval '3 seconds'),
       ('w-old', 'h', 2, '{}', 'idle', now() - interval '10 minutes')`)
     await insertJob('r1', 'q1', 'started')
-    await db.pool.query(`update ${schema}.job set worker = 'w1', started_at = now() where id = 'r1'`)
+    await db.pool.query(`update ${schema.name}.job set worker = 'w1', started_at = now() where id = 'r1'`)
     const { out } = await admin(['workers'])
     const line = (name: string) =>
       out
@@ -185,16 +152,16 @@ describe('pq-admin', () => {
   })
 
   it('asks a live worker to stop, and exits 2 naming the live ones for an unknown name', async () => {
-    await db.pool.query(`insert into ${schema}.worker (name, host, pid, queues, state) values ('w1', 'h', 1, '{}', 'idle')`)
+    await db.pool.query(`insert into ${schema.name}.worker (name, host, pid, queues, state) values ('w1', 'h', 1, '{}', 'idle')`)
     expect((await admin(['stop-worker', 'w1'])).out).toContain('Asked worker w1 to stop')
-    expect((await db.pool.query(`select stop_requested from ${schema}.worker`)).rows[0]).toEqual({ stop_requested: true })
+    expect((await db.pool.query(`select stop_requested from ${schema.name}.worker`)).rows[0]).toEqual({ stop_requested: true })
     const missing = await admin(['stop-worker', 'w9'])
     expect(missing.code).toBe(2)
     expect(missing.err).toContain('no live worker named "w9" (live: w1)')
   })
 
   it('pings: exit 0 when every listed queue has a live worker, 1 when one has none', async () => {
-    await db.pool.query(`insert into ${schema}.worker (name, host, pid, queues, state) values ('w1', 'h', 1, '{q1}', 'idle')`)
+    await db.pool.query(`insert into ${schema.name}.worker (name, host, pid, queues, state) values ('w1', 'h', 1, '{q1}', 'idle')`)
     const served = await admin(['ping', 'q1'])
     expect(served.code).toBe(0)
     expect(served.out).toMatch(/database: ok[^]*q1: 1 live worker/)
@@ -218,7 +185,7 @@ describe('pq-admin', () => {
 
   it('runs as a bin: ping through the JS shim exits 1 for an unserved queue', async () => {
     const child = spawn(process.execPath, ['packages/cli/bin/pq-admin.js', 'ping', 'lonely'], {
-      env: { ...process.env, DATABASE_URL: db.url, PQ_SCHEMA: schema },
+      env: { ...process.env, DATABASE_URL: db.url, PQ_SCHEMA: schema.name },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let out = ''
@@ -238,19 +205,7 @@ describe('pq-admin pause / resume and attempts', () => {
     expect(paused).toMatchObject({ code: 0, err: '' })
     expect(paused.out).toMatch(/^Queue "held" is paused \(since .+\)\. Resume it with pq-admin resume held\n$/)
     const { statsCli } = await import('../stats/stats-cli.js')
-    let out = ''
-    await statsCli(
-      ['--json'],
-      { DATABASE_URL: db.url, PQ_SCHEMA: schema },
-      {
-        out: {
-          write: (t: string) => {
-            out += t
-          },
-        },
-        err: { write: () => {} },
-      },
-    )
+    const { out } = await runCaptured((io) => statsCli(['--json'], { DATABASE_URL: db.url, PQ_SCHEMA: schema.name }, io))
     expect(JSON.parse(out).queues[0]).toMatchObject({ name: 'held', jobs: 1, paused: true })
     expect(await admin(['resume', 'held'])).toMatchObject({ code: 0, out: 'Queue "held" resumed.\n' })
     expect(await admin(['resume', 'held'])).toMatchObject({ code: 1, err: 'pq-admin: queue "held" is not paused\n' })
@@ -258,7 +213,7 @@ describe('pq-admin pause / resume and attempts', () => {
 
   it('show lists the failed attempts', async () => {
     await insertJob('att-1', 'mail', 'failed', { exc_info: 'Error: second' })
-    await db.pool.query(`update ${schema}.job set attempts = 2, attempt_log = $1 where id = 'att-1'`, [
+    await db.pool.query(`update ${schema.name}.job set attempts = 2, attempt_log = $1 where id = 'att-1'`, [
       JSON.stringify([
         { attempt: 1, class: 'TypeError', message: 'first', stack: 'TypeError: first', at: '2026-01-02T03:04:05Z', worker: 'w1' },
         { attempt: 2, class: 'Error', message: 'second', stack: 'Error: second', at: '2026-01-02T03:05:05Z', worker: 'w2' },

@@ -1,7 +1,7 @@
 import { describe, expect, it, afterEach } from '@jest/globals'
 import { Queue, InvalidState, NoSuchJob, type Job } from '@pq/core'
 import { runCli } from '@pq/cli-kit'
-import { useTestDatabase, FIXTURES_PATH, nextEvent, waitFor } from '@pq/core/testing'
+import { useTestDatabase, FIXTURES_PATH, nextEvent, waitFor, runCaptured } from '@pq/core/testing'
 import { Worker } from '@pq/worker'
 import { adminCli } from './admin-cli.js'
 
@@ -29,18 +29,8 @@ describe('deleting a running job', () => {
     const refusal = /^job \S+ is running on worker \S+; a running job cannot be deleted: wait until it ends, then delete it$/
     await expect(q.delete(job.id)).rejects.toThrow(InvalidState)
     await expect(job.delete()).rejects.toThrow(refusal)
-    let err = ''
-    const io = {
-      out: { write: () => true },
-      err: {
-        write: (t: string) => {
-          err += t
-          return true
-        },
-      },
-    }
     const argv = ['delete', job.id, '--yes']
-    const code = await runCli('pq-admin', () => adminCli(argv, { DATABASE_URL: db.url }, io), io, argv)
+    const { code, err } = await runCaptured((io) => runCli('pq-admin', () => adminCli(argv, { DATABASE_URL: db.url }, io), io, argv))
     expect(code).toBe(1)
     expect(err).toMatch(/^pq-admin: job \S+ is running on worker \S+; a running job cannot be deleted/)
     const finished = await nextEvent<Job>(worker, 'job:finished', { timeoutMs: 15_000 })

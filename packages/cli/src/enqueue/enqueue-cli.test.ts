@@ -3,28 +3,27 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { Queue } from '@pq/core'
 import { runCli } from '@pq/cli-kit'
-import { useTestDatabase, FIXTURES_PATH } from '@pq/core/testing'
+import { useTestDatabase, useSchemaPerTest, FIXTURES_PATH, runCaptured } from '@pq/core/testing'
 import { Worker } from '@pq/worker'
 import { enqueueCli } from './enqueue-cli.js'
-import { captureIo } from '../testing/capture-io.js'
 
 const db = useTestDatabase()
+// Each test its own schema: counts of whole tables are then the test's own.
+const schema = useSchemaPerTest(db)
 
 /** Runs pq-enqueue as its bin would (runCli turns errors into one line and an exit code). */
-async function run(...argv: string[]) {
-  const io = captureIo()
-  const env = { DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH }
-  const code = await runCli('pq-enqueue', () => enqueueCli(argv, env, io), io, argv)
-  return { code, out: io.stdout(), err: io.stderr() }
+function run(...argv: string[]) {
+  const env = { DATABASE_URL: db.url, PQ_SCHEMA: schema.name, PQ_PATH: FIXTURES_PATH }
+  return runCaptured((io) => runCli('pq-enqueue', () => enqueueCli(argv, env, io), io, argv))
 }
 
-const jobCount = async () => (await db.pool.query('select count(*)::int as n from pq.job')).rows[0].n as number
+const jobCount = async () => (await db.pool.query(`select count(*)::int as n from ${schema.name}.job`)).rows[0].n as number
 
 describe('pq-enqueue', () => {
   it('enqueues a call, parsing arguments as JSON where they parse, and prints the id', async () => {
     const { code, out } = await run('fixtures.sayHello', 'Bob', '2', 'true', '{"a":1}', '--timeout=10')
     expect(code).toBe(0)
-    const job = await new Queue('default', { connection: db.pool }).fetchJob(out.trim())
+    const job = await new Queue('default', { connection: db.pool, schema: schema.name }).fetchJob(out.trim())
     expect(job).toMatchObject({ func: 'fixtures.sayHello', args: ['Bob', 2, true, { a: 1 }], timeout: 10, origin: 'default' })
   })
 
@@ -61,7 +60,7 @@ describe('pq-enqueue', () => {
     )
     expect(code).toBe(0)
     expect(out.trim()).toBe('cli-job')
-    const job = await new Queue('high', { connection: db.pool }).fetchJob('cli-job')
+    const job = await new Queue('high', { connection: db.pool, schema: schema.name }).fetchJob('cli-job')
     expect(job).toMatchObject({
       origin: 'high',
       resultTtl: -1,
@@ -119,7 +118,7 @@ describe('pq-enqueue', () => {
   })
 
   it('--wait prints the result, and exits 1 with the error when the job fails', async () => {
-    const worker = new Worker({ connection: db.url, path: FIXTURES_PATH, migrate: false, queues: ['waited'] })
+    const worker = new Worker({ connection: db.url, schema: schema.name, path: FIXTURES_PATH, migrate: false, queues: ['waited'] })
     const working = worker.work()
     try {
       const ok = await run('fixtures.add', '2', '3', '--queue', 'waited', '--wait', '--wait-timeout', '10')
@@ -136,7 +135,7 @@ describe('pq-enqueue', () => {
   it('runs as a bin: one line on stderr and exit 2 for a bad argument', () => {
     const bin = join(process.cwd(), 'packages/cli/bin/pq-enqueue.js')
     const res = spawnSync(process.execPath, [bin, 'fixtures.add', '--timeout', '0'], {
-      env: { ...process.env, DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH },
+      env: { ...process.env, DATABASE_URL: db.url, PQ_SCHEMA: schema.name, PQ_PATH: FIXTURES_PATH },
       encoding: 'utf8',
     })
     expect(res.status).toBe(2)
@@ -155,9 +154,9 @@ describe('pq-enqueue limits (issue 13, item 7)', () => {
     const timeout = await run('fixtures.add', '1', '2', '--timeout', '1000000000000')
     expect(timeout.code).toBe(2)
     expect(timeout.err).toMatch(/timeout.*at most 2147483 seconds/)
-    await expect(new Queue('limits', { connection: db.url }).enqueueCall({ func: 'fixtures.add', timeout: 1e12 })).rejects.toThrow(
-      /at most 2147483 seconds/,
-    )
+    await expect(
+      new Queue('limits', { connection: db.url, schema: schema.name }).enqueueCall({ func: 'fixtures.add', timeout: 1e12 }),
+    ).rejects.toThrow(/at most 2147483 seconds/)
     expect(await jobCount()).toBe(before)
   })
 })

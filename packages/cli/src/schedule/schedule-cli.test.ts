@@ -2,20 +2,19 @@ import { describe, expect, it } from '@jest/globals'
 import { DateTime } from 'luxon'
 import { Schedule } from '@pq/core'
 import { runCli } from '@pq/cli-kit'
-import { useTestDatabase, FIXTURES_PATH } from '@pq/core/testing'
+import { useTestDatabase, useSchemaPerTest, FIXTURES_PATH, runCaptured } from '@pq/core/testing'
 import { scheduleCli } from './schedule-cli.js'
-import { captureIo } from '../testing/capture-io.js'
 
 const db = useTestDatabase()
+// Each test its own schema: counts of whole tables are then the test's own.
+const schema = useSchemaPerTest(db)
 
-async function run(...argv: string[]) {
-  const io = captureIo()
-  const env = { DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH }
-  const code = await runCli('pq-schedule', () => scheduleCli(argv, env, io), io, argv)
-  return { code, out: io.stdout(), err: io.stderr() }
+function run(...argv: string[]) {
+  const env = { DATABASE_URL: db.url, PQ_SCHEMA: schema.name, PQ_PATH: FIXTURES_PATH }
+  return runCaptured((io) => runCli('pq-schedule', () => scheduleCli(argv, env, io), io, argv))
 }
-const scheduled = async (out: string) => (await Schedule.get(out.split('\n')[0]!, { connection: db.pool }))!
-const count = async () => (await db.pool.query('select count(*)::int as n from pq.schedule')).rows[0].n as number
+const scheduled = async (out: string) => (await Schedule.get(out.split('\n')[0]!, { connection: db.pool, schema: schema.name }))!
+const count = async () => (await db.pool.query(`select count(*)::int as n from ${schema.name}.schedule`)).rows[0].n as number
 const iso = (d: DateTime | null) => d?.toUTC().toISO({ suppressMilliseconds: true })
 
 describe('pq-schedule', () => {

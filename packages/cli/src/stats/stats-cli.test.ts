@@ -1,4 +1,4 @@
-import { useTestDatabase } from '@pq/core/testing'
+import { useTestDatabase, runCaptured } from '@pq/core/testing'
 import { collectQueueStats } from '@pq/core/internal'
 import { runCli } from '@pq/cli-kit'
 import { statsCli } from './stats-cli.js'
@@ -6,25 +6,8 @@ import { statsCli } from './stats-cli.js'
 const db = useTestDatabase()
 
 /** Runs pq-stats in-process and captures what it prints. */
-async function stats(argv: string[], tty = false): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const io = {
-    out: {
-      write: (t: string) => {
-        out += t
-      },
-      isTTY: tty,
-    },
-    err: {
-      write: (t: string) => {
-        err += t
-      },
-    },
-  }
-  const code = await runCli('pq-stats', () => statsCli(argv, { DATABASE_URL: db.url }, io), io, argv)
-  return { code, out, err }
-}
+const stats = (argv: string[], tty = false) =>
+  runCaptured((io) => runCli('pq-stats', () => statsCli(argv, { DATABASE_URL: db.url }, io), io, argv), { tty })
 
 /** Inserts `n` jobs of one queue and status with plain SQL. */
 async function seed(queue: string, status: string, n: number): Promise<void> {

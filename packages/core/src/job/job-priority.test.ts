@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals'
 import { Queue } from '../queue/queue.js'
 import { InvalidOption } from '../errors.js'
 import { useTestDatabase } from '../testing/index.js'
+import { migrate } from '../migrate/migrator.js'
+import { queryContext } from '../db/query-context.js'
 import { jobClaim, jobClaimFrom } from './job-claim.js'
 
 const db = useTestDatabase()
@@ -37,16 +39,18 @@ describe('job priority', () => {
   })
 
   it('orders the every-queue claim by priority across queues, then position', async () => {
-    const a = new Queue('prio-any-a', { connection: db.url })
-    const b = new Queue('prio-any-b', { connection: db.url })
-    // Empty the other tests' queues first, so the claim sees only these.
-    await jobClaim(db.ctx, { queue: null, limit: 1000, worker: 'sweeper' })
+    // A schema of the test's own: the every-queue claim then sees only this test's jobs.
+    const schema = 'prio_any'
+    await migrate(db.pool, { schema })
+    const ctx = queryContext(db.pool, schema)
+    const a = new Queue('prio-any-a', { connection: db.url, schema })
+    const b = new Queue('prio-any-b', { connection: db.url, schema })
     const a1 = await a.enqueue('fixtures.add', 1, 1)
     const b1 = await b.enqueueCall({ func: 'fixtures.add', args: [1, 2], priority: -3 })
     const a2 = await a.enqueueCall({ func: 'fixtures.add', args: [1, 3], priority: -3 })
-    const rows = await jobClaim(db.ctx, { queue: null, limit: 2, worker: 'w' })
+    const rows = await jobClaim(ctx, { queue: null, limit: 2, worker: 'w' })
     expect(rows.map((r) => r.id)).toEqual([b1.id, a2.id])
-    expect((await jobClaim(db.ctx, { queue: null, limit: 5, worker: 'w' })).map((r) => r.id)).toEqual([a1.id])
+    expect((await jobClaim(ctx, { queue: null, limit: 5, worker: 'w' })).map((r) => r.id)).toEqual([a1.id])
   })
 
   it.each([[1.5], ['high'], [2 ** 31], [-(2 ** 31) - 1]])(

@@ -41,6 +41,11 @@ const portOpen = (port: number) =>
     socket.on('error', () => resolve(false))
   })
 
+// Bouncers running in this process, for pq's jest environment: a bouncer keeps its server connections
+// (and their application_name) once a client has closed, so it checks no LISTEN connection then.
+const RUNNING_BOUNCERS = Symbol.for('pq.testing.pgBouncers')
+const running = ((globalThis as Record<symbol, unknown>)[RUNNING_BOUNCERS] ??= new Set<number>()) as Set<number>
+
 /**
  * Starts PgBouncer on a free loopback port in transaction mode (trust auth, any database), in front
  * of the server of `serverUrl`. As root it runs as the `postgres` user: pgbouncer refuses root.
@@ -87,6 +92,7 @@ export async function startPgBouncer(binary: string, serverUrl: string): Promise
     }
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
+  running.add(port)
   return {
     version,
     via(url: string) {
@@ -100,6 +106,7 @@ export async function startPgBouncer(binary: string, serverUrl: string): Promise
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000))])
       if (child.exitCode === null) child.kill('SIGKILL')
       rmSync(dir, { recursive: true, force: true })
+      running.delete(port)
     },
   }
 }

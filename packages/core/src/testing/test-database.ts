@@ -3,6 +3,8 @@ import pg from 'pg'
 import { queryContext, type QueryContext } from '../db/query-context.js'
 import { closePools } from '../db/pools.js'
 
+const TEST_DATABASE = Symbol.for('pq.testing.database')
+
 /** A test file's own database, cloned from the migrated template. */
 export interface TestDatabase {
   /** Its connection string (pass it to Queue, Worker, and spawned bins as DATABASE_URL). */
@@ -55,8 +57,11 @@ export function useTestDatabase(): TestDatabase {
     }
     pool = new pg.Pool({ connectionString: url, max: 10 })
     pool.on('error', () => {})
+    // pq's jest environment looks for a stopped worker's LISTEN connection left open on it.
+    ;(globalThis as Record<symbol, unknown>)[TEST_DATABASE] = name
   })
   afterAll(async () => {
+    delete (globalThis as Record<symbol, unknown>)[TEST_DATABASE]
     await pool?.end()
     await closePools()
     const admin = new pg.Client({ connectionString: server })

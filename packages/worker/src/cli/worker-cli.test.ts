@@ -1,27 +1,15 @@
-import { describe, expect, it, jest, afterEach } from '@jest/globals'
-import { Queue, type Job } from '@pq/core'
-import { useTestDatabase, FIXTURES_PATH, waitFor } from '@pq/core/testing'
-import { spawnWorker, reapLeftovers } from '../testing/worker-process.js'
+import { describe, expect, it, jest } from '@jest/globals'
+import type { Job } from '@pq/core'
+import { useTestDatabase } from '@pq/core/testing'
+import { useWorkerProcesses } from '../testing/worker-process.js'
 
 // The real pq-worker bin on the test database: its output, signals, --terminate and --stop.
 const db = useTestDatabase()
+// Each test on its own schema: a worker's sweeps and counts then see only the test's jobs.
+const { schema, queue, pqWorker, startedBy } = useWorkerProcesses(db)
 // Spawned bins start in a second or two, slower on a loaded 2-core box: room beyond jest's 30 s.
 jest.setTimeout(60_000)
-const queue = (name: string, options: { serial?: boolean } = {}) => new Queue(name, { connection: db.url, ...options })
-const pqWorker = (...args: string[]) => spawnWorker(['--no-migrate', ...args], { DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH })
 const statusOf = async (job: Job) => (await job.refresh()).status
-const startedBy = (job: Job, worker?: string) =>
-  waitFor(
-    async () => {
-      await job.refresh()
-      return job.status === 'started' && (worker === undefined || job.worker === worker)
-    },
-    { what: `job ${job.id} to start`, timeoutMs: 15_000 },
-  )
-
-afterEach(async () => {
-  expect(await reapLeftovers(db.pool)).toEqual([])
-})
 
 describe('pq-worker output', () => {
   it("prints RQ's lines, nothing with --quiet, and one JSON object per line with --json", async () => {
@@ -122,7 +110,7 @@ describe('pq-worker --terminate and --stop', () => {
     const term = pqWorker('--terminate')
     expect((await term.exited).code).toBe(0)
     // It returned only once both had deregistered.
-    expect((await db.pool.query('select name from pq.worker')).rows).toEqual([])
+    expect((await db.pool.query(`select name from ${schema.name}.worker`)).rows).toEqual([])
     expect(term.stdout()).toMatch(/Asked 2 workers to stop: term-busy, term-idle\nAll stopped/)
     // Blocked until both had stopped: by now both have exited (or are exiting) cleanly.
     expect((await busy.exited).code).toBe(0)

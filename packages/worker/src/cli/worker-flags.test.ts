@@ -1,32 +1,15 @@
 import { describe, expect, it } from '@jest/globals'
 import { runCli } from '@pq/cli-kit'
-import { useTestDatabase, FIXTURES_PATH } from '@pq/core/testing'
+import { useTestDatabase, FIXTURES_PATH, runCaptured } from '@pq/core/testing'
 import { workerCli } from './worker-cli.js'
 
 const db = useTestDatabase()
 
 /** Runs pq-worker in-process on flags that must be refused before any worker starts. */
-async function run(...argv: string[]) {
-  let out = ''
-  let err = ''
-  const io = {
-    out: {
-      write: (t: string) => {
-        out += t
-        return true
-      },
-    },
-    err: {
-      write: (t: string) => {
-        err += t
-        return true
-      },
-    },
-  }
-  const proc = { onSignal: () => {} }
-  const code = await runCli('pq-worker', () => workerCli(argv, { DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH }, io, proc), io, argv)
-  return { code, out, err }
-}
+const run = (...argv: string[]) =>
+  runCaptured((io) =>
+    runCli('pq-worker', () => workerCli(argv, { DATABASE_URL: db.url, PQ_PATH: FIXTURES_PATH }, io, { onSignal: () => {} }), io, argv),
+  )
 
 describe('pq-worker refuses bad flag values at start, naming the flag', () => {
   it.each([

@@ -1,15 +1,18 @@
 /**
  * Helpers for the worker's process tests: spawn the real `pq-worker` bin, read its output, signal
- * it, and check that a test left no worker, thread or child process behind.
+ * it; the setup those tests share. The jest environment checks that a test left none running.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import type pg from 'pg'
-import { sourceBin } from '@pq/core/testing'
-import { runningWorkers } from '../worker.js'
+import { afterEach, beforeAll } from '@jest/globals'
+import { Queue, type Job } from '@pq/core'
+import { sourceBin, useSchemaPerTest, waitFor, FIXTURES_PATH, type TestDatabase, type TestSchema } from '@pq/core/testing'
 
 // The bin's TypeScript source (through tsx), so a test runs the code as it is, without a build.
 const BIN = sourceBin('worker', 'pq-worker')
 const children = new Set<ChildProcess>()
+// pq's jest environment (scripts/jest/test-environment.mjs) fails a test that leaves one running.
+;(globalThis as Record<symbol, unknown>)[Symbol.for('pq.testing.workerProcesses')] = () =>
+  [...children].map((child) => ({ child, what: `pq-worker process ${child.pid} (${child.spawnargs.slice(1 + BIN.length).join(' ')})` }))
 
 /** A spawned pq-worker. */
 export interface WorkerProcess {
@@ -87,34 +90,48 @@ export function spawnWorker(args: readonly string[], env: Record<string, string 
   }
 }
 
+/** What the process tests share, for a file's test database: see useWorkerProcesses. */
+export interface WorkerProcessTests {
+  /** The current test's own schema. */
+  readonly schema: TestSchema
+  /** A Queue in the test's schema. */
+  readonly queue: (name: string, options?: { serial?: boolean }) => Queue
+  /** `pq-worker --no-migrate args...` on the test's schema, with the fixtures as tasks root. */
+  readonly pqWorker: (...args: string[]) => WorkerProcess
+  /** Resolves once `job` is started (by `worker`, when named). */
+  readonly startedBy: (job: Job, worker?: string) => Promise<unknown>
+}
+
 /**
- * Kills whatever a test left running (workers in this process, spawned pq-workers) and returns a
- * description of each, so an afterEach can fail the test that leaked them. With a pool, it also waits
- * (briefly) for every LISTEN connection of a pq worker on that database to be gone.
+ * The process tests' setup: each test on a fresh schema, served by real pq-worker processes. With
+ * `runLog`, the file gets table fixture_run (where fixtures.logRun records each run), emptied after
+ * each test.
  */
-export async function reapLeftovers(pool?: pg.Pool): Promise<string[]> {
-  const left: string[] = []
-  for (const worker of runningWorkers()) {
-    left.push(`worker ${worker.name} still running`)
-    await worker.stop('now')
+export function useWorkerProcesses(db: TestDatabase, options: { runLog?: boolean } = {}): WorkerProcessTests {
+  const schema = useSchemaPerTest(db)
+  if (options.runLog) useRunLog(db)
+  return {
+    schema,
+    queue: (name, options = {}) => new Queue(name, { connection: db.url, schema: schema.name, ...options }),
+    pqWorker: (...args) => spawnWorker(['--no-migrate', ...args], { DATABASE_URL: db.url, PQ_SCHEMA: schema.name, PQ_PATH: FIXTURES_PATH }),
+    startedBy: (job, worker) =>
+      waitFor(
+        async () => {
+          await job.refresh()
+          return job.status === 'started' && (worker === undefined || job.worker === worker)
+        },
+        { what: `job ${job.id} to start`, timeoutMs: 15_000 },
+      ),
   }
-  for (const child of [...children]) {
-    left.push(`pq-worker process ${child.pid} (${child.spawnargs.slice(1 + BIN.length).join(' ')}) still running`)
-    child.kill('SIGKILL')
-    await new Promise((resolve) => child.once('exit', resolve))
-  }
-  if (pool) {
-    const deadline = Date.now() + 3000
-    for (;;) {
-      const { rows } = await pool.query<{ name: string }>(`select application_name as name from pg_stat_activity
-        where datname = current_database() and application_name like 'pq-listen %'`)
-      if (rows.length === 0) break
-      if (Date.now() > deadline) {
-        left.push(...rows.map((r) => `LISTEN connection "${r.name}" still open`))
-        break
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-  }
-  return left
+}
+
+function useRunLog(db: TestDatabase): void {
+  beforeAll(async () => {
+    await db.pool.query(
+      `create table fixture_run (job_id text not null, pid int not null, started_at timestamptz not null, ended_at timestamptz not null)`,
+    )
+  })
+  afterEach(async () => {
+    await db.pool.query('truncate fixture_run')
+  })
 }
