@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import pg from 'pg'
 import { Queue } from '../queue/queue.js'
 import { doneChannel } from '../db/channels.js'
+import { queryContext } from '../db/query-context.js'
 import { useTestDatabase } from '../testing/index.js'
 import { jobClaim } from './job-claim.js'
 import { jobFinishMany } from './job-finish.js'
@@ -60,6 +61,43 @@ describe('the done notification', () => {
     await q.close()
   })
 })
+
+describe('waitForResult', () => {
+  it('returns the result of a completion that was being written while it registered', async () => {
+    const q = new Queue('done-race', { connection: db.url })
+    const [job] = await q.enqueueMany([{ func: 'fixtures.add', args: [3, 4] }])
+    await jobClaim(db.ctx, { queue: 'done-race', limit: 1, worker: 'w' })
+    // A completion holding the job's row, not yet committed: it looked for waiters before this one.
+    const completing = new pg.Client({ connectionString: db.url })
+    await completing.connect()
+    try {
+      await completing.query('begin')
+      await jobFinishMany(queryContext(completing, 'pq'), {
+        worker: 'w',
+        releaseSerial: false,
+        outcomes: [{ id: job!.id, status: 'finished', result: '7', excInfo: null, retryAt: null }],
+      })
+      // No recheck within the timeout: only the registration's wait for the row lock, then its read,
+      // can see this end (the completion will not notify: it found no waiter).
+      const waiting = job!.waitForResult({ timeout: 10, recheckInterval: 60 })
+      await waitForLockWait()
+      await completing.query('commit')
+      expect(await waiting).toBe(7)
+    } finally {
+      await completing.end()
+      await q.close()
+    }
+  })
+})
+
+/** Until a backend waits for a row lock held by another (the waiter's registration, here). */
+async function waitForLockWait(): Promise<void> {
+  for (;;) {
+    const { rows } = await db.pool.query(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%job_waiter%'`)
+    if (rows.length) return
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
 
 async function waitForWaiter(id: string): Promise<void> {
   for (;;) {

@@ -1,7 +1,6 @@
 import pg from 'pg'
 import type { JobRow } from '../db/tables.js'
 import { doneChannel } from '../db/channels.js'
-import { inClientTransaction } from '../db/transaction.js'
 import { JobFailed, NoSuchJob, WaitTimeout } from '../errors.js'
 import { jobFetch } from './job-read.js'
 import { ENDED_STATUSES, type JobHome, type JobStatus } from './job-data.js'
@@ -40,8 +39,7 @@ export async function waitForJob(home: JobHome, id: string, resultTtl: number, o
   client.on('error', onLost)
   let registered: { ctid: string } | undefined
   try {
-    await client.query(`listen ${pg.escapeIdentifier(channel)}`)
-    registered = await registerWaiter(client, home.ctx.schema, id)
+    registered = await listenAndRegister(client, home.ctx.schema, channel, id)
     for (;;) {
       // Checked after LISTEN and the registration, so an end committed before them is read here and
       // one after them is notified.
@@ -69,13 +67,11 @@ export async function waitForJob(home: JobHome, id: string, resultTtl: number, o
   } finally {
     client.off('notification', onNotification)
     try {
-      if (registered) {
-        await client.query(`delete from ${pg.escapeIdentifier(home.ctx.schema)}.job_waiter where job_id = $1 and ctid = $2::tid`, [
-          id,
-          registered.ctid,
-        ])
-      }
-      await client.query(`unlisten ${pg.escapeIdentifier(channel)}`)
+      // One round trip: the waiter's row goes (completions stop notifying for it) and the channel is left.
+      const leave = registered
+        ? `delete from ${pg.escapeIdentifier(home.ctx.schema)}.job_waiter where job_id = ${pg.escapeLiteral(id)} and ctid = ${pg.escapeLiteral(registered.ctid)}::tid; `
+        : ''
+      await client.query(`${leave}unlisten ${pg.escapeIdentifier(channel)}`)
       client.off('error', onLost)
       client.release()
     } catch (err) {
@@ -86,16 +82,21 @@ export async function waitForJob(home: JobHome, id: string, resultTtl: number, o
 }
 
 /**
- * Lists this wait in job_waiter, so completions of the job notify the done channel (they notify
- * only for jobs someone waits for). The job's row is read FOR SHARE in the same transaction: a
- * completion already writing it finishes first (the caller's read then sees the end), and one that
- * has not locked it yet waits for this commit, and so sees the waiter (see job_waited_ids).
+ * LISTENs on the done channel and lists this wait in job_waiter, so completions of the job notify
+ * it (they notify only for jobs someone waits for), in one round trip: one simple-protocol query,
+ * so one implicit transaction (the id is inlined as an escaped literal, as that protocol takes no
+ * parameters). The job's row is read FOR SHARE in that transaction: a completion already writing
+ * it finishes first (the caller's read then sees the end), and one that has not locked it yet waits
+ * for this commit, and so sees the waiter (see job_waited_ids) and notifies a channel already
+ * listened to. Five round trips before (LISTEN, BEGIN, insert, lock, COMMIT).
  */
-async function registerWaiter(client: pg.PoolClient, schema: string, id: string): Promise<{ ctid: string }> {
+async function listenAndRegister(client: pg.PoolClient, schema: string, channel: string, id: string): Promise<{ ctid: string }> {
   const s = pg.escapeIdentifier(schema)
-  return inClientTransaction(client, async () => {
-    const { rows } = await client.query<{ ctid: string }>(`insert into ${s}.job_waiter (job_id) values ($1) returning ctid::text`, [id])
-    await client.query(`select 1 from ${s}.job where id = $1 for share`, [id])
-    return rows[0]!
-  })
+  const job = pg.escapeLiteral(id)
+  const results = (await client.query(`listen ${pg.escapeIdentifier(channel)};
+    with waiter as (insert into ${s}.job_waiter (job_id) values (${job}) returning ctid::text as ctid)
+    select waiter.ctid from waiter left join lateral (select 1 from ${s}.job where id = ${job} for share) locked on true`)) as unknown as pg.QueryResult<{
+    ctid: string
+  }>[]
+  return results[results.length - 1]!.rows[0]!
 }
