@@ -97,8 +97,13 @@ void _rowComplete
 
 /** The full row of a job just inserted: what the caller sent, with what the statement decided. */
 function insertedRow(x: JobInsertRow, d: DecidedRow): JobRow {
-  const row: Record<string, unknown> = { ...UNWRITTEN_COLUMNS, retry_intervals: x.retryIntervals, ...d }
+  // The copied columns first, into an empty object: added after a spread of the others, each key
+  // turned the row into a slow dictionary, and building it took ten times as long (50 us a row).
+  const row: Record<string, unknown> = {}
   for (const [field, column, type] of COPIED_COLUMNS) row[column] = type === 'jsonb' ? (JSON.parse(x[field]) as unknown) : x[field]
+  Object.assign(row, UNWRITTEN_COLUMNS)
+  row.retry_intervals = x.retryIntervals
+  Object.assign(row, d)
   return row as JobRow
 }
 
