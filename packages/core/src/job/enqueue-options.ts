@@ -3,7 +3,7 @@ import { DateTime, Duration } from 'luxon'
 import { InvalidOption, InvalidDate } from '../errors.js'
 import { toSeconds, toTtlSeconds, toWholeSeconds, MAX_TIMEOUT_SECONDS, MAX_SECONDS, type DurationInput } from '../config/duration.js'
 import type { Json } from '../db/tables.js'
-import { toJson, checkText, checkJsonSize } from './json-value.js'
+import { toJson, isPlainJson, checkText, checkJsonSize } from './json-value.js'
 import type { JobInsertRow } from './job-insert.js'
 import { functionName } from '../tasks/function-name.js'
 import { newJobId } from './job-id.js'
@@ -155,7 +155,8 @@ export function resolveEnqueueCall(
   const func = functionName(call.func)
   const argsInput = call.args ?? []
   if (!Array.isArray(argsInput)) throw new InvalidOption('args', `args must be an array, got ${typeof argsInput}`)
-  const args = argsInput.map((a, i) => toJson(`args[${i}]`, a))
+  // Arguments that are JSON already, as most are, are taken as they are; else each is converted or refused by its path.
+  const args = isPlainJson(argsInput) ? (argsInput as Json[]) : argsInput.map((a, i) => toJson(`args[${i}]`, a))
   const kwargsInput = call.kwargs ?? {}
   if (typeof kwargsInput !== 'object' || kwargsInput === null || Array.isArray(kwargsInput)) {
     throw new InvalidOption('kwargs', `kwargs must be a plain object, got ${JSON.stringify(kwargsInput)}`)
@@ -164,7 +165,7 @@ export function resolveEnqueueCall(
   const meta = toJson('meta', call.meta ?? {})
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw new InvalidOption('meta', 'meta must be a plain object')
   const id = call.jobId ?? newJobId()
-  if (typeof id !== 'string' || id.length === 0 || id.length > 200 || /[\u0000-\u001f,]/.test(id)) {
+  if (call.jobId !== undefined && (typeof id !== 'string' || id.length === 0 || id.length > 200 || /[\u0000-\u001f,]/.test(id))) {
     throw new InvalidOption('jobId', `invalid jobId ${JSON.stringify(id)}: use 1-200 characters, no commas or control characters`)
   }
   const retry = resolveRetry(call.retry)

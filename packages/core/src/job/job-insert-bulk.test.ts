@@ -30,6 +30,16 @@ describe('a bulk enqueue without dependencies', () => {
       discardAt: j.discardAt !== null,
     })
     expect(jobs.map(view)).toEqual(stored.map((j) => view(j!)))
+    // What the insert decided comes back as stored, though the statement returns the insert time once.
+    const decided = (j: (typeof jobs)[number]) => ({
+      createdAt: j.createdAt.toISO(),
+      enqueuedAt: j.enqueuedAt?.toISO() ?? null,
+      discardAt: j.discardAt?.toISO() ?? null,
+      endedAt: j.endedAt?.toISO() ?? null,
+      excInfo: j.excInfo,
+    })
+    expect(jobs.map(decided)).toEqual(stored.map((j) => decided(j!)))
+    expect(jobs.map((j) => j.enqueuedAt === null)).toEqual([true, false, true])
     expect(jobs.map(view)).toEqual([
       {
         func: 'fixtures.add',

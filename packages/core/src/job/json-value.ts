@@ -12,9 +12,12 @@ export function toJson(path: string, value: unknown): Json {
   // Most values are JSON already: checked without copying them or building paths, and returned as
   // they are; anything else (or deeper than the check goes) takes the walk, which converts or names
   // what is wrong.
-  if (isPlainJson(value, 0)) return value as Json
+  if (isPlainJsonAt(value, 0)) return value as Json
   return walk(path, value, new Set())
 }
+
+/** Whether `value` is its own JSON form, so `toJson` would return it as it is (see isPlainJsonAt). */
+export const isPlainJson = (value: unknown): boolean => isPlainJsonAt(value, 0)
 
 /** Text that needs checkText's closer look: a NUL, or any UTF-16 surrogate (paired ones are fine there). */
 const SUSPECT_TEXT = /[\u0000\uD800-\uDFFF]/
@@ -23,7 +26,7 @@ const SUSPECT_TEXT = /[\u0000\uD800-\uDFFF]/
  * Whether `value` is its own JSON form: strings without NUL or surrogates, finite numbers, booleans,
  * null, and plain arrays and objects of those (no undefined property), at most 32 levels deep.
  */
-function isPlainJson(value: unknown, depth: number): boolean {
+function isPlainJsonAt(value: unknown, depth: number): boolean {
   switch (typeof value) {
     case 'string':
       return !SUSPECT_TEXT.test(value)
@@ -39,7 +42,7 @@ function isPlainJson(value: unknown, depth: number): boolean {
   if (value === null) return true
   if (depth >= 32) return false
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (!(i in value) || !isPlainJson(value[i], depth + 1)) return false
+    for (let i = 0; i < value.length; i++) if (!(i in value) || !isPlainJsonAt(value[i], depth + 1)) return false
     return true
   }
   const proto: unknown = Object.getPrototypeOf(value)
@@ -47,7 +50,7 @@ function isPlainJson(value: unknown, depth: number): boolean {
   for (const key in value) {
     if (!Object.hasOwn(value, key)) return false
     const item = (value as Record<string, unknown>)[key]
-    if (item === undefined || SUSPECT_TEXT.test(key) || !isPlainJson(item, depth + 1)) return false
+    if (item === undefined || SUSPECT_TEXT.test(key) || !isPlainJsonAt(item, depth + 1)) return false
   }
   return true
 }

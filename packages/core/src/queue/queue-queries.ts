@@ -30,9 +30,22 @@ export async function queueReleaseStaleSerialLocks(q: QueryContext): Promise<num
  * that queue. Only a serial declaration updates the row, to set its flag once.
  */
 export function queueEnsureSql(q: QueryContext, queues: readonly { name: string; serial: boolean }[]) {
+  return queueEnsureFromArraysSql(
+    q,
+    queues.map((x) => x.name),
+    queues.map((x) => x.serial),
+    queues.some((x) => x.serial),
+  )
+}
+
+/**
+ * queueEnsureSql with the names and serial flags given as the values of two arrays (or `slot`s
+ * standing for them, in a statement compiled once); `anySerial` picks the statement.
+ */
+export function queueEnsureFromArraysSql(q: { schema: string }, names: unknown, serials: unknown, anySerial: boolean) {
   const queue = sql.id(q.schema, 'queue')
-  const rows = sql`select * from unnest(${queues.map((x) => x.name)}::text[], ${queues.map((x) => x.serial)}::boolean[])`
-  return queues.some((x) => x.serial)
+  const rows = sql`select * from unnest(${names}::text[], ${serials}::boolean[])`
+  return anySerial
     ? sql`insert into ${queue} (name, serial) ${rows} on conflict (name) do update set serial = true where excluded.serial and not ${queue}.serial`
     : sql`insert into ${queue} (name, serial) ${rows} on conflict (name) do nothing`
 }

@@ -295,6 +295,8 @@ export class Queue {
   }
 
   async #checkDependencies(rows: JobInsertRow[]): Promise<void> {
+    // Without dependencies there is nothing to look up and no cycle (most bulk enqueues).
+    if (rows.every((row) => row.dependsOn.length === 0)) return
     const batch = new Map(rows.map((row) => [row.id, row]))
     const external = [...new Set(rows.flatMap((row) => row.dependsOn.filter((id) => !batch.has(id))))]
     if (external.length > 0) {
