@@ -84,19 +84,6 @@ describe('jobInsertMany', () => {
       expect((await client.query(`select serial from pq.queue where name = 'ins-serial'`)).rows).toEqual([{ serial: true }])
     }))
 
-  it('on a pool, writes the queue row once it is known, and still marks a known queue serial', async () => {
-    // Autocommit on the pool: the queue row is remembered, so later single enqueues leave out its insert.
-    const serialOf = async () => (await db.pool.query(`select serial from pq.queue where name = 'ins-pool'`)).rows
-    const one = (serial: boolean) =>
-      jobInsertMany(db.ctx, { rows: rowsFor('ins-pool', [{ func: 'fixtures.add' }]), queues: [{ name: 'ins-pool', serial }], now: T0 })
-    await one(false)
-    expect(await serialOf()).toEqual([{ serial: false }])
-    expect((await one(false))[0]!.status).toBe('queued')
-    await one(true)
-    expect(await serialOf()).toEqual([{ serial: true }])
-    expect((await db.pool.query(`select count(*)::int as n from pq.job where queue = 'ins-pool'`)).rows).toEqual([{ n: 3 }])
-  })
-
   it('inserts nothing for an empty batch', () =>
     withRollback(db.pool, async ({ ctx }) => {
       expect(await jobInsertMany(ctx, { rows: [], queues: [], now: T0 })).toEqual([])

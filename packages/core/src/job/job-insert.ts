@@ -1,7 +1,6 @@
 // Inserting: the statements that enqueue jobs (one, many, or a flow's steps with their dependencies).
 import { sql, type RawBuilder } from 'kysely'
 import type { DateTime } from 'luxon'
-import type pg from 'pg'
 import { compileOnce, runCompiled, runSql, slot, timestampOrNull, type QueryContext } from '../db/query-context.js'
 import type { JobRow } from '../db/tables.js'
 import type { JobEnqueueFields } from './job-data.js'
@@ -374,34 +373,19 @@ async function jobInsertWithDependencies(q: QueryContext, p: JobInsertManyParams
 }
 
 /**
- * Queue rows a pool has seen written and committed, as `schema \0 name \0 serial`, each with when
- * to check again: a single enqueue on that pool leaves the queue insert out of its statement (about
- * 35 us of server time a job). Only a statement run on the pool itself (autocommit) records one, so
- * a caller's transaction that may roll back never does. pq never deletes a queue row; one deleted
- * by hand is written again by the first enqueue after its entry lapses.
- */
-const knownQueues = new WeakMap<pg.Pool, Map<string, number>>()
-const KNOWN_QUEUE_MS = 60_000
-
-/**
  * The common enqueue, one job without dependencies, as a lean statement with scalar parameters:
  * the general one (arrays, dependency and flow CTEs) took about 1.5 ms a call here against 0.4 ms
  * for this one. Same effects: the queue row if missing, the job, and its notification, in one round
  * trip; only the columns the statement decides come back. Its text depends only on the schema and
- * on the queue insert (none, plain or serial), so it is compiled once for each (compileOnce).
+ * whether a queue is serial, so it is compiled once for each (compileOnce).
  */
 async function jobInsertOne(
   q: QueryContext,
   p: { row: JobInsertRow; queues: { name: string; serial: boolean }[]; now: DateTime | null },
 ): Promise<JobRow> {
   const x = p.row
-  const known = q.pool ? knownQueues.get(q.pool) : undefined
-  const keys = p.queues.map((queue) => `${q.schema}\0${queue.name}\0${queue.serial}`)
-  const clock = Date.now()
-  const ensure = !known || !keys.every((key) => (known.get(key) ?? 0) > clock)
   const anySerial = p.queues.some((queue) => queue.serial)
-  const shape = ensure ? (anySerial ? 'serial' : 'plain') : 'none'
-  const statement = compileOnce(q, `jobInsertOne\0${q.schema}\0${shape}`, () => insertOneSql(q, ensure ? anySerial : null))
+  const statement = compileOnce(q, `jobInsertOne\0${q.schema}\0${anySerial}`, () => insertOneSql(q, anySerial))
   const values: Record<string, unknown> = {
     queueNames: p.queues.map((queue) => queue.name),
     queueSerials: p.queues.map((queue) => queue.serial),
@@ -412,28 +396,18 @@ async function jobInsertOne(
   }
   for (const [field] of COPIED_COLUMNS) values[field] = x[field]
   const rows = await runCompiled(q, statement, values)
-  if (ensure && q.pool) {
-    let seen = knownQueues.get(q.pool)
-    if (!seen) knownQueues.set(q.pool, (seen = new Map<string, number>()))
-    for (const key of keys) seen.set(key, clock + KNOWN_QUEUE_MS)
-  }
   return insertedRow(x, rows[0]!)
 }
 
 /**
- * jobInsertOne's statement, its values as slots named after the JobInsertRow fields; no queue insert
- * when `anySerial` is null. The insert is
+ * jobInsertOne's statement, its values as slots named after the JobInsertRow fields. The insert is
  * the statement itself and notifies in its RETURNING: as CTEs (the insert, a pg_notify CTE, a count
  * over it to make that run) it cost the server about 30 us more a job.
  */
-function insertOneSql(q: QueryContext, anySerial: boolean | null) {
+function insertOneSql(q: QueryContext, anySerial: boolean) {
   const values = sql.join(COPIED_COLUMNS.map(([field, , type]) => sql`${slot(field)}::${sql.raw(type)}`))
-  const newQueue =
-    anySerial === null
-      ? sql``
-      : sql`with new_queue as (${queueEnsureFromArraysSql(q, slot('queueNames'), slot('queueSerials'), anySerial)})`
   return sql<DecidedRow>`
-    ${newQueue}
+    with new_queue as (${queueEnsureFromArraysSql(q, slot('queueNames'), slot('queueSerials'), anySerial)})
     insert into ${sql.id(q.schema, 'job')} (${copiedColumnList}, retry_intervals, status, position, created_at, enqueued_at, scheduled_for, discard_at)
     select ${values}, ${slot('retryIntervals')}::int[],
       case when v.scheduled_for > v.now then 'scheduled' else 'queued' end,
