@@ -24,7 +24,7 @@ import { runJob, type JobRunReport, type JobRunnerSettings } from './run/job-run
 import { Heartbeat } from './heartbeat.js'
 import { Claimer } from './claimer.js'
 import { Maintenance } from './maintenance/maintenance.js'
-import { BeganMarks } from './run/began-marks.js'
+import { BeganMarks, MARK_AFTER_MS } from './run/began-marks.js'
 import { logWorkerEvents } from './worker-logging.js'
 import { Histogram, type WorkerMetrics } from './metrics.js'
 
@@ -441,7 +441,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** When a run ends: hands its outcome to the completion batch, then frees its slot (one promise per job, not four). */
   async #afterRun(id: string, run: Promise<JobRunReport>, serial: boolean): Promise<void> {
     try {
-      void this.#record(id, await run, serial)
+      const report = await run
+      const recording = this.#record(id, report, serial)
+      // A job that ran past its begun mark keeps its slot until its outcome is committed: were the
+      // next job to kill the worker first, rescue would count that death against this finished job.
+      if (report.seconds * 1000 >= MARK_AFTER_MS) await recording
     } catch (err) {
       // Only the start mark of a job a lost worker held can fail here: the job stays started until recovered.
       this.#warn(`job ${id} could not start; it stays started until another worker recovers it`, err)

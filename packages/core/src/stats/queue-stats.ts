@@ -1,6 +1,8 @@
 import { DateTime } from 'luxon'
 import { queryContext, type QueryContext } from '../db/query-context.js'
 import { inTransaction } from '../db/transaction.js'
+import { SchemaNotMigrated } from '../errors.js'
+import { schemaVersion } from '../migrate/migrator.js'
 import type { WorkerRow } from '../db/tables.js'
 import { ENDED_STATUSES, type JobStatus } from '../job/job-data.js'
 import { workerList, DEFAULT_LIVE_SECONDS } from '../worker-registry/worker-queries.js'
@@ -71,11 +73,20 @@ export async function collectQueueStats(q: QueryContext, options: CollectQueueSt
   // A transaction of our own, only so that JIT can be turned off for it (see statsJitOff). On a
   // caller's client or Kysely the connection is theirs: no BEGIN there, the statements run as they are.
   if (!q.pool) return collectInTransaction(q, options)
-  return inTransaction(q.pool, async (client) => {
-    const ctx = queryContext(client, q.schema)
-    await statsJitOff(ctx)
-    return collectInTransaction(ctx, options)
-  })
+  const pool = q.pool
+  try {
+    return await inTransaction(pool, async (client) => {
+      const ctx = queryContext(client, q.schema)
+      await statsJitOff(ctx)
+      return collectInTransaction(ctx, options)
+    })
+  } catch (err) {
+    // Inside the transaction the migration version could not be read (the client's context has no
+    // pool): read it now, so the message says "has no pq tables" or which migration it is at.
+    if (!(err instanceof SchemaNotMigrated) || err.databaseVersion !== null) throw err
+    const version = await schemaVersion(pool, q.schema).catch(() => null)
+    throw new SchemaNotMigrated(err.schema, version, err.codeVersion, { cause: err.cause })
+  }
 }
 
 async function collectInTransaction(q: QueryContext, options: CollectQueueStatsOptions): Promise<QueueStats[]> {

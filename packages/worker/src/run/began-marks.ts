@@ -1,7 +1,7 @@
 import { jobMarkBegan, type QueryContext } from '@pq/core/internal'
 
 /** How long a job runs before it is marked as begun: jobs shorter than this cost no write. */
-const MARK_AFTER_MS = 250
+export const MARK_AFTER_MS = 250
 
 /**
  * Marks claimed jobs as really begun, in batches. A claim marks jobs started, including the ones
