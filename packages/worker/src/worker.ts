@@ -137,6 +137,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #heartbeat!: Heartbeat
   #started = false
   #state: 'idle' | 'busy' | 'stopping' = 'idle'
+  /** The loop waits idle for a notification: one for its queues starts a claim at once. */
+  #idleWaiting = false
   #done: Promise<void> | undefined
   /** An error no job could be blamed for: the worker stopped because of it, and work() rejects with it. */
   #fatal: { error: unknown } | undefined
@@ -326,7 +328,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     // Every worker hears every queue's notifications: one for a queue it does not serve would only
     // cost it a claim that finds nothing.
     const queues = this.options.queues
-    return !(typeof message.queue === 'string' && queues.length > 0 && !queues.includes(message.queue))
+    const forUs = !(typeof message.queue === 'string' && queues.length > 0 && !queues.includes(message.queue))
+    // An idle worker claims from here, not after the loop has woken: that hop (the wait's promises,
+    // the loop's checks) cost about 0.2 ms of every wake-up. The loop then finds the claim in flight.
+    if (forUs && this.#idleWaiting) this.#claimInBackground()
+    return forUs
   }
 
   async #loop(): Promise<void> {
@@ -341,19 +347,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#startFromBuffer()
       let claimedNothing = false
       const ahead = this.#claimer.ahead()
-      const wanted = o.concurrency + ahead - this.#running.size - this.#buffer.length
+      const wanted = this.#wanted()
       // Refill before the buffer runs dry (at half of what is claimed ahead), in the background.
-      if (!this.#claiming && wanted > 0 && this.#buffer.length <= ahead / 2 && !this.#stopMode) {
-        this.#claiming = this.#claim(wanted)
-          .then((jobs) => {
-            this.#buffer.push(...jobs)
-            return jobs.length
-          })
-          .finally(() => {
-            this.#claiming = undefined
-            this.#wakeSlotWaiters()
-          })
-      }
+      if (!this.#claiming && wanted > 0 && this.#buffer.length <= ahead / 2 && !this.#stopMode) this.#claimInBackground()
       if (this.#buffer.length === 0 && this.#claiming) {
         claimedNothing = (await this.#claiming) === 0 && this.#buffer.length === 0
         this.#startFromBuffer()
@@ -387,8 +383,37 @@ export class Worker extends EventEmitter<WorkerEvents> {
       }
       this.#setState('idle')
       this.emit('worker:idle')
-      await this.#waitFor(this.#deadline(), false)
+      this.#idleWaiting = true
+      try {
+        await this.#waitFor(this.#deadline(), false)
+      } finally {
+        this.#idleWaiting = false
+      }
     }
+  }
+
+  /** How many jobs a claim now should ask for: the free slots, plus the claim ahead, less the buffer. */
+  #wanted(): number {
+    return this.options.concurrency + this.#claimer.ahead() - this.#running.size - this.#buffer.length
+  }
+
+  /**
+   * Starts a claim unless one is in flight; its jobs start as soon as they land (the loop, awaiting
+   * the claim, would start them a turn later) and the loop hears of it through `#claiming`.
+   */
+  #claimInBackground(): void {
+    const wanted = this.#wanted()
+    if (this.#claiming || wanted <= 0 || this.#stopMode) return
+    this.#claiming = this.#claim(wanted)
+      .then((jobs) => {
+        this.#buffer.push(...jobs)
+        this.#startFromBuffer()
+        return jobs.length
+      })
+      .finally(() => {
+        this.#claiming = undefined
+        this.#wakeSlotWaiters()
+      })
   }
 
   #startFromBuffer(): void {

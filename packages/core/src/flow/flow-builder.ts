@@ -86,7 +86,7 @@ export class FlowBuilder implements FlowSteps {
     if (this.#closed) throw new InvalidState(`flow ${this.id} is already written; add steps inside the Flow.run block, before it returns`)
     if (typeof call !== 'object' || call === null)
       throw new InvalidOption('call', `a flow step takes a call like { func: 'tasks.add', args: [1, 2] }, got ${JSON.stringify(call)}`)
-    const row = resolveEnqueueCall(target.name, call, target.defaults, DateTime.utc())
+    const row = resolveEnqueueCall(target.name, call, target.defaults)
     const previous = this.#rows.at(-1)
     // Each step waits on the one before, plus whatever the caller named.
     row.dependsOn = previous ? [...new Set([...dependencyIds(call.dependsOn), previous.id])] : row.dependsOn

@@ -56,6 +56,22 @@ describe('jobClaimFrom', () => {
       expect(await serialLock(client, 'cf-serial-late')).toBe(next[0]!.id)
     }))
 
+  it('of one queue (its own statement): nothing while paused, then its jobs in order, also when its queue row is gone', () =>
+    withRollback(db.pool, async ({ client, ctx }) => {
+      const jobs = await enqueueIn(client, 'cf-one', 3)
+      await queuePause(ctx, { name: 'cf-one' })
+      expect(await jobClaimFrom(ctx, { queues: ['cf-one'], limit: 5, worker: 'w1' })).toEqual([])
+      await client.query(`update pq.queue set paused_at = null where name = 'cf-one'`)
+      const first = await jobClaimFrom(ctx, { queues: ['cf-one'], limit: 2, worker: 'w1' })
+      expect(first.map((r) => [r.id, r.status, r.worker, r.serial_claim])).toEqual([
+        [jobs[0]!.id, 'started', 'w1', undefined],
+        [jobs[1]!.id, 'started', 'w1', undefined],
+      ])
+      // A queue row deleted by hand: the jobs are still claimed (the general claim does the same).
+      await client.query(`delete from pq.queue where name = 'cf-one'`)
+      expect((await jobClaimFrom(ctx, { queues: ['cf-one'], limit: 5, worker: 'w1' })).map((r) => r.id)).toEqual([jobs[2]!.id])
+    }))
+
   it('never hands a job to two of many racing claims', async () => {
     await enqueue('cf-race', 200)
     const claims = await Promise.all(

@@ -45,6 +45,7 @@ async function planAll(pool: pg.Pool, schema: string, queue: string): Promise<Re
   await take('claim', () => jobClaim(ctx, { queue, limit: 500, worker: 'w' }))
   await take('claimAny', () => jobClaim(ctx, { queue: null, limit: 500, worker: 'w' }))
   await take('claimFrom', () => jobClaimFrom(ctx, { queues: [queue, 'other'], limit: 500, worker: 'w' }))
+  await take('claimOne', () => jobClaimFrom(ctx, { queues: [queue], limit: 500, worker: 'w' }))
   await take('finish', () =>
     jobFinishMany(ctx, {
       worker: 'w',
@@ -87,6 +88,7 @@ const INTENDED: Record<string, RegExp[]> = {
   claim: [ordered('job_claim_idx')],
   claimAny: [ordered('job_claim_idx')],
   claimFrom: [ordered('job_claim_idx')],
+  claimOne: [ordered('job_claim_idx')],
   // by id, or through the few started rows of this worker
   finish: [/(Index Scan using|Bitmap Index Scan on) (job_pkey|job_started_idx)\b/],
   // the released ids' edges, or the deferred jobs (few here) and each one's edges
@@ -119,6 +121,7 @@ function expectIndexScans(plans: Record<string, string>, except: readonly string
   }
   // The single-queue claim reads the index in claim order: nothing to sort.
   expect(plans.claim).not.toMatch(/Sort/)
+  expect(plans.claimOne).not.toMatch(/Sort/)
   // The claims across queues sort only what each queue's scan gave, each cut at the limit.
   for (const name of ['claimAny', 'claimFrom']) expect(plans[name]).toMatch(/Limit[\s\S]*LockRows[\s\S]*Index Scan using job_claim_idx/)
 }

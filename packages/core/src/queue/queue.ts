@@ -152,10 +152,12 @@ export class Queue {
     // Checked for JavaScript callers; a separate name keeps Array.isArray from narrowing `calls` to any[].
     const given: unknown = calls
     if (!Array.isArray(given)) throw new InvalidOption('calls', 'enqueueMany takes an array of calls')
-    const now = DateTime.utc()
+    // One instant for the whole batch, made only if a call asks for it (`in`).
+    let now: DateTime | undefined
+    const batchNow = () => (now ??= DateTime.utc())
     const rows = calls.map((call, i) => {
       try {
-        return resolveEnqueueCall(this.name, call, this.defaults, now)
+        return resolveEnqueueCall(this.name, call, this.defaults, batchNow)
       } catch (err) {
         // Say which call of the batch is wrong, not only which of its fields.
         if (err instanceof PqError && calls.length > 1) err.message = `calls[${i}]: ${err.message}`
