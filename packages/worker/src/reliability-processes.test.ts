@@ -81,6 +81,23 @@ describe('a job that kills its worker', () => {
     expect((await row(poison.id)).status).toBe('started')
   })
 
+  it('records the outcome of a fast job a lost worker held (marked before it ran) before the next job can kill the worker', async () => {
+    // A job rescue put back with confirm_start gets its begun mark before it runs, then ends at once;
+    // the next job kills the worker. Before the fix only a job that ran past 250 ms kept its slot
+    // until its outcome was committed, so this one stayed started with its mark and rescue would
+    // have counted the death against it.
+    const q = queue('confirmed-fast')
+    // Short jobs first, so the worker claims ahead and the poison waits in its buffer behind the fast job.
+    await q.enqueueMany(Array.from({ length: 20 }, () => ({ func: 'fixtures.logRun' })))
+    const fast = await q.enqueueCall({ func: 'fixtures.logRun' })
+    await db.pool.query(`update ${schema.name}.job set confirm_start = true where id = $1`, [fast.id])
+    const poison = await q.enqueueCall({ func: 'fixtures.exitProcess', args: [7] })
+    const w = pqWorker('confirmed-fast', '--name', 'confirmed-fast', '--concurrency', '1', '--heartbeat-timeout', '1')
+    expect((await w.exited).code).toBe(7)
+    expect(await row(fast.id)).toMatchObject({ status: 'finished', attempts: 1 })
+    expect((await row(poison.id)).status).toBe('started')
+  })
+
   it('does not loop forever on a task that blocks the event loop past the heartbeat timeout', async () => {
     const job = await queue('blocker').enqueueCall({ func: 'fixtures.blockLoop', args: [5000] })
     const workers = [

@@ -24,7 +24,7 @@ import { runJob, type JobRunReport, type JobRunnerSettings } from './run/job-run
 import { Heartbeat } from './heartbeat.js'
 import { Claimer } from './claimer.js'
 import { Maintenance } from './maintenance/maintenance.js'
-import { BeganMarks, MARK_AFTER_MS } from './run/began-marks.js'
+import { BeganMarks } from './run/began-marks.js'
 import { logWorkerEvents } from './worker-logging.js'
 import { Histogram, type WorkerMetrics } from './metrics.js'
 
@@ -468,9 +468,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     try {
       const report = await run
       const recording = this.#record(id, report, serial)
-      // A job that ran past its begun mark keeps its slot until its outcome is committed: were the
-      // next job to kill the worker first, rescue would count that death against this finished job.
-      if (report.seconds * 1000 >= MARK_AFTER_MS) await recording
+      // A job marked begun keeps its slot until its outcome is committed: were the next job to
+      // kill the worker first, rescue would count that death against this finished job.
+      if (this.#began.wasMarked(id)) await recording
     } catch (err) {
       // Only the start mark of a job a lost worker held can fail here: the job stays started until recovered.
       this.#warn(`job ${id} could not start; it stays started until another worker recovers it`, err)

@@ -15,6 +15,8 @@ export class BeganMarks {
   readonly #worker: string
   readonly #onError: (err: unknown) => void
   readonly #pending = new Map<string, number>()
+  /** Jobs whose mark was sent (or is being sent): their outcome must be committed before their slot frees. */
+  readonly #marked = new Set<string>()
   #timer: NodeJS.Timeout | undefined
   #writing: Promise<void> | undefined
 
@@ -35,6 +37,7 @@ export class BeganMarks {
    * cannot be written the job runs all the same, falling back to the batched mark.
    */
   async markNow(id: string): Promise<void> {
+    this.#marked.add(id)
     try {
       await jobMarkBegan(this.#ctx, { ids: [id], worker: this.#worker })
     } catch (err) {
@@ -43,9 +46,19 @@ export class BeganMarks {
     }
   }
 
-  /** A job's run ended: no mark needed any more. */
+  /**
+   * Whether a begun mark was written or sent for the job. Such a job, once it ends, must keep its
+   * slot until its outcome is committed: were the next job to kill the worker first, rescue would
+   * count that death against the marked job although it finished.
+   */
+  wasMarked(id: string): boolean {
+    return this.#marked.has(id)
+  }
+
+  /** A job's run ended and its outcome is handled: forget it. */
   ended(id: string): void {
     this.#pending.delete(id)
+    this.#marked.delete(id)
   }
 
   /** Stops the timer and waits for a write in flight. */
@@ -75,6 +88,8 @@ export class BeganMarks {
     const due = Date.now() - MARK_AFTER_MS
     const ids = [...this.#pending].filter(([, at]) => at <= due).map(([id]) => id)
     if (ids.length === 0) return
+    // Counted as marked before the write: a job that ends while the mark is in flight may be marked.
+    for (const id of ids) this.#marked.add(id)
     try {
       await jobMarkBegan(this.#ctx, { ids, worker: this.#worker })
       for (const id of ids) this.#pending.delete(id)
