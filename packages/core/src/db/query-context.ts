@@ -10,7 +10,12 @@ import { LATEST_VERSION, schemaVersion } from '../migrate/migrator.js'
 import { holdClient } from './held-client.js'
 
 /** Runs a named (prepared) statement on pg directly. */
-type PreparedRunner = (config: { name: string; text: string; values: unknown[] }) => Promise<{ rows: unknown[] }>
+type PreparedRunner = (config: {
+  name: string
+  text: string
+  values: unknown[]
+  types?: pg.CustomTypesConfig
+}) => Promise<{ rows: unknown[] }>
 
 /** What every query function takes: the Kysely instance to run on, and pq's schema. */
 export interface QueryContext {
@@ -65,7 +70,7 @@ const CACHED_PLAN_CHANGED = '0A000'
  * through Kysely. The text must not embed per-call values (they are parameters), so a handful of
  * names covers every call.
  */
-export async function runSql<R>(q: QueryContext, query: RawBuilder<R>): Promise<R[]> {
+export async function runSql<R>(q: QueryContext, query: RawBuilder<R>, types?: pg.CustomTypesConfig): Promise<R[]> {
   if (!q.prepared || !preparedStatements) {
     try {
       return (await query.execute(q.db)).rows
@@ -74,19 +79,25 @@ export async function runSql<R>(q: QueryContext, query: RawBuilder<R>): Promise<
     }
   }
   const compiled = query.compile(q.db)
-  return runNamed<R>(q.prepared, compiled.sql, [...compiled.parameters], () => statementName(compiled.sql))
+  return runNamed<R>(q.prepared, compiled.sql, [...compiled.parameters], () => statementName(compiled.sql), types)
 }
 
 /** Runs a text as a named statement; on CACHED_PLAN_CHANGED, once more under a name of the new generation. */
-async function runNamed<R>(prepared: PreparedRunner, text: string, values: unknown[], name: () => string): Promise<R[]> {
+async function runNamed<R>(
+  prepared: PreparedRunner,
+  text: string,
+  values: unknown[],
+  name: () => string,
+  types: pg.CustomTypesConfig | undefined,
+): Promise<R[]> {
   try {
-    return (await prepared({ name: name(), text, values })).rows as R[]
+    return (await prepared(types ? { name: name(), text, values, types } : { name: name(), text, values })).rows as R[]
   } catch (err) {
     if ((err as { code?: string }).code !== CACHED_PLAN_CHANGED) throw err
     // The schema changed under the prepared plans: prepare every statement afresh, under new names.
     generation++
     statementNames.clear()
-    return (await prepared({ name: name(), text, values })).rows as R[]
+    return (await prepared(types ? { name: name(), text, values, types } : { name: name(), text, values })).rows as R[]
   }
 }
 
@@ -130,6 +141,7 @@ export async function runCompiled<R>(
   q: QueryContext,
   statement: CompiledStatement<R>,
   values: Readonly<Record<string, unknown>>,
+  types?: pg.CustomTypesConfig,
 ): Promise<R[]> {
   const parameters = statement.parameters.map((p) => (p instanceof Slot ? values[p.key] : p))
   if (!q.prepared || !preparedStatements) {
@@ -139,13 +151,19 @@ export async function runCompiled<R>(
       throw await missingSchema(err, q.schema, null)
     }
   }
-  return runNamed<R>(q.prepared, statement.text, parameters, () => {
-    if (statement.generation !== generation) {
-      statement.name = statementName(statement.text)
-      statement.generation = generation
-    }
-    return statement.name
-  })
+  return runNamed<R>(
+    q.prepared,
+    statement.text,
+    parameters,
+    () => {
+      if (statement.generation !== generation) {
+        statement.name = statementName(statement.text)
+        statement.generation = generation
+      }
+      return statement.name
+    },
+    types,
+  )
 }
 
 /**

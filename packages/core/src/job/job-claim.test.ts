@@ -1,10 +1,14 @@
 import { describe, expect, it } from '@jest/globals'
+import { Kysely, PostgresDialect } from 'kysely'
 import { DateTime } from 'luxon'
 import type pg from 'pg'
+import { queryContext } from '../db/query-context.js'
+import type { Database } from '../db/tables.js'
 import { Queue } from '../queue/queue.js'
 import { queuePause } from '../queue/queue-queries.js'
 import { useTestDatabase, withRollback } from '../testing/index.js'
 import { jobClaim, jobClaimFrom } from './job-claim.js'
+import { pgTimestampToIso } from './claimed-row.js'
 
 const db = useTestDatabase()
 const enqueue = (queue: string, n: number, options: { serial?: boolean; atFront?: boolean } = {}) =>
@@ -64,8 +68,8 @@ describe('jobClaimFrom', () => {
       await client.query(`update pq.queue set paused_at = null where name = 'cf-one'`)
       const first = await jobClaimFrom(ctx, { queues: ['cf-one'], limit: 2, worker: 'w1' })
       expect(first.map((r) => [r.id, r.status, r.worker, r.serial_claim])).toEqual([
-        [jobs[0]!.id, 'started', 'w1', undefined],
-        [jobs[1]!.id, 'started', 'w1', undefined],
+        [jobs[0]!.id, 'started', 'w1', false],
+        [jobs[1]!.id, 'started', 'w1', false],
       ])
       // A queue row deleted by hand: the jobs are still claimed (the general claim does the same).
       await client.query(`delete from pq.queue where name = 'cf-one'`)
@@ -124,4 +128,60 @@ describe('jobClaim', () => {
       const rows = await jobClaim(ctx, { queue: null, limit: 10, worker: 'w1' })
       expect(rows.map((r) => r.id)).toEqual([a[0]!.id, b[0]!.id, c[0]!.id])
     }))
+})
+
+describe('a claimed row', () => {
+  it("has the job row's columns as row_to_json gives them, whether the claim runs as a named statement or through Kysely", async () => {
+    const q = new Queue('c-shape', { connection: db.url })
+    const call = {
+      func: 'fixtures.add',
+      args: [1, { a: 'x', n: null }],
+      kwargs: { k: [1, 2] },
+      meta: { m: true },
+      timeout: 1.5,
+      retry: { max: 2, intervals: [10, 60] },
+      description: 'shape',
+      priority: 3,
+      ttl: 600,
+    }
+    const [a, b] = await q.enqueueMany([call, call])
+    // A Kysely leasing the test pool's connections, which must not end the pool when destroyed.
+    const lease = { connect: () => db.pool.connect(), end: async () => {} } as unknown as pg.Pool
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: lease }) })
+    try {
+      // The pool's context runs named statements decoded by the claim's own parsers; Kysely's uses pg's defaults.
+      const [named] = await jobClaimFrom(queryContext(db.pool, 'pq'), { queues: ['c-shape'], limit: 1, worker: 'w-named' })
+      const [viaKysely] = await jobClaimFrom(queryContext(kysely, 'pq'), { queues: ['c-shape'], limit: 1, worker: 'w-kysely' })
+      for (const [row, id] of [
+        [named!, a!.id],
+        [viaKysely!, b!.id],
+      ] as const) {
+        const { rows } = await db.pool.query<{ row: Record<string, unknown> }>(
+          'select row_to_json(j.*) as row from pq.job j where id = $1',
+          [id],
+        )
+        const json = rows[0]!.row
+        const instants = (r: Record<string, unknown>) =>
+          Object.fromEntries(
+            Object.entries(r).map(([k, v]) => [
+              k,
+              k.endsWith('_at') || k === 'scheduled_for' ? (v === null ? null : Date.parse(v as string)) : v,
+            ]),
+          )
+        expect(instants({ ...row, serial_claim: undefined })).toEqual(instants({ ...json, serial_claim: undefined }))
+        expect(row).toMatchObject({ id, status: 'started', timeout: 1.5, retry_intervals: [10, 60], priority: 3, began: false })
+        expect(typeof row.position).toBe('number')
+        expect(row.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/)
+      }
+    } finally {
+      await kysely.destroy()
+    }
+  })
+
+  it("turns Postgres' timestamp text into ISO 8601, whole-hour and other offsets alike", () => {
+    expect(pgTimestampToIso('2026-12-03 07:38:07.749123+00')).toBe('2026-12-03T07:38:07.749123+00:00')
+    expect(pgTimestampToIso('2026-12-03 13:08:07+05:30')).toBe('2026-12-03T13:08:07+05:30')
+    expect(pgTimestampToIso('2026-12-03 02:38:07.5-05')).toBe('2026-12-03T02:38:07.5-05:00')
+    expect(Date.parse(pgTimestampToIso('2026-12-03 13:08:07+05:30'))).toBe(Date.parse('2026-12-03T07:38:07Z'))
+  })
 })
