@@ -86,9 +86,10 @@ const scan = (index: string) => new RegExp(`(Index Scan using|Index Only Scan us
 const ordered = (index: string) => new RegExp(`Index (Only )?Scan using ${index} on job`)
 const INTENDED: Record<string, RegExp[]> = {
   claim: [ordered('job_claim_idx')],
-  claimAny: [ordered('job_claim_idx')],
+  // the claims of plain queues then update the rows they locked by tuple id, with no index lookup
+  claimAny: [ordered('job_claim_idx'), /Tid Scan on job j\b/],
   claimFrom: [ordered('job_claim_idx')],
-  claimOne: [ordered('job_claim_idx')],
+  claimOne: [ordered('job_claim_idx'), /Tid Scan on job j\b/],
   // by id, or through the few started rows of this worker
   finish: [/(Index Scan using|Bitmap Index Scan on) (job_pkey|job_started_idx)\b/],
   // the released ids' edges, or the deferred jobs (few here) and each one's edges
