@@ -171,7 +171,7 @@ export type FlowRow = Selectable<FlowTable>
 /** The timestamp columns of `job` that may be null. */
 type JobNullableTime = 'enqueued_at' | 'scheduled_for' | 'discard_at' | 'started_at' | 'ended_at' | 'expires_at'
 
-/** A job row as `row_to_json` gives it (the claim): timestamps as ISO strings, `position` a number. */
+/** A job row as a claim gives it (see claimed-row.ts): timestamps as ISO strings, `position` a number. */
 export type JobRowJson = Omit<JobRow, JobNullableTime | 'created_at' | 'position'> & { [C in JobNullableTime]: string | null } & {
   created_at: string
   /** A JSON number: a bigint column, below 2^53 for any real queue. */
