@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
+import { Kysely, PostgresDialect } from 'kysely'
 import { DateTime } from 'luxon'
 import type pg from 'pg'
-import type { JobRow } from '../db/tables.js'
+import { queryContext } from '../db/query-context.js'
+import type { Database, JobRow } from '../db/tables.js'
 import { useTestDatabase, withRollback } from '../testing/index.js'
 import { DEFAULT_RESULT_TTL, resolveEnqueueCall, type EnqueueCall } from './enqueue-options.js'
 import { jobClaimFrom } from './job-claim.js'
@@ -83,6 +85,27 @@ describe('jobInsertMany', () => {
       })
       expect((await client.query(`select serial from pq.queue where name = 'ins-serial'`)).rows).toEqual([{ serial: true }])
     }))
+
+  it('hands back a single job (its lean statement) exactly as the table holds it, queued or scheduled, by name or through Kysely', async () => {
+    const rowsOf = (calls: EnqueueCall[]) => calls.map((call) => resolveEnqueueCall('ins-one', call, DEFAULTS, DateTime.utc()))
+    const calls: EnqueueCall[] = [
+      { func: 'fixtures.add', args: [1], ttl: 60 },
+      { func: 'fixtures.add', args: [2], in: 3600 },
+    ]
+    const lease = { connect: () => db.pool.connect(), end: async () => {} } as unknown as pg.Pool
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: lease }) })
+    try {
+      for (const ctx of [queryContext(db.pool, 'pq'), queryContext(kysely, 'pq')]) {
+        for (const row of rowsOf(calls)) {
+          const [inserted] = await jobInsertMany(ctx, { rows: [row], queues: [{ name: 'ins-one', serial: false }] })
+          const stored = (await db.pool.query<JobRow>('select * from pq.job where id = $1', [row.id])).rows[0]!
+          expect(inserted).toEqual(stored)
+        }
+      }
+    } finally {
+      await kysely.destroy()
+    }
+  })
 
   it('inserts nothing for an empty batch', () =>
     withRollback(db.pool, async ({ ctx }) => {
