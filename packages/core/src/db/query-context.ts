@@ -91,13 +91,13 @@ async function runNamed<R>(
   types: pg.CustomTypesConfig | undefined,
 ): Promise<R[]> {
   try {
-    return (await prepared(types ? { name: name(), text, values, types } : { name: name(), text, values })).rows as R[]
+    return (await prepared({ name: name(), text, values, types })).rows as R[]
   } catch (err) {
     if ((err as { code?: string }).code !== CACHED_PLAN_CHANGED) throw err
     // The schema changed under the prepared plans: prepare every statement afresh, under new names.
     generation++
     statementNames.clear()
-    return (await prepared(types ? { name: name(), text, values, types } : { name: name(), text, values })).rows as R[]
+    return (await prepared({ name: name(), text, values, types })).rows as R[]
   }
 }
 

@@ -8,7 +8,7 @@ import { Queue } from '../queue/queue.js'
 import { queuePause } from '../queue/queue-queries.js'
 import { useTestDatabase, withRollback } from '../testing/index.js'
 import { jobClaim, jobClaimFrom } from './job-claim.js'
-import { pgTimestampToIso } from './claimed-row.js'
+import { pgTimestampToIso } from '../db/type-parsers.js'
 
 const db = useTestDatabase()
 const enqueue = (queue: string, n: number, options: { serial?: boolean; atFront?: boolean } = {}) =>

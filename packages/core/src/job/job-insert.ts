@@ -1,8 +1,8 @@
 // Inserting: the statements that enqueue jobs (one, many, or a flow's steps with their dependencies).
 import { sql, type RawBuilder } from 'kysely'
 import type { DateTime } from 'luxon'
-import type pg from 'pg'
 import { compileOnce, runCompiled, runSql, slot, timestampOrNull, type QueryContext } from '../db/query-context.js'
+import { PG_TYPE, pgTimestampToIso, typeParsers } from '../db/type-parsers.js'
 import type { JobRow } from '../db/tables.js'
 import type { JobEnqueueFields } from './job-data.js'
 import { workChannel, queueWakePayload, dueWakePayload, wakeRunnableSql } from '../db/channels.js'
@@ -12,10 +12,6 @@ import { queueEnsureFromArraysSql, queueEnsureSql } from '../queue/queue-queries
 import { jobExpiresAtSql, positionSequence } from './job-rule-queries.js'
 import { jobFetchMany } from './job-read.js'
 import { jobCancelDependents } from './job-operations.js'
-import { pgTimestampToIso } from './claimed-row.js'
-
-/** pg_type's oid of timestamptz. */
-const TIMESTAMPTZ_OID = 1184
 
 /** One row for `jobInsertMany`, already validated and converted: the enqueue fields, and how they are sent. */
 export interface JobInsertRow extends JobEnqueueFields {
@@ -424,12 +420,7 @@ type InsertedOneRow = Pick<JobRow, 'status' | 'position' | 'created_at' | 'sched
  * pg-types' own parser cost tens of microseconds on a cold call; int8 stays a string, as pg gives it.
  * Through Kysely (no named statements) pg's defaults give the same types.
  */
-const INSERT_ONE_TYPES: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number) =>
-    oid === TIMESTAMPTZ_OID
-      ? (text: string) => new Date(pgTimestampToIso(text))
-      : (text: string) => text) as pg.CustomTypesConfig['getTypeParser'],
-}
+const INSERT_ONE_TYPES = typeParsers(new Map([[PG_TYPE.timestamptz, (text: string) => new Date(pgTimestampToIso(text))]]))
 
 /**
  * jobInsertOne's statement, its values as slots named after the JobInsertRow fields. The insert is
