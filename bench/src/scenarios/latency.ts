@@ -13,8 +13,8 @@ export function warmupJobs(jobs: number): number {
 /**
  * One job at a time into idle workers: the producer stamps the clock, enqueues, and waits for the job
  * to end (and IDLE_MS more) before the next. The worker process stamps the task's start with the same
- * kind of clock (`performance.timeOrigin + performance.now()`), so a sample is start minus enqueue
- * call: the enqueue's round trip, the wake-up, the claim and the dispatch to the task.
+ * machine-wide monotonic clock (clockMs), so a sample is start minus enqueue call: the enqueue's
+ * round trip, the wake-up, the claim and the dispatch to the task.
  */
 async function runLatency(ctx: RunContext): Promise<RunOutcome> {
   const pool = await ctx.spawnWorkers({ reportEachJob: true })
