@@ -178,6 +178,31 @@ describe('a claimed row', () => {
     }
   })
 
+  // A claim lost in a server crash only puts its jobs back in the queue, so its commit need not wait
+  // for the WAL flush; the job's later writes, and every other transaction, still do.
+  it('commits every claim without waiting for the WAL flush, and only the claim', () =>
+    withRollback(db.pool, async ({ client, ctx }) => {
+      const setting = async () => (await client.query<{ s: string }>("select current_setting('synchronous_commit') as s")).rows[0]!.s
+      // The embedded test server runs with it off: turn it on for this transaction.
+      await client.query("select set_config('synchronous_commit', 'on', true)")
+      const claims = {
+        'one queue': () => jobClaimFrom(ctx, { queues: ['sc-plain'], limit: 1, worker: 'w1' }),
+        'several queues': () => jobClaimFrom(ctx, { queues: ['sc-serial', 'sc-plain'], limit: 1, worker: 'w1' }),
+        'one serial queue': () => jobClaim(ctx, { queue: 'sc-serial', limit: 1, worker: 'w1' }),
+        'every queue': () => jobClaim(ctx, { queue: null, limit: 1, worker: 'w1' }),
+      }
+      for (const [name, claim] of Object.entries(claims)) {
+        await client.query('savepoint before_claim')
+        await enqueueIn(client, 'sc-plain', 1)
+        await enqueueIn(client, 'sc-serial', 1, { serial: true })
+        expect({ name, claimed: (await claim()).length }).toEqual({ name, claimed: 1 })
+        expect({ name, synchronousCommit: await setting() }).toEqual({ name, synchronousCommit: 'off' })
+        // Rolled back with the savepoint, as it is undone when the claim's transaction ends.
+        await client.query('rollback to savepoint before_claim')
+        expect(await setting()).toBe('on')
+      }
+    }))
+
   it("turns Postgres' timestamp text into ISO 8601, whole-hour and other offsets alike", () => {
     expect(pgTimestampToIso('2026-12-03 07:38:07.749123+00')).toBe('2026-12-03T07:38:07.749123+00:00')
     expect(pgTimestampToIso('2026-12-03 13:08:07+05:30')).toBe('2026-12-03T13:08:07+05:30')

@@ -50,7 +50,7 @@ export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<Clai
         order by x.priority, x.position limit ${p.limit}
       )
       update ${job} j set ${claimSet(p.worker, now)}
-      where ${pickedRows}
+      where ${pickedRows} and ${commitsWithoutFlush}
       returning ${claimedColumns}`,
       CLAIM_ROW_TYPES,
     )
@@ -81,7 +81,7 @@ export async function jobClaim(q: QueryContext, p: JobClaimParams): Promise<Clai
       where name in (select name from serial_lock) and exists (select 1 from pick)
     )
     update ${job} j set ${claimSet(p.worker, now)}
-    where j.id = any(array(select id from pick))
+    where j.id = any(array(select id from pick)) and ${commitsWithoutFlush}
     returning ${claimedColumns}, (select serial from info) as serial_claim`,
     CLAIM_ROW_TYPES,
   )
@@ -145,7 +145,7 @@ export async function jobClaimFrom(q: QueryContext, p: JobClaimFromParams): Prom
       update ${queue} s set serial_job_id = pick.id from pick where s.name = pick.queue and pick.serial
     )
     update ${job} j set ${claimSet(p.worker, now)}
-    where j.id = any(array(select id from pick))
+    where j.id = any(array(select id from pick)) and ${commitsWithoutFlush}
     returning ${claimedColumns}, (select serial from info where info.name = j.queue) as serial_claim`,
     CLAIM_ROW_TYPES,
   )
@@ -195,7 +195,7 @@ function claimOneQueueSql(q: QueryContext) {
     ),
     claimed as (
       update ${job} j set ${claimSet(slot('worker'), sql`coalesce(${slot('now')}::timestamptz, now())`)}
-      where ${pickedRows}
+      where ${pickedRows} and ${commitsWithoutFlush}
       returning ${claimedColumns}
     )
     -- info has one row: a row per claimed job (serial_claim false: the queue is plain), or one
@@ -216,6 +216,19 @@ const byClaimOrder = (queues: readonly string[]) => (a: ClaimedJobRow, b: Claime
  * to its new version), so a lock is never taken for a job the claim did not start.
  */
 const pickedRows = sql`j.ctid = any(array(select ctid from pick))`
+
+/**
+ * Part of every claim's final UPDATE (a one-time filter, true): its transaction commits without
+ * waiting for the WAL flush (synchronous_commit off for this transaction only). The flush was about
+ * 0.3 ms of every idle wake-up here, and each claim's round trip in a drain. Safe because a claim
+ * that a server crash takes back only returns its jobs to the queue: the row goes back to queued
+ * with its attempt uncounted and is claimed again; no job is lost or finished twice in the database.
+ * Every later write of the job (began mark, outcome) commits with the flush, and a flush makes all
+ * WAL before it durable, the claim's included. The one effect: a job whose code was already running
+ * when the server crashed, within the WAL writer's delay (200 ms by default) of its claim, runs again.
+ * A clean server shutdown flushes everything.
+ */
+const commitsWithoutFlush = sql`(select set_config('synchronous_commit', 'off', true)) is not null`
 
 /** What a claim writes: the job is started by `worker`, one more attempt. */
 const claimSet = (worker: unknown, now: RawBuilder<unknown>) =>
