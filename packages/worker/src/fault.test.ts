@@ -158,7 +158,8 @@ describe('Postgres restarts under a draining fleet', () => {
         else twice.push({ id: run.id, msBeforeCrash: crashedAt - first })
       }
       expect(firstRun.size).toBe(jobs)
-      process.stdout.write(`crash test: ${twice.length} jobs ran twice\n`)
+      const spread = twice.length ? ` (first run ${twice.map((t) => t.msBeforeCrash).join(', ')} ms before the crash)` : ''
+      process.stdout.write(`crash test: ${twice.length} jobs ran twice${spread}\n`)
       // A job runs again only when the crash undid its claim: claimed within the WAL writer's
       // flush delay (3 x 200 ms at most) before the crash, and first run then or, claimed ahead,
       // from the worker's buffer in the moments after it (the buffer holds about 50 ms of work).
