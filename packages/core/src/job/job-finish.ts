@@ -73,8 +73,12 @@ export async function jobFinishMany(
     ),
     now_ as (select coalesce(${timestampOrNull(p.now)}::timestamptz, now()) as now),
     gone as (
-      delete from ${job} j using input i
-      where j.id = i.id and j.status = 'started' and j.worker = ${p.worker} and i.status = 'finished' and j.result_ttl = 0
+      -- By key lookups of the finished ids: joined to input instead, the planner (json_to_recordset
+      -- is guessed at 100 rows, and this filter at far fewer) compared every started row of this
+      -- worker with every outcome, 1.5 s a batch in a 20k drain of jobs kept 0 s.
+      delete from ${job} j
+      where j.id = any(array(select id from input where status = 'finished'))
+        and j.status = 'started' and j.worker = ${p.worker} and j.result_ttl = 0
       returning j.id, j.queue, 'finished'::text as status, j.has_dependents
     ),
     changed as (
