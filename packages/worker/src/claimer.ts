@@ -17,6 +17,13 @@ export class Claimer {
   readonly #options: ResolvedWorkerOptions
   /** Recent job run time (ms, moving average). Starts above the bar: no claim ahead until jobs prove short. */
   #recentRunMs = 2 * CLAIM_AHEAD_BELOW_MS
+  /**
+   * The one queue this worker serves proved serial (a claimed job held its lock). Its claims then go
+   * to jobClaim at once: the lean one-queue claim would only report that the queue is serial and hand
+   * over, a second round trip on every claim. A queue never turns plain again (serial is only ever
+   * set), and jobClaim serves a plain queue too.
+   */
+  #oneQueueIsSerial = false
 
   constructor(ctx: QueryContext, options: ResolvedWorkerOptions) {
     this.#ctx = ctx
@@ -50,8 +57,11 @@ export class Claimer {
     const { queues, name: worker } = this.#options
     const rows: ClaimedJobRow[] = []
     try {
-      if (queues.length) {
+      if (queues.length === 1 && this.#oneQueueIsSerial) {
+        rows.push(...(await jobClaim(this.#ctx, { queue: queues[0]!, limit, worker })))
+      } else if (queues.length) {
         rows.push(...(await jobClaimFrom(this.#ctx, { queues, limit, worker })))
+        if (queues.length === 1 && rows.some((row) => row.serial_claim)) this.#oneQueueIsSerial = true
       } else {
         rows.push(...(await jobClaim(this.#ctx, { queue: null, limit, worker })))
         // The global claim skips serial queues: claim those that can give a job, one job each.
