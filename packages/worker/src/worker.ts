@@ -137,8 +137,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #heartbeat!: Heartbeat
   #started = false
   #state: 'idle' | 'busy' | 'stopping' = 'idle'
-  /** Outcomes recorded since the loop last went idle made jobs runnable (see Completions' onReleased). */
-  #freedWork = false
   /** The loop waits idle for a notification: one for its queues starts a claim at once. */
   #idleWaiting = false
   #done: Promise<void> | undefined
@@ -281,10 +279,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#completions = new Completions(
       this.#ctx,
       o.name,
-      () => {
-        this.#freedWork = true
-        this.#waker.poke()
-      },
+      () => this.#waker.poke(),
       (m) => this.emit('warning', m),
     )
     this.#began = new BeganMarks(this.#ctx, o.name, (err) => this.#warn('marking started jobs failed', err))
@@ -375,11 +370,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         continue
       }
       // Idle: record outcomes first (they may release dependents), then decide.
-      this.#freedWork = false
       await this.#completions.flush().catch((err) => this.#warn('recording outcomes failed', err))
-      // They freed work (our serial queue's lock, dependents, a job put back): claim it at once. The
-      // burst check and the wait for a notification cost a serial queue 6 round trips a job.
-      if (this.#freedWork) continue
       if (o.burst) {
         if (!(await this.#anythingRunnable())) {
           this.#stopReason = 'No more work, burst finished.'
